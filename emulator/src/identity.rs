@@ -1,0 +1,503 @@
+//! Identity (`/20160918`): groups, users and user-group memberships.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::keys::{ocid, random_hex};
+use crate::server::Ctx;
+use crate::state::{
+    ApiError, Created, Group, IamCommon, Membership, Reply, State, User, check_defined_tags,
+    check_string_map, opt_str, paginate, parse_body, req_str, rfc3339, seq_key,
+};
+
+/// Which IAM collection a handler works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Group,
+    User,
+}
+
+impl Kind {
+    fn word(self) -> &'static str {
+        match self {
+            Kind::Group => "group",
+            Kind::User => "user",
+        }
+    }
+    fn title(self) -> &'static str {
+        match self {
+            Kind::Group => "Group",
+            Kind::User => "User",
+        }
+    }
+}
+
+fn group_json(st: &State, g: &Group) -> Value {
+    let c = &g.common;
+    json!({
+        "id": c.id,
+        "compartmentId": st.tenancy_id,
+        "name": c.name,
+        "description": c.description,
+        "timeCreated": rfc3339(c.time_created),
+        "lifecycleState": "ACTIVE",
+        "inactiveStatus": null,
+        "freeformTags": c.freeform_tags,
+        "definedTags": c.defined_tags,
+    })
+}
+
+fn user_json(st: &State, u: &User) -> Value {
+    let c = &u.common;
+    json!({
+        "id": c.id,
+        "compartmentId": st.tenancy_id,
+        "name": c.name,
+        "description": c.description,
+        "email": u.email,
+        "emailVerified": false,
+        "dbUserName": u.db_user_name,
+        "identityProviderId": null,
+        "externalIdentifier": null,
+        "timeCreated": rfc3339(c.time_created),
+        "lifecycleState": "ACTIVE",
+        "inactiveStatus": null,
+        "freeformTags": c.freeform_tags,
+        "definedTags": c.defined_tags,
+        "capabilities": {
+            "canUseConsolePassword": true,
+            "canUseApiKeys": true,
+            "canUseAuthTokens": true,
+            "canUseSmtpCredentials": true,
+            "canUseDbCredentials": true,
+            "canUseCustomerSecretKeys": true,
+            "canUseOAuth2ClientCredentials": true,
+        },
+        "isMfaActivated": false,
+        "lastSuccessfulLoginTime": null,
+        "previousSuccessfulLoginTime": null,
+    })
+}
+
+fn membership_json(st: &State, m: &Membership) -> Value {
+    json!({
+        "id": m.id,
+        "compartmentId": st.tenancy_id,
+        "groupId": m.group_id,
+        "userId": m.user_id,
+        "timeCreated": rfc3339(m.time_created),
+        "lifecycleState": "ACTIVE",
+        "inactiveStatus": null,
+    })
+}
+
+fn entity_reply(status: StatusCode, value: &Value, etag: &str) -> Reply {
+    Reply::json(status, value).header("etag", etag)
+}
+
+/// `if-match` on update/delete: 412 NoEtagMatch when it names another version.
+fn check_if_match(ctx: &Ctx<'_>, etag: &str) -> Result<(), ApiError> {
+    if let Some(want) = ctx.header("if-match") {
+        let ok = want
+            .split(',')
+            .map(|s| s.trim().trim_matches('"'))
+            .any(|w| w == "*" || w == etag);
+        if !ok {
+            return Err(ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "NoEtagMatch",
+                format!("The if-match value \"{want}\" does not match the current etag \"{etag}\""),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_tenancy_in_body(st: &State, compartment_id: &str) -> Result<(), ApiError> {
+    if compartment_id != st.tenancy_id {
+        return Err(ApiError::invalid(format!(
+            "compartmentId must be the tenancy OCID ({}): users and groups live in the root compartment; got \"{compartment_id}\"",
+            st.tenancy_id
+        )));
+    }
+    Ok(())
+}
+
+fn check_tenancy_in_query(st: &State, ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    let compartment = ctx
+        .query
+        .get("compartmentId")
+        .ok_or_else(|| ApiError::missing("compartmentId"))?;
+    if compartment != st.tenancy_id {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NotAuthorizedOrNotFound",
+            format!(
+                "compartment {compartment} not found or not authorized: IAM lists take the tenancy OCID ({}) as compartmentId",
+                st.tenancy_id
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn validate_name(name: &str) -> Result<(), ApiError> {
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::invalid("name must be between 1 and 100 characters"));
+    }
+    if name.chars().any(char::is_whitespace) {
+        return Err(ApiError::invalid("name must not contain whitespace"));
+    }
+    Ok(())
+}
+
+fn validate_description(d: &str) -> Result<(), ApiError> {
+    if d.chars().count() > 400 {
+        return Err(ApiError::invalid("description must be at most 400 characters"));
+    }
+    Ok(())
+}
+
+/// CreateGroup / CreateUser.
+pub(crate) fn create(st: &mut State, ctx: &Ctx<'_>, kind: Kind) -> Result<Reply, ApiError> {
+    let body = parse_body(ctx.body)?;
+    let compartment_id = req_str(&body, "compartmentId")?;
+    let name = req_str(&body, "name")?;
+    let description = req_str(&body, "description")?;
+    let freeform_tags = check_string_map("freeformTags", body.get("freeformTags").unwrap_or(&Value::Null))?;
+    let defined_tags = check_defined_tags(body.get("definedTags").unwrap_or(&Value::Null))?;
+    let email = if kind == Kind::User {
+        opt_str(&body, "email")?
+    } else {
+        None
+    };
+    check_tenancy_in_body(st, &compartment_id)?;
+    validate_name(&name)?;
+    validate_description(&description)?;
+
+    let taken = match kind {
+        Kind::Group => st.groups.values().any(|g| g.common.name == name),
+        Kind::User => st.users.values().any(|u| u.common.name == name),
+    };
+    if taken {
+        return Err(ApiError::conflict(
+            "EntityAlreadyExists",
+            format!("{} with name '{name}' already exists in the tenancy", kind.title()),
+        ));
+    }
+
+    let seq = st.next_seq();
+    let id = ocid(&mut st.rng, kind.word(), "");
+    let etag = random_hex(&mut st.rng, 16);
+    let common = IamCommon {
+        seq,
+        id: id.clone(),
+        name,
+        description,
+        time_created: ctx.now,
+        etag: etag.clone(),
+        freeform_tags,
+        defined_tags,
+    };
+    let (value, created) = match kind {
+        Kind::Group => {
+            let g = Group { common };
+            let v = group_json(st, &g);
+            st.groups.insert(id.clone(), g);
+            (v, Created::Group(id))
+        }
+        Kind::User => {
+            let u = User {
+                common,
+                email,
+                db_user_name: None,
+            };
+            let v = user_json(st, &u);
+            st.users.insert(id.clone(), u);
+            (v, Created::User(id))
+        }
+    };
+    let mut reply = entity_reply(StatusCode::OK, &value, &etag);
+    reply.created = Some(created);
+    Ok(reply)
+}
+
+fn common_of<'s>(st: &'s State, kind: Kind, id: &str) -> Result<&'s IamCommon, ApiError> {
+    match kind {
+        Kind::Group => st.groups.get(id).map(|g| &g.common),
+        Kind::User => st.users.get(id).map(|u| &u.common),
+    }
+    .ok_or_else(|| ApiError::not_found_iam(kind.word(), id))
+}
+
+fn entity_json(st: &State, kind: Kind, id: &str) -> Option<Value> {
+    match kind {
+        Kind::Group => st.groups.get(id).map(|g| group_json(st, g)),
+        Kind::User => st.users.get(id).map(|u| user_json(st, u)),
+    }
+}
+
+/// GetGroup / GetUser.
+pub(crate) fn get(st: &State, kind: Kind, id: &str) -> Result<Reply, ApiError> {
+    let etag = common_of(st, kind, id)?.etag.clone();
+    let value = entity_json(st, kind, id).ok_or_else(|| ApiError::not_found_iam(kind.word(), id))?;
+    Ok(entity_reply(StatusCode::OK, &value, &etag))
+}
+
+/// UpdateGroup / UpdateUser: description, tags (and for users email, dbUserName).
+pub(crate) fn update(st: &mut State, ctx: &Ctx<'_>, kind: Kind, id: &str) -> Result<Reply, ApiError> {
+    let current = common_of(st, kind, id)?.etag.clone();
+    check_if_match(ctx, &current)?;
+    let body = parse_body(ctx.body)?;
+    let description = opt_str(&body, "description")?;
+    if let Some(d) = &description {
+        validate_description(d)?;
+    }
+    let freeform = body
+        .get("freeformTags")
+        .filter(|v| !v.is_null())
+        .map(|v| check_string_map("freeformTags", v))
+        .transpose()?;
+    let defined = body
+        .get("definedTags")
+        .filter(|v| !v.is_null())
+        .map(check_defined_tags)
+        .transpose()?;
+    let (email, db_user_name) = if kind == Kind::User {
+        (opt_str(&body, "email")?, opt_str(&body, "dbUserName")?)
+    } else {
+        (None, None)
+    };
+    let etag = random_hex(&mut st.rng, 16);
+    let common = match kind {
+        Kind::Group => st.groups.get_mut(id).map(|g| &mut g.common),
+        Kind::User => {
+            if let Some(u) = st.users.get_mut(id) {
+                if email.is_some() {
+                    u.email = email;
+                }
+                if db_user_name.is_some() {
+                    u.db_user_name = db_user_name;
+                }
+            }
+            st.users.get_mut(id).map(|u| &mut u.common)
+        }
+    }
+    .ok_or_else(|| ApiError::not_found_iam(kind.word(), id))?;
+    if let Some(d) = description {
+        common.description = d;
+    }
+    if let Some(f) = freeform {
+        common.freeform_tags = f;
+    }
+    if let Some(d) = defined {
+        common.defined_tags = d;
+    }
+    common.etag = etag.clone();
+    let value = entity_json(st, kind, id).ok_or_else(|| ApiError::not_found_iam(kind.word(), id))?;
+    Ok(entity_reply(StatusCode::OK, &value, &etag))
+}
+
+/// DeleteGroup / DeleteUser: 409 Conflict while memberships remain.
+pub(crate) fn delete(st: &mut State, ctx: &Ctx<'_>, kind: Kind, id: &str) -> Result<Reply, ApiError> {
+    let current = common_of(st, kind, id)?.etag.clone();
+    check_if_match(ctx, &current)?;
+    let members = st
+        .memberships
+        .values()
+        .filter(|m| match kind {
+            Kind::Group => m.group_id == id,
+            Kind::User => m.user_id == id,
+        })
+        .count();
+    if members > 0 {
+        let what = match kind {
+            Kind::Group => "group still has members",
+            Kind::User => "user is still a member of groups",
+        };
+        return Err(ApiError::conflict(
+            "Conflict",
+            format!(
+                "{} {id} cannot be deleted: the {what} ({members} user group membership(s)); remove them first with RemoveUserFromGroup",
+                kind.title()
+            ),
+        ));
+    }
+    match kind {
+        Kind::Group => {
+            st.groups.remove(id);
+        }
+        Kind::User => {
+            st.users.remove(id);
+        }
+    }
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
+}
+
+fn sort_params(ctx: &Ctx<'_>) -> Result<(bool, bool), ApiError> {
+    // Returns (by_name, descending).
+    let by = ctx.query.get("sortBy");
+    let by_name = match by {
+        None | Some("TIMECREATED") => false,
+        Some("NAME") => true,
+        Some(other) => {
+            return Err(ApiError::invalid(format!(
+                "sortBy must be TIMECREATED or NAME, got \"{other}\""
+            )));
+        }
+    };
+    let descending = match ctx.query.get("sortOrder") {
+        None => by == Some("TIMECREATED"),
+        Some("ASC") => false,
+        Some("DESC") => true,
+        Some(other) => {
+            return Err(ApiError::invalid(format!(
+                "sortOrder must be ASC or DESC, got \"{other}\""
+            )));
+        }
+    };
+    Ok((by_name, descending))
+}
+
+/// ListGroups / ListUsers.
+pub(crate) fn list(st: &State, ctx: &Ctx<'_>, kind: Kind) -> Result<Reply, ApiError> {
+    check_tenancy_in_query(st, ctx)?;
+    let limit = ctx.query.limit(ctx.page_size)?;
+    let page = ctx.query.page()?;
+    let (by_name, descending) = sort_params(ctx)?;
+    let name_filter = ctx.query.get("name");
+    if let Some(state) = ctx.query.get("lifecycleState") {
+        let upper = state.to_ascii_uppercase();
+        if !["CREATING", "ACTIVE", "INACTIVE", "DELETING", "DELETED"].contains(&upper.as_str()) {
+            return Err(ApiError::invalid(format!("lifecycleState \"{state}\" is not valid")));
+        }
+        if upper != "ACTIVE" {
+            return Ok(list_reply(Vec::new(), None));
+        }
+    }
+    let commons: Vec<&IamCommon> = match kind {
+        Kind::Group => st.groups.values().map(|g| &g.common).collect(),
+        Kind::User => st.users.values().map(|u| &u.common).collect(),
+    };
+    let mut keyed: Vec<(String, String)> = commons
+        .into_iter()
+        .filter(|c| name_filter.is_none_or(|n| n == c.name))
+        .map(|c| {
+            let key = if by_name { c.name.clone() } else { seq_key(c.seq) };
+            (key, c.id.clone())
+        })
+        .collect();
+    keyed.sort();
+    let (ids, next) = paginate(&keyed, descending, page.as_ref(), limit, ctx.empty_pages);
+    let items = ids
+        .iter()
+        .filter_map(|id| entity_json(st, kind, id))
+        .collect();
+    Ok(list_reply(items, next))
+}
+
+pub(crate) fn list_reply(items: Vec<Value>, next: Option<String>) -> Reply {
+    let mut reply = Reply::json(StatusCode::OK, &Value::Array(items));
+    if let Some(n) = next {
+        reply = reply.header("opc-next-page", n);
+    }
+    reply
+}
+
+/// AddUserToGroup.
+pub(crate) fn add_user_to_group(st: &mut State, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let body = parse_body(ctx.body)?;
+    let user_id = req_str(&body, "userId")?;
+    let group_id = req_str(&body, "groupId")?;
+    if !st.users.contains_key(&user_id) {
+        return Err(ApiError::bad(
+            "RelatedResourceNotAuthorizedOrNotFound",
+            format!("user {user_id} (userId) not found or not authorized"),
+        ));
+    }
+    if !st.groups.contains_key(&group_id) {
+        return Err(ApiError::bad(
+            "RelatedResourceNotAuthorizedOrNotFound",
+            format!("group {group_id} (groupId) not found or not authorized"),
+        ));
+    }
+    if let Some(existing) = st
+        .memberships
+        .values()
+        .find(|m| m.user_id == user_id && m.group_id == group_id)
+    {
+        return Err(ApiError::conflict(
+            "EntityAlreadyExists",
+            format!(
+                "user {user_id} is already a member of group {group_id} (membership {})",
+                existing.id
+            ),
+        ));
+    }
+    let seq = st.next_seq();
+    let id = ocid(&mut st.rng, "groupmembership", "");
+    let etag = random_hex(&mut st.rng, 16);
+    let m = Membership {
+        seq,
+        id: id.clone(),
+        user_id,
+        group_id,
+        time_created: ctx.now,
+        etag: etag.clone(),
+    };
+    let value = membership_json(st, &m);
+    st.memberships.insert(id.clone(), m);
+    let mut reply = entity_reply(StatusCode::OK, &value, &etag);
+    reply.created = Some(Created::Membership(id));
+    Ok(reply)
+}
+
+/// GetUserGroupMembership.
+pub(crate) fn get_membership(st: &State, id: &str) -> Result<Reply, ApiError> {
+    let m = st
+        .memberships
+        .get(id)
+        .ok_or_else(|| ApiError::not_found_iam("userGroupMembership", id))?;
+    Ok(entity_reply(StatusCode::OK, &membership_json(st, m), &m.etag))
+}
+
+/// RemoveUserFromGroup.
+pub(crate) fn remove_membership(st: &mut State, ctx: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
+    let etag = st
+        .memberships
+        .get(id)
+        .ok_or_else(|| ApiError::not_found_iam("userGroupMembership", id))?
+        .etag
+        .clone();
+    check_if_match(ctx, &etag)?;
+    st.memberships.remove(id);
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
+}
+
+/// ListUserGroupMemberships: compartmentId plus userId and/or groupId.
+pub(crate) fn list_memberships(st: &State, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    check_tenancy_in_query(st, ctx)?;
+    let limit = ctx.query.limit(ctx.page_size)?;
+    let page = ctx.query.page()?;
+    let user = ctx.query.get("userId");
+    let group = ctx.query.get("groupId");
+    if user.is_none() && group.is_none() {
+        return Err(ApiError::bad(
+            "MissingParameter",
+            "userId or groupId (or both) is required to list user group memberships",
+        ));
+    }
+    let mut keyed: Vec<(String, String)> = st
+        .memberships
+        .values()
+        .filter(|m| user.is_none_or(|u| u == m.user_id) && group.is_none_or(|g| g == m.group_id))
+        .map(|m| (seq_key(m.seq), m.id.clone()))
+        .collect();
+    keyed.sort();
+    let (ids, next) = paginate(&keyed, false, page.as_ref(), limit, ctx.empty_pages);
+    let items = ids
+        .iter()
+        .filter_map(|id| st.memberships.get(id).map(|m| membership_json(st, m)))
+        .collect();
+    Ok(list_reply(items, next))
+}

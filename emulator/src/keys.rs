@@ -1,0 +1,173 @@
+//! Keys, fingerprints, OCIDs and randomness.
+
+use std::sync::OnceLock;
+
+use md5::{Digest, Md5};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{RngCore, SeedableRng};
+use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
+use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+use rsa::{RsaPrivateKey, RsaPublicKey};
+
+use crate::EmulatorError;
+
+/// A fresh ChaCha20 generator seeded from the operating system.
+pub(crate) fn os_seeded_rng() -> ChaCha20Rng {
+    let mut seed = [0u8; 32];
+    if getrandom::getrandom(&mut seed).is_err() {
+        // Extremely unlikely; fall back to something that still differs between runs.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        seed[..16].copy_from_slice(&nanos.to_le_bytes());
+        seed[16..24].copy_from_slice(&u64::from(std::process::id()).to_le_bytes());
+    }
+    ChaCha20Rng::from_seed(seed)
+}
+
+const BASE32: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
+
+/// `n` random characters of OCI's lowercase base32 alphabet.
+pub(crate) fn random_base32(rng: &mut ChaCha20Rng, n: usize) -> String {
+    (0..n)
+        .map(|_| char::from(BASE32[(rng.next_u32() % 32) as usize]))
+        .collect()
+}
+
+/// An OCID such as `ocid1.group.oc1..aaaaaaaa<52 random chars>`; `region` is empty for
+/// global resources (groups, users, tenancies).
+pub(crate) fn ocid(rng: &mut ChaCha20Rng, kind: &str, region: &str) -> String {
+    format!("ocid1.{kind}.oc1.{region}.aaaaaaaa{}", random_base32(rng, 52))
+}
+
+/// A random UUID-looking string (OCI object and bucket etags are UUIDs).
+pub(crate) fn uuid(rng: &mut ChaCha20Rng) -> String {
+    let mut b = [0u8; 16];
+    rng.fill_bytes(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+/// Lowercase hex of `n` random bytes.
+pub(crate) fn random_hex(rng: &mut ChaCha20Rng, n: usize) -> String {
+    (0..n).map(|_| format!("{:02x}", rng.next_u32() as u8)).collect()
+}
+
+/// The emulator's private key, already parsed, plus its derived forms.
+#[derive(Clone)]
+pub(crate) struct KeyMaterial {
+    pub public: RsaPublicKey,
+    pub private_pem: String,
+    pub public_pem: String,
+    pub fingerprint: String,
+}
+
+impl KeyMaterial {
+    pub(crate) fn from_private(key: &RsaPrivateKey) -> Result<Self, EmulatorError> {
+        let private_pem = key
+            .to_pkcs8_pem(LineEnding::LF)
+            .map_err(|e| EmulatorError::Key(format!("cannot encode private key as PKCS#8: {e}")))?
+            .to_string();
+        let public = key.to_public_key();
+        let public_pem = public
+            .to_public_key_pem(LineEnding::LF)
+            .map_err(|e| EmulatorError::Key(format!("cannot encode public key: {e}")))?;
+        let fingerprint = fingerprint(&public)?;
+        Ok(KeyMaterial {
+            public,
+            private_pem,
+            public_pem,
+            fingerprint,
+        })
+    }
+
+    /// Parses a PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`) PEM.
+    pub(crate) fn from_private_pem(pem: &str) -> Result<Self, EmulatorError> {
+        let key = parse_private_pem(pem)?;
+        Self::from_private(&key)
+    }
+}
+
+/// Parses an unencrypted PKCS#8 or PKCS#1 RSA private key PEM (CRLF and trailing lines such as
+/// the Console's `OCI_API_KEY` are tolerated).
+pub fn parse_private_pem(pem: &str) -> Result<RsaPrivateKey, EmulatorError> {
+    let normalized = pem.replace("\r\n", "\n");
+    if let Some(block) = pem_block(&normalized, "PRIVATE KEY") {
+        return RsaPrivateKey::from_pkcs8_pem(&block)
+            .map_err(|e| EmulatorError::Key(format!("invalid PKCS#8 private key: {e}")));
+    }
+    if let Some(block) = pem_block(&normalized, "RSA PRIVATE KEY") {
+        if block.contains("Proc-Type:") {
+            return Err(EmulatorError::Key(
+                "encrypted PKCS#1 keys are not supported by the emulator".into(),
+            ));
+        }
+        return RsaPrivateKey::from_pkcs1_pem(&block)
+            .map_err(|e| EmulatorError::Key(format!("invalid PKCS#1 private key: {e}")));
+    }
+    if normalized.contains("BEGIN ENCRYPTED PRIVATE KEY") {
+        return Err(EmulatorError::Key(
+            "encrypted PKCS#8 keys are not supported by the emulator".into(),
+        ));
+    }
+    Err(EmulatorError::Key(
+        "no `BEGIN PRIVATE KEY` or `BEGIN RSA PRIVATE KEY` block found".into(),
+    ))
+}
+
+/// Parses a SubjectPublicKeyInfo (`BEGIN PUBLIC KEY`) or PKCS#1 (`BEGIN RSA PUBLIC KEY`) PEM.
+pub fn parse_public_pem(pem: &str) -> Result<RsaPublicKey, EmulatorError> {
+    let normalized = pem.replace("\r\n", "\n");
+    if let Some(block) = pem_block(&normalized, "PUBLIC KEY") {
+        return RsaPublicKey::from_public_key_pem(&block)
+            .map_err(|e| EmulatorError::Key(format!("invalid public key: {e}")));
+    }
+    if let Some(block) = pem_block(&normalized, "RSA PUBLIC KEY") {
+        return RsaPublicKey::from_pkcs1_pem(&block)
+            .map_err(|e| EmulatorError::Key(format!("invalid PKCS#1 public key: {e}")));
+    }
+    Err(EmulatorError::Key(
+        "no `BEGIN PUBLIC KEY` or `BEGIN RSA PUBLIC KEY` block found".into(),
+    ))
+}
+
+/// Extracts the first `-----BEGIN <label>-----` … `-----END <label>-----` block, exactly.
+fn pem_block(text: &str, label: &str) -> Option<String> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = text.find(&begin)?;
+    let rest = &text[start..];
+    let stop = rest.find(&end)? + end.len();
+    Some(format!("{}\n", &rest[..stop]))
+}
+
+/// OCI's key fingerprint: MD5 of the DER SubjectPublicKeyInfo, lowercase hex pairs joined by `:`.
+pub fn fingerprint(public: &RsaPublicKey) -> Result<String, EmulatorError> {
+    let der = public
+        .to_public_key_der()
+        .map_err(|e| EmulatorError::Key(format!("cannot encode public key: {e}")))?;
+    let digest = Md5::digest(der.as_bytes());
+    Ok(digest
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":"))
+}
+
+/// Generates a 2048-bit key once per process and hands out copies.
+///
+/// Generating RSA keys with the pure-Rust `rsa` crate is slow in debug builds, and tests start
+/// many emulators; they all share this one key unless `EmulatorConfig::key_pem` says otherwise.
+pub(crate) fn shared_generated_key() -> Result<KeyMaterial, EmulatorError> {
+    static KEY: OnceLock<Result<KeyMaterial, String>> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let mut rng = os_seeded_rng();
+        let key = RsaPrivateKey::new(&mut rng, 2048).map_err(|e| e.to_string())?;
+        KeyMaterial::from_private(&key).map_err(|e| e.to_string())
+    })
+    .clone()
+    .map_err(|e| EmulatorError::Key(format!("RSA key generation failed: {e}")))
+}

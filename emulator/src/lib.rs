@@ -1,0 +1,1 @@
+//! ocisdk-emulator (in progress)

@@ -1,0 +1,582 @@
+//! HTTP plumbing: one axum fallback handler that routes by hand (object names contain `/`,
+//! and the signature needs the request target exactly as received), authentication, retry
+//! tokens, CORS, request ids and counters.
+
+use std::collections::BTreeMap;
+use std::future::IntoFuture;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State as AxumState};
+use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
+use axum::serve::ListenerExt;
+use sha2::{Digest, Sha256};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::auth::{self, KeyRegistry, Principal, RequestFacts};
+use crate::identity::{self, Kind};
+use crate::object_storage as os;
+use crate::state::{ApiError, Query, Reply, RetryEntry, State};
+
+/// Largest non-object request body accepted (JSON bodies are tiny).
+const JSON_BODY_LIMIT: usize = 8 << 20;
+
+/// How long a retry token is remembered.
+const RETRY_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// Headers browsers may read (opc-meta-* are added per response, and `*` covers the rest for
+/// non-credentialed requests).
+const EXPOSE: &str = "opc-request-id, opc-client-request-id, opc-next-page, opc-prev-page, etag, opc-content-md5, content-md5, opc-multipart-md5, last-modified, content-range, content-length, content-type, content-language, content-encoding, content-disposition, cache-control, accept-ranges, storage-tier, archival-state, version-id, location, retry-after";
+
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub requests: AtomicU64,
+    pub connections: AtomicU64,
+    pub auth_failures: AtomicU64,
+    pub ops: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+/// Everything the handlers share.
+pub(crate) struct App {
+    pub state: Mutex<State>,
+    pub keys: RwLock<KeyRegistry>,
+    pub page_size: usize,
+    pub empty_pages: bool,
+    pub max_object_bytes: u64,
+    pub max_skew: Duration,
+    pub clock_skew_secs: AtomicI64,
+    pub counters: Counters,
+    pub request_prefix: String,
+    pub request_counter: AtomicU64,
+    pub default_user: String,
+}
+
+impl App {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The emulator's clock: the system clock shifted by the configured skew.
+    pub(crate) fn now(&self) -> SystemTime {
+        let skew = self.clock_skew_secs.load(Ordering::Relaxed);
+        let sys = SystemTime::now();
+        if skew >= 0 {
+            sys + Duration::from_secs(skew.unsigned_abs())
+        } else {
+            sys - Duration::from_secs(skew.unsigned_abs())
+        }
+    }
+
+    fn count_op(&self, op: &'static str) {
+        let mut ops = self.counters.ops.lock().unwrap_or_else(|e| e.into_inner());
+        *ops.entry(op).or_insert(0) += 1;
+    }
+
+    fn request_id(&self, client: Option<&str>) -> String {
+        let n = self.request_counter.fetch_add(1, Ordering::Relaxed);
+        let own = format!("{}{n:08X}", self.request_prefix);
+        match client {
+            Some(c) if !c.is_empty() => format!("{c}/{own}"),
+            _ => own,
+        }
+    }
+}
+
+/// What a synchronous handler sees of the request.
+pub(crate) struct Ctx<'a> {
+    pub headers: &'a HeaderMap,
+    pub query: &'a Query,
+    pub body: &'a [u8],
+    pub principal: &'a Principal,
+    pub now: SystemTime,
+    pub page_size: usize,
+    pub empty_pages: bool,
+    pub host: &'a str,
+    pub default_user: &'a str,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The user OCID behind the request (the emulator's own user for session tokens).
+    pub(crate) fn principal_user(&self) -> &str {
+        self.principal.user.as_deref().unwrap_or(self.default_user)
+    }
+}
+
+/// The routes the emulator knows, with path segments percent-decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Route {
+    Groups,
+    Group(String),
+    Users,
+    User(String),
+    Memberships,
+    Membership(String),
+    Namespace,
+    Buckets(String),
+    Bucket(String, String),
+    Objects(String, String),
+    Object(String, String, String),
+    Uploads(String, String),
+    Upload(String, String, String),
+    Unknown,
+}
+
+fn decode(seg: &str) -> Result<String, ApiError> {
+    percent_encoding::percent_decode_str(seg)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| ApiError::invalid(format!("path segment \"{seg}\" is not UTF-8 after percent-decoding")))
+}
+
+impl Route {
+    fn parse(path: &str) -> Result<Route, ApiError> {
+        if let Some(rest) = path.strip_prefix("/20160918/") {
+            let rest = rest.strip_suffix('/').unwrap_or(rest);
+            let mut it = rest.splitn(2, '/');
+            let collection = it.next().unwrap_or("");
+            let id = it.next().map(decode).transpose()?;
+            if id.as_ref().is_some_and(|i| i.contains('/') || i.is_empty()) {
+                return Ok(Route::Unknown);
+            }
+            return Ok(match (collection, id) {
+                ("groups", None) => Route::Groups,
+                ("groups", Some(id)) => Route::Group(id),
+                ("users", None) => Route::Users,
+                ("users", Some(id)) => Route::User(id),
+                ("userGroupMemberships", None) => Route::Memberships,
+                ("userGroupMemberships", Some(id)) => Route::Membership(id),
+                _ => Route::Unknown,
+            });
+        }
+        if path == "/n" || path == "/n/" {
+            return Ok(Route::Namespace);
+        }
+        let Some(rest) = path.strip_prefix("/n/") else {
+            return Ok(Route::Unknown);
+        };
+        // rest = {ns}[/b[/{bucket}[/(o|u)[/{object...}]]]]
+        let mut it = rest.splitn(5, '/');
+        let ns = it.next().unwrap_or("");
+        let b = it.next();
+        let bucket = it.next();
+        let kind = it.next();
+        let object = it.next();
+        if ns.is_empty() {
+            return Ok(Route::Unknown);
+        }
+        let ns = decode(ns)?;
+        match (b, bucket, kind, object) {
+            (Some("b"), None | Some(""), None, None) => Ok(Route::Buckets(ns)),
+            (Some("b"), Some(bk), None | Some(""), None) if !bk.is_empty() => {
+                Ok(Route::Bucket(ns, decode(bk)?))
+            }
+            (Some("b"), Some(bk), Some(k), obj) if !bk.is_empty() && (k == "o" || k == "u") => {
+                let bk = decode(bk)?;
+                match (k, obj) {
+                    ("o", None | Some("")) => Ok(Route::Objects(ns, bk)),
+                    ("u", None | Some("")) => Ok(Route::Uploads(ns, bk)),
+                    ("o", Some(name)) => Ok(Route::Object(ns, bk, decode(name)?)),
+                    ("u", Some(name)) => Ok(Route::Upload(ns, bk, decode(name)?)),
+                    _ => Ok(Route::Unknown),
+                }
+            }
+            _ => Ok(Route::Unknown),
+        }
+    }
+}
+
+/// The OCI operation name for statistics and logs.
+fn operation(method: &Method, route: &Route) -> &'static str {
+    let m = method.as_str();
+    match (route, m) {
+        (Route::Groups, "POST") => "CreateGroup",
+        (Route::Groups, "GET") => "ListGroups",
+        (Route::Group(_), "GET") => "GetGroup",
+        (Route::Group(_), "PUT") => "UpdateGroup",
+        (Route::Group(_), "DELETE") => "DeleteGroup",
+        (Route::Users, "POST") => "CreateUser",
+        (Route::Users, "GET") => "ListUsers",
+        (Route::User(_), "GET") => "GetUser",
+        (Route::User(_), "PUT") => "UpdateUser",
+        (Route::User(_), "DELETE") => "DeleteUser",
+        (Route::Memberships, "POST") => "AddUserToGroup",
+        (Route::Memberships, "GET") => "ListUserGroupMemberships",
+        (Route::Membership(_), "GET") => "GetUserGroupMembership",
+        (Route::Membership(_), "DELETE") => "RemoveUserFromGroup",
+        (Route::Namespace, "GET") => "GetNamespace",
+        (Route::Buckets(_), "POST") => "CreateBucket",
+        (Route::Buckets(_), "GET") => "ListBuckets",
+        (Route::Bucket(..), "GET") => "GetBucket",
+        (Route::Bucket(..), "HEAD") => "HeadBucket",
+        (Route::Bucket(..), "DELETE") => "DeleteBucket",
+        (Route::Objects(..), "GET") => "ListObjects",
+        (Route::Object(..), "PUT") => "PutObject",
+        (Route::Object(..), "GET") => "GetObject",
+        (Route::Object(..), "HEAD") => "HeadObject",
+        (Route::Object(..), "DELETE") => "DeleteObject",
+        (Route::Uploads(..), "POST") => "CreateMultipartUpload",
+        (Route::Uploads(..), "GET") => "ListMultipartUploads",
+        (Route::Upload(..), "PUT") => "UploadPart",
+        (Route::Upload(..), "POST") => "CommitMultipartUpload",
+        (Route::Upload(..), "DELETE") => "AbortMultipartUpload",
+        (Route::Upload(..), "GET") => "ListMultipartUploadParts",
+        _ => "Unknown",
+    }
+}
+
+/// Runs the server until `shutdown` fires (or is dropped).
+pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, shutdown: oneshot::Receiver<()>) {
+    let counting = Arc::clone(&app);
+    let listener = listener.tap_io(move |tcp| {
+        counting.counters.connections.fetch_add(1, Ordering::Relaxed);
+        let _ = tcp.set_nodelay(true);
+    });
+    let router = Router::new().fallback(handle).with_state(app);
+    let server = axum::serve(listener, router).into_future();
+    tokio::select! {
+        result = server => {
+            if let Err(e) = result {
+                tracing::error!("emulator server stopped: {e}");
+            }
+        }
+        _ = shutdown => {}
+    }
+}
+
+async fn handle(AxumState(app): AxumState<Arc<App>>, req: Request) -> Response<Body> {
+    let started = Instant::now();
+    app.counters.requests.fetch_add(1, Ordering::Relaxed);
+    let headers = req.headers();
+    let request_id = app.request_id(headers.get("opc-request-id").and_then(|v| v.to_str().ok()));
+    let origin = headers.get("origin").cloned();
+    let client_request_id = headers.get("opc-client-request-id").cloned();
+    let method = req.method().clone();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string());
+
+    let (op, reply) = process(&app, req).await;
+    app.count_op(op);
+    tracing::debug!(
+        request_id = %request_id,
+        method = %method,
+        target = %target,
+        operation = op,
+        status = reply.status.as_u16(),
+        code = reply.error_code.unwrap_or(""),
+        elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        "ocisdk-emulator request"
+    );
+    finish(reply, &request_id, origin, client_request_id)
+}
+
+fn finish(
+    reply: Reply,
+    request_id: &str,
+    origin: Option<HeaderValue>,
+    client_request_id: Option<HeaderValue>,
+) -> Response<Body> {
+    let mut resp = Response::new(Body::from(reply.body));
+    *resp.status_mut() = reply.status;
+    let h = resp.headers_mut();
+    for (k, v) in reply.headers {
+        h.append(k, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("opc-request-id", v);
+    }
+    if let Some(c) = client_request_id {
+        h.insert("opc-client-request-id", c);
+    }
+    match origin {
+        Some(o) => {
+            h.insert("access-control-allow-origin", o);
+            h.append("vary", HeaderValue::from_static("Origin"));
+        }
+        None => {
+            h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+        }
+    }
+    let mut expose = EXPOSE.to_string();
+    for name in &reply.expose {
+        expose.push_str(", ");
+        expose.push_str(name);
+    }
+    expose.push_str(", *");
+    if let Ok(v) = HeaderValue::from_str(&expose) {
+        h.insert("access-control-expose-headers", v);
+    }
+    resp
+}
+
+fn preflight(headers: &HeaderMap) -> Reply {
+    let allow_headers = headers
+        .get("access-control-request-headers")
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or("*")
+        .to_string();
+    Reply::empty(StatusCode::OK)
+        .header("access-control-allow-methods", "GET, HEAD, PUT, POST, DELETE, OPTIONS")
+        .header("access-control-allow-headers", allow_headers)
+        .header("access-control-max-age", "3600")
+        .header("content-length", "0")
+}
+
+fn unauthenticated(message: String) -> Reply {
+    ApiError::new(StatusCode::UNAUTHORIZED, "NotAuthenticated", message).into_reply()
+}
+
+async fn process(app: &App, req: Request) -> (&'static str, Reply) {
+    let (parts, body) = req.into_parts();
+    if parts.method == Method::OPTIONS {
+        os::drain(body, &parts.headers).await;
+        return ("CorsPreflight", preflight(&parts.headers));
+    }
+    let route = match Route::parse(parts.uri.path()) {
+        Ok(r) => r,
+        Err(e) => {
+            os::drain(body, &parts.headers).await;
+            return ("Unknown", e.into_reply());
+        }
+    };
+    let op = operation(&parts.method, &route);
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string());
+    let now = app.now();
+    let exempt = matches!(op, "PutObject" | "UploadPart");
+
+    let verified = {
+        let keys = app.keys.read().unwrap_or_else(|e| e.into_inner());
+        auth::verify(
+            &RequestFacts {
+                method: &parts.method,
+                target: &target,
+                headers: &parts.headers,
+                body_exempt: exempt,
+                now,
+                max_skew: app.max_skew,
+            },
+            &keys,
+        )
+    };
+    let verified = match verified {
+        Ok(v) => v,
+        Err(message) => {
+            app.counters.auth_failures.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(operation = op, "authentication failed: {message}");
+            os::drain(body, &parts.headers).await;
+            return (op, unauthenticated(message));
+        }
+    };
+
+    if exempt {
+        let reply = match &route {
+            Route::Object(ns, bucket, name) => {
+                os::put_object(app, &parts.headers, body, &verified, ns, bucket, name).await
+            }
+            Route::Upload(ns, bucket, name) => {
+                let query = Query::parse(parts.uri.query());
+                os::upload_part(app, &parts.headers, &query, body, &verified, ns, bucket, name).await
+            }
+            _ => ApiError::new(StatusCode::NOT_FOUND, "NotFound", "no such operation").into_reply(),
+        };
+        return (op, reply);
+    }
+
+    let bytes: Bytes = match axum::body::to_bytes(body, JSON_BODY_LIMIT).await {
+        Ok(b) => b,
+        Err(e) => {
+            let reply = ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                format!("the request body could not be read or exceeds {JSON_BODY_LIMIT} bytes: {e}"),
+            )
+            .into_reply()
+            .header("connection", "close");
+            return (op, reply);
+        }
+    };
+    let sha = verified.needs_body_hash().then(|| Sha256::digest(&bytes));
+    if let Err(message) = verified.check_body(bytes.len() as u64, sha.as_ref().map(|d| d.as_slice())) {
+        app.counters.auth_failures.fetch_add(1, Ordering::Relaxed);
+        return (op, unauthenticated(message));
+    }
+
+    let query = Query::parse(parts.uri.query());
+    let host = parts
+        .headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost")
+        .to_string();
+    let ctx = Ctx {
+        headers: &parts.headers,
+        query: &query,
+        body: &bytes,
+        principal: &verified.principal,
+        now,
+        page_size: app.page_size,
+        empty_pages: app.empty_pages,
+        host: &host,
+        default_user: &app.default_user,
+    };
+    let key = format!("{} {}", parts.method, parts.uri.path());
+    let reply = dispatch(app, &ctx, &parts.method, &route, op, &key);
+    (op, reply)
+}
+
+fn is_create(op: &str) -> bool {
+    matches!(
+        op,
+        "CreateGroup" | "CreateUser" | "AddUserToGroup" | "CreateBucket" | "CreateMultipartUpload"
+    )
+}
+
+fn dispatch(app: &App, ctx: &Ctx<'_>, method: &Method, route: &Route, op: &'static str, key: &str) -> Reply {
+    let mut st = app.lock();
+    let token = if is_create(op) {
+        ctx.header("opc-retry-token").map(str::to_string)
+    } else {
+        None
+    };
+    let Some(token) = token else {
+        return run(&mut st, ctx, method, route).unwrap_or_else(ApiError::into_reply);
+    };
+    if token.is_empty() || token.len() > 64 {
+        return ApiError::invalid("opc-retry-token must be between 1 and 64 characters").into_reply();
+    }
+    let request_hash: [u8; 32] = Sha256::digest(ctx.body).into();
+    let cache_key = (token, key.to_string());
+    if let Some(entry) = st.retry.get(&cache_key) {
+        let expired = ctx
+            .now
+            .duration_since(entry.at)
+            .is_ok_and(|age| age > RETRY_TOKEN_TTL);
+        if !expired {
+            if entry.request_hash != request_hash {
+                return ApiError::conflict(
+                    "InvalidatedRetryToken",
+                    "The opc-retry-token was already used for a request with a different body; use a new token for a different request",
+                )
+                .into_reply();
+            }
+            if let Some(created) = &entry.reply.created {
+                if !st.exists(created) {
+                    return ApiError::conflict(
+                        "InvalidatedRetryToken",
+                        "The opc-retry-token was used in an earlier request whose result has since been deleted; retry with a different token",
+                    )
+                    .into_reply();
+                }
+            }
+            return entry.reply.clone();
+        }
+        st.retry.remove(&cache_key);
+    }
+    let reply = run(&mut st, ctx, method, route).unwrap_or_else(ApiError::into_reply);
+    if reply.status.is_success() {
+        st.retry.insert(
+            cache_key,
+            RetryEntry {
+                request_hash,
+                reply: reply.clone(),
+                at: ctx.now,
+            },
+        );
+    }
+    reply
+}
+
+fn not_found(method: &Method) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "NotFound",
+        format!("There is no operation supported at the URI path and HTTP method you specified in the request ({method})"),
+    )
+}
+
+fn run(st: &mut State, ctx: &Ctx<'_>, method: &Method, route: &Route) -> Result<Reply, ApiError> {
+    let m = method.as_str();
+    match (route, m) {
+        (Route::Groups, "POST") => identity::create(st, ctx, Kind::Group),
+        (Route::Groups, "GET") => identity::list(st, ctx, Kind::Group),
+        (Route::Group(id), "GET") => identity::get(st, Kind::Group, id),
+        (Route::Group(id), "PUT") => identity::update(st, ctx, Kind::Group, id),
+        (Route::Group(id), "DELETE") => identity::delete(st, ctx, Kind::Group, id),
+        (Route::Users, "POST") => identity::create(st, ctx, Kind::User),
+        (Route::Users, "GET") => identity::list(st, ctx, Kind::User),
+        (Route::User(id), "GET") => identity::get(st, Kind::User, id),
+        (Route::User(id), "PUT") => identity::update(st, ctx, Kind::User, id),
+        (Route::User(id), "DELETE") => identity::delete(st, ctx, Kind::User, id),
+        (Route::Memberships, "POST") => identity::add_user_to_group(st, ctx),
+        (Route::Memberships, "GET") => identity::list_memberships(st, ctx),
+        (Route::Membership(id), "GET") => identity::get_membership(st, id),
+        (Route::Membership(id), "DELETE") => identity::remove_membership(st, ctx, id),
+        (Route::Namespace, "GET") => Ok(os::get_namespace(st)),
+        (Route::Buckets(ns), "POST") => os::create_bucket(st, ctx, ns),
+        (Route::Buckets(ns), "GET") => os::list_buckets(st, ctx, ns),
+        (Route::Bucket(ns, b), "GET") => os::get_bucket(st, ctx, ns, b, false),
+        (Route::Bucket(ns, b), "HEAD") => os::get_bucket(st, ctx, ns, b, true),
+        (Route::Bucket(ns, b), "DELETE") => os::delete_bucket(st, ctx, ns, b),
+        (Route::Objects(ns, b), "GET") => os::list_objects(st, ctx, ns, b),
+        (Route::Object(ns, b, o), "GET") => os::get_object(st, ctx, ns, b, o, false),
+        (Route::Object(ns, b, o), "HEAD") => os::get_object(st, ctx, ns, b, o, true),
+        (Route::Object(ns, b, o), "DELETE") => os::delete_object(st, ctx, ns, b, o),
+        (Route::Uploads(ns, b), "POST") => os::create_upload(st, ctx, ns, b),
+        (Route::Uploads(ns, b), "GET") => os::list_uploads(st, ctx, ns, b),
+        (Route::Upload(ns, b, o), "POST") => os::commit_upload(st, ctx, ns, b, o),
+        (Route::Upload(ns, b, o), "DELETE") => os::abort_upload(st, ctx, ns, b, o),
+        (Route::Upload(ns, b, o), "GET") => os::list_parts(st, ctx, ns, b, o),
+        _ => Err(not_found(method)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert_eq!(Route::parse("/20160918/groups").unwrap(), Route::Groups);
+        assert_eq!(Route::parse("/20160918/groups/").unwrap(), Route::Groups);
+        assert_eq!(
+            Route::parse("/20160918/users/ocid1.user.oc1..x").unwrap(),
+            Route::User("ocid1.user.oc1..x".into())
+        );
+        assert_eq!(Route::parse("/n/").unwrap(), Route::Namespace);
+        assert_eq!(Route::parse("/n").unwrap(), Route::Namespace);
+        assert_eq!(Route::parse("/n/ns/b/").unwrap(), Route::Buckets("ns".into()));
+        assert_eq!(Route::parse("/n/ns/b").unwrap(), Route::Buckets("ns".into()));
+        assert_eq!(
+            Route::parse("/n/ns/b/bk/").unwrap(),
+            Route::Bucket("ns".into(), "bk".into())
+        );
+        assert_eq!(
+            Route::parse("/n/ns/b/bk/o").unwrap(),
+            Route::Objects("ns".into(), "bk".into())
+        );
+        assert_eq!(
+            Route::parse("/n/ns/b/bk/o/a/b%20c%2Fd+e").unwrap(),
+            Route::Object("ns".into(), "bk".into(), "a/b c/d+e".into())
+        );
+        assert_eq!(
+            Route::parse("/n/ns/b/bk/u/x").unwrap(),
+            Route::Upload("ns".into(), "bk".into(), "x".into())
+        );
+        assert_eq!(Route::parse("/other").unwrap(), Route::Unknown);
+        assert!(Route::parse("/n/ns/b/bk/o/%FF").is_err());
+    }
+}

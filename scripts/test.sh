@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The whole test suite: every crate's tests (unit, integration, doctests, the quickstart against
+# the emulator), then the official OCI Python SDK walking through the same scenario against
+# ocisdk-emulator.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo test --workspace --all-targets
+cargo test --workspace --doc
+
+# The quickstart example, exactly as a user runs it (embedded emulator, several pages of users).
+cargo run -q -p ocisdk-blocking --example quickstart -- --users 7
+
+# Conformance: the official Python SDK against our emulator.
+OCI_PY_VERSION=2.189.0
+VENV=${OCISDK_VENV:-target/py-oci-venv}
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import oci, sys; sys.exit(oci.__version__ != '$OCI_PY_VERSION')" 2>/dev/null; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q "oci==$OCI_PY_VERSION"
+fi
+cargo build -q -p ocisdk-emulator
+state=$(mktemp -d)
+out="$state/stdout"
+./target/debug/ocisdk-emulator --listen 127.0.0.1:0 --state-dir "$state" >"$out" 2>"$state/stderr" &
+emu=$!
+trap 'kill $emu 2>/dev/null || true; rm -rf "$state"' EXIT
+for _ in $(seq 1 100); do
+  [ -s "$out" ] && break
+  sleep 0.1
+done
+url=$(head -n1 "$out")
+case "$url" in
+  http://*) ;;
+  *) echo "emulator did not print its URL:"; cat "$out" "$state/stderr"; exit 1 ;;
+esac
+echo "emulator at $url"
+"$VENV/bin/python" tests/python/quickstart.py "$state/config" "$url" 7

@@ -1,0 +1,1 @@
+//! ocisdk-tests (in progress)

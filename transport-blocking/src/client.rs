@@ -1,0 +1,266 @@
+//! The shared client: one ureq agent and one core context.
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use ocisdk_core::auth::{DateHeader, RequestSigner};
+use ocisdk_core::call::{Action, BodyMode, Context, Endpoints, Operation, Response};
+use ocisdk_core::error::Error;
+use ocisdk_core::region::Region;
+
+use crate::services::{IdentityClient, ObjectStorageClient};
+use crate::transport::{self, StreamBody};
+
+/// Default connect timeout (the official SDKs' value).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default read timeout (the official SDKs' value).
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub(crate) struct Inner {
+    pub(crate) agent: ureq::Agent,
+    pub(crate) ctx: Arc<Context>,
+    pub(crate) tenancy: String,
+}
+
+/// A blocking OCI client. Cheap to clone; clones share one connection pool and signer.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("context", &self.inner.ctx)
+            .field("tenancy", &self.inner.tenancy)
+            .finish()
+    }
+}
+
+/// Builds a [`Client`]: credentials first, then where to send requests and how long to wait.
+#[derive(Debug)]
+pub struct ClientBuilder {
+    signer: RequestSigner,
+    tenancy: String,
+    region: Option<String>,
+    endpoints: Option<Endpoints>,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    max_idle_connections: usize,
+}
+
+/// 32 bytes from the OS for the core's generators (retry tokens, RSA blinding).
+pub(crate) fn seed() -> Result<[u8; 32], Error> {
+    let mut seed = [0u8; 32];
+    getrandom::getrandom(&mut seed).map_err(|e| {
+        Error::Transport(ocisdk_core::error::TransportError::new(
+            ocisdk_core::error::TransportErrorKind::Io,
+            format!("no OS randomness for signing: {e}"),
+        ))
+    })?;
+    Ok(seed)
+}
+
+impl ClientBuilder {
+    /// Starts from an explicit signer and tenancy.
+    pub fn new(signer: RequestSigner, tenancy: impl Into<String>) -> Self {
+        ClientBuilder {
+            signer,
+            tenancy: tenancy.into(),
+            region: None,
+            endpoints: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            max_idle_connections: 10,
+        }
+    }
+
+    /// The region whose public endpoints to use (identifier like `us-ashburn-1` or code like
+    /// `iad`).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Sends every service to `base_url` (an emulator or a proxy) instead of the region's
+    /// endpoints.
+    pub fn endpoint(mut self, base_url: &str) -> Self {
+        self.endpoints = Some(Endpoints::single(base_url));
+        self
+    }
+
+    /// Sets the per-service endpoints explicitly.
+    pub fn endpoints(mut self, endpoints: Endpoints) -> Self {
+        self.endpoints = Some(endpoints);
+        self
+    }
+
+    /// Connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Read timeout: the longest wait for any single read from the server (default 60 s).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Idle connections kept in the pool (default 10).
+    pub fn max_idle_connections(mut self, n: usize) -> Self {
+        self.max_idle_connections = n;
+        self
+    }
+
+    /// Signs with `x-date` instead of `date`.
+    pub fn date_header(mut self, header: DateHeader) -> Self {
+        self.signer = self.signer.with_date_header(header);
+        self
+    }
+
+    /// Builds the client. Fails when neither an endpoint nor a known region is given.
+    pub fn build(self) -> Result<Client, Error> {
+        let endpoints = match (self.endpoints, &self.region) {
+            (Some(e), _) => e,
+            (None, Some(region)) => {
+                let region: Region = ocisdk_core::region::resolve_region_from_env(region)?;
+                Endpoints::for_region(&region)
+            }
+            (None, None) => {
+                return Err(Error::Region(ocisdk_core::region::RegionError::Unknown {
+                    name: String::new(),
+                    hint: "no region in the profile, no OCI_REGION and no endpoint given".into(),
+                }));
+            }
+        };
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(self.connect_timeout))
+            .timeout_per_read(Some(self.read_timeout))
+            .max_idle_connections(self.max_idle_connections)
+            .max_idle_connections_per_host(self.max_idle_connections)
+            .user_agent(ocisdk_core::call::USER_AGENT)
+            .build();
+        let ctx = Arc::new(Context::new(self.signer, endpoints, seed()?));
+        Ok(Client {
+            inner: Arc::new(Inner {
+                agent: ureq::Agent::new_with_config(config),
+                ctx,
+                tenancy: self.tenancy,
+            }),
+        })
+    }
+}
+
+impl Client {
+    /// A client from an OCI config file: `path` or the standard lookup (`~/.oci/config`,
+    /// `$OCI_CONFIG_FILE`), `profile` or `$OCI_CLI_PROFILE` or `DEFAULT`.
+    pub fn from_config_file(path: Option<&Path>, profile: Option<&str>) -> Result<Client, Error> {
+        Self::builder_from_config_file(path, profile)?.build()
+    }
+
+    /// A builder from an OCI config file, to adjust endpoint or timeouts before building.
+    pub fn builder_from_config_file(
+        path: Option<&Path>,
+        profile: Option<&str>,
+    ) -> Result<ClientBuilder, Error> {
+        let (_, profile) = ocisdk_core::config::load_config(path, profile)?;
+        let auth = ocisdk_core::auth::signer_from_profile(&profile, seed()?)?;
+        let mut builder = ClientBuilder::new(auth.signer, auth.tenancy);
+        builder.region = auth.region;
+        Ok(builder)
+    }
+
+    /// A builder from an explicit signer.
+    pub fn builder(signer: RequestSigner, tenancy: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(signer, tenancy)
+    }
+
+    /// The tenancy OCID (the compartment for users, groups and memberships).
+    pub fn tenancy(&self) -> &str {
+        &self.inner.tenancy
+    }
+
+    /// The core context (signer and endpoints).
+    pub fn context(&self) -> &Arc<Context> {
+        &self.inner.ctx
+    }
+
+    /// Identity operations.
+    pub fn identity(&self) -> IdentityClient {
+        IdentityClient {
+            client: self.clone(),
+        }
+    }
+
+    /// Object Storage operations.
+    pub fn object_storage(&self) -> ObjectStorageClient {
+        ObjectStorageClient {
+            client: self.clone(),
+        }
+    }
+
+    /// Runs any operation whose request and response bodies fit in memory.
+    pub fn execute<O: Operation>(&self, op: O) -> Result<Response<O::Output>, Error> {
+        self.run(op, None).map(|(resp, _)| resp)
+    }
+
+    /// The single driving loop of this adapter: polls the core's call, sends what it asks,
+    /// sleeps when it asks, and hands back what came in.
+    pub(crate) fn run<O: Operation>(
+        &self,
+        op: O,
+        mut stream: Option<StreamBody<'_>>,
+    ) -> Result<(Response<O::Output>, Option<ureq::Body>), Error> {
+        let mut call = self.inner.ctx.call(op);
+        let mut kept_body = None;
+        loop {
+            match call.poll(SystemTime::now()) {
+                Action::Send(request) => {
+                    match transport::send(&self.inner.agent, request, stream.as_mut()) {
+                        Ok(response) => {
+                            let (parts, body) = response.into_parts();
+                            match call.response_body_mode(parts.status) {
+                                BodyMode::Stream => {
+                                    kept_body = Some(body);
+                                    let head =
+                                        http::Response::from_parts(parts, bytes::Bytes::new());
+                                    call.handle_response(head, SystemTime::now());
+                                }
+                                BodyMode::Buffer => match transport::read_body(body) {
+                                    Ok(bytes) => call.handle_response(
+                                        http::Response::from_parts(parts, bytes),
+                                        SystemTime::now(),
+                                    ),
+                                    Err(e) => call.handle_transport_error(e, SystemTime::now()),
+                                },
+                            }
+                        }
+                        Err(transport::SendError::Transport(e)) => {
+                            call.handle_transport_error(e, SystemTime::now())
+                        }
+                        Err(transport::SendError::Body(e)) => return Err(Error::Body(e)),
+                    }
+                }
+                Action::Sleep(duration) => std::thread::sleep(duration),
+                Action::Done(result) => return result.map(|r| (r, kept_body)),
+            }
+        }
+    }
+
+    /// Runs an upload whose body streams from `reader` (exactly `length` bytes).
+    pub(crate) fn run_upload<O: Operation>(
+        &self,
+        op: O,
+        operation: &'static str,
+        reader: &mut dyn Read,
+        length: u64,
+    ) -> Result<Response<O::Output>, Error> {
+        let body = StreamBody::new(operation, reader, length);
+        self.run(op, Some(body)).map(|(resp, _)| resp)
+    }
+}

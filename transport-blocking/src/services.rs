@@ -1,0 +1,157 @@
+//! Per-service clients with methods named as in the official SDKs.
+
+use std::io::{self, Read};
+
+use ocisdk_core::call::Response;
+use ocisdk_core::error::Error;
+use ocisdk_core::identity::*;
+use ocisdk_core::object_storage::*;
+use ocisdk_core::paginate::{ListOperation, Paginator};
+
+use crate::{Client, Pages, Records};
+
+macro_rules! methods {
+    ($( $(#[$doc:meta])* $name:ident($op:ty) -> $out:ty; )*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(&self, request: $op) -> Result<Response<$out>, Error> {
+                self.client.execute(request)
+            }
+        )*
+    };
+}
+
+/// Pagination helpers shared by both service clients.
+macro_rules! paginators {
+    () => {
+        /// Every record of a list, across pages, as an iterator.
+        pub fn paginate<O: ListOperation>(&self, request: O) -> Records<O> {
+            Records::new(self.client.clone(), Paginator::new(request))
+        }
+
+        /// The pages of a list, each with its response metadata.
+        pub fn pages<O: ListOperation>(&self, request: O) -> Pages<O> {
+            Pages::new(self.client.clone(), Paginator::new(request))
+        }
+    };
+}
+
+/// Identity: groups, users, memberships.
+#[derive(Debug, Clone)]
+pub struct IdentityClient {
+    pub(crate) client: Client,
+}
+
+impl IdentityClient {
+    methods! {
+        /// CreateGroup.
+        create_group(CreateGroup) -> Group;
+        /// GetGroup.
+        get_group(GetGroup) -> Group;
+        /// UpdateGroup.
+        update_group(UpdateGroup) -> Group;
+        /// ListGroups (one page; see [`IdentityClient::paginate`]).
+        list_groups(ListGroups) -> Vec<Group>;
+        /// DeleteGroup.
+        delete_group(DeleteGroup) -> ();
+        /// CreateUser.
+        create_user(CreateUser) -> User;
+        /// GetUser.
+        get_user(GetUser) -> User;
+        /// UpdateUser.
+        update_user(UpdateUser) -> User;
+        /// ListUsers (one page; see [`IdentityClient::paginate`]).
+        list_users(ListUsers) -> Vec<User>;
+        /// DeleteUser.
+        delete_user(DeleteUser) -> ();
+        /// AddUserToGroup.
+        add_user_to_group(AddUserToGroup) -> UserGroupMembership;
+        /// GetUserGroupMembership.
+        get_user_group_membership(GetUserGroupMembership) -> UserGroupMembership;
+        /// ListUserGroupMemberships (one page).
+        list_user_group_memberships(ListUserGroupMemberships) -> Vec<UserGroupMembership>;
+        /// RemoveUserFromGroup.
+        remove_user_from_group(RemoveUserFromGroup) -> ();
+    }
+    paginators!();
+}
+
+/// Object Storage: namespace, buckets, objects.
+#[derive(Debug, Clone)]
+pub struct ObjectStorageClient {
+    pub(crate) client: Client,
+}
+
+impl ObjectStorageClient {
+    methods! {
+        /// GetNamespace.
+        get_namespace(GetNamespace) -> String;
+        /// CreateBucket.
+        create_bucket(CreateBucket) -> Bucket;
+        /// GetBucket.
+        get_bucket(GetBucket) -> Bucket;
+        /// ListBuckets (one page; see [`ObjectStorageClient::paginate`]).
+        list_buckets(ListBuckets) -> Vec<BucketSummary>;
+        /// DeleteBucket.
+        delete_bucket(DeleteBucket) -> ();
+        /// HeadObject.
+        head_object(HeadObject) -> ObjectMetadata;
+        /// DeleteObject.
+        delete_object(DeleteObject) -> ();
+        /// ListObjects (one page; see [`ObjectStorageClient::paginate`]).
+        list_objects(ListObjects) -> ocisdk_core::object_storage::models::ListObjects;
+    }
+    paginators!();
+
+    /// PutObject: streams exactly `request.content_length` bytes from `body` without buffering
+    /// them. A body shorter or longer than that fails with [`ocisdk_core::error::BodyError`].
+    pub fn put_object(
+        &self,
+        request: PutObject,
+        mut body: impl Read,
+    ) -> Result<Response<PutObjectOutput>, Error> {
+        let length = request.content_length;
+        self.client
+            .run_upload(request, "PutObject", &mut body, length)
+    }
+
+    /// GetObject: the metadata, and the body as a [`Read`] that streams from the connection.
+    pub fn get_object(&self, request: GetObject) -> Result<GetObjectResponse, Error> {
+        let (meta, body) = self.client.run(request, None)?;
+        let body = body.ok_or(Error::Misuse("GetObject answered without a body stream"))?;
+        Ok(GetObjectResponse {
+            meta,
+            body: body.into_with_config().limit(u64::MAX).reader(),
+        })
+    }
+}
+
+/// A downloaded object: metadata plus a streaming body.
+pub struct GetObjectResponse {
+    /// Status, headers and typed metadata (`content-length`, `etag`, `content-md5`, …).
+    pub meta: Response<ObjectMetadata>,
+    body: ureq::BodyReader<'static>,
+}
+
+impl std::fmt::Debug for GetObjectResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetObjectResponse")
+            .field("meta", &self.meta)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Read for GetObjectResponse {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.body.read(buf)
+    }
+}
+
+impl GetObjectResponse {
+    /// Reads the whole body into memory (for small objects).
+    pub fn bytes(mut self) -> io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.read_to_end(&mut out)?;
+        Ok(out)
+    }
+}

@@ -1,0 +1,164 @@
+//! Moving one request and its response through ureq.
+
+use std::io::{self, Read};
+
+use bytes::Bytes;
+use ocisdk_core::call::RequestBody;
+use ocisdk_core::error::{BodyError, TransportError, TransportErrorKind};
+use ureq::SendBody;
+
+/// An upload body: the user's reader, checked against the length promised in `content-length`.
+pub(crate) struct StreamBody<'a> {
+    operation: &'static str,
+    reader: &'a mut dyn Read,
+    declared: u64,
+    sent: u64,
+    used: bool,
+    overflow: bool,
+}
+
+impl<'a> StreamBody<'a> {
+    pub(crate) fn new(operation: &'static str, reader: &'a mut dyn Read, declared: u64) -> Self {
+        StreamBody {
+            operation,
+            reader,
+            declared,
+            sent: 0,
+            used: false,
+            overflow: false,
+        }
+    }
+
+    fn mismatch(&self) -> Option<BodyError> {
+        if self.overflow || self.sent < self.declared {
+            Some(BodyError::LengthMismatch {
+                operation: self.operation,
+                declared: self.declared,
+                actual: if self.overflow {
+                    self.declared + 1
+                } else {
+                    self.sent
+                },
+            })
+        } else {
+            None
+        }
+    }
+}
+
+impl Read for StreamBody<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let remaining = self.declared - self.sent;
+        if remaining == 0 {
+            // One probe read tells a reader longer than declared from one that is done.
+            let mut probe = [0u8; 1];
+            if self.reader.read(&mut probe)? > 0 {
+                self.overflow = true;
+                return Err(io::Error::other("body is longer than its declared length"));
+            }
+            return Ok(0);
+        }
+        let cap = buf
+            .len()
+            .min(usize::try_from(remaining).unwrap_or(usize::MAX));
+        let n = self.reader.read(&mut buf[..cap])?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "body ended before its declared length",
+            ));
+        }
+        self.sent += n as u64;
+        Ok(n)
+    }
+}
+
+pub(crate) enum SendError {
+    Transport(TransportError),
+    Body(BodyError),
+}
+
+/// Sends one request. A streamed body is used at most once: a second attempt with the same
+/// stream is refused as not replayable.
+pub(crate) fn send(
+    agent: &ureq::Agent,
+    request: http::Request<RequestBody>,
+    stream: Option<&mut StreamBody<'_>>,
+) -> Result<http::Response<ureq::Body>, SendError> {
+    let (parts, body) = request.into_parts();
+    let endpoint = format!("{} {}", parts.method, parts.uri);
+    let result = match body {
+        RequestBody::Empty => agent.run(http::Request::from_parts(parts, SendBody::none())),
+        RequestBody::Bytes(bytes) => agent.run(http::Request::from_parts(parts, &bytes[..])),
+        RequestBody::Stream { .. } => {
+            let Some(stream) = stream else {
+                return Err(SendError::Body(BodyError::Read {
+                    operation: "upload",
+                    reason: "the operation streams a body but none was given".into(),
+                }));
+            };
+            if stream.used {
+                return Err(SendError::Body(BodyError::NotReplayable {
+                    operation: stream.operation,
+                    first_failure: "an earlier attempt already consumed the body".into(),
+                }));
+            }
+            stream.used = true;
+            let result = agent.run(http::Request::from_parts(
+                parts,
+                SendBody::from_reader(&mut *stream),
+            ));
+            if let Some(e) = stream.mismatch() {
+                return Err(SendError::Body(e));
+            }
+            result
+        }
+    };
+    result.map_err(|e| SendError::Transport(classify(e, endpoint)))
+}
+
+/// Reads a whole (non-object) response body.
+pub(crate) fn read_body(mut body: ureq::Body) -> Result<Bytes, TransportError> {
+    let mut out = Vec::new();
+    let mut reader = body.with_config().limit(u64::MAX).reader();
+    match reader.read_to_end(&mut out) {
+        Ok(_) => Ok(Bytes::from(out)),
+        Err(e) => Err(TransportError::new(
+            if e.kind() == io::ErrorKind::UnexpectedEof {
+                TransportErrorKind::Truncated
+            } else if e.kind() == io::ErrorKind::TimedOut {
+                TransportErrorKind::Timeout
+            } else {
+                TransportErrorKind::Io
+            },
+            format!(
+                "reading the response body: {e} ({} bytes arrived)",
+                out.len()
+            ),
+        )),
+    }
+}
+
+/// Maps ureq's error onto the core's transport classes.
+pub(crate) fn classify(e: ureq::Error, endpoint: String) -> TransportError {
+    let kind = match &e {
+        ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportErrorKind::Connect,
+        ureq::Error::Io(io) => match io.kind() {
+            io::ErrorKind::ConnectionRefused => TransportErrorKind::Connect,
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportErrorKind::Timeout,
+            io::ErrorKind::UnexpectedEof => TransportErrorKind::Truncated,
+            _ => TransportErrorKind::Io,
+        },
+        ureq::Error::BadUri(_) | ureq::Error::Http(_) => TransportErrorKind::InvalidUrl,
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::TlsRequired => {
+            TransportErrorKind::Tls
+        }
+        _ => TransportErrorKind::Io,
+    };
+    TransportError {
+        kind,
+        message: e.to_string(),
+        endpoint,
+    }
+}

@@ -1,0 +1,1 @@
+//! ocisdk-hyper (in progress)

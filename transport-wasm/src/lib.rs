@@ -1,0 +1,1 @@
+//! ocisdk-wasm (in progress)
