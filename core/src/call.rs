@@ -221,6 +221,13 @@ pub trait Operation {
     /// The request to send.
     fn plan(&self) -> Result<RequestPlan, Error>;
 
+    /// The token of the next page carried by a successful response: `opc-next-page` by
+    /// default; ListObjects overrides it with its body's `nextStartWith`.
+    fn next_page(headers: &HeaderMap, data: &Self::Output) -> Option<String> {
+        let _ = data;
+        header_str(headers, "opc-next-page").map(str::to_string)
+    }
+
     /// Decodes a successful (2xx) response. For streaming operations `body` is empty.
     fn parse(
         &self,
@@ -616,7 +623,7 @@ impl<O: Operation> Call<O> {
         }
         let data = self.op.parse(status, &headers, body)?;
         let etag = header_str(&headers, "etag").map(str::to_string);
-        let next_page = header_str(&headers, "opc-next-page").map(str::to_string);
+        let next_page = O::next_page(&headers, &data);
         Ok(Response {
             data,
             status,

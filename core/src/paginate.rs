@@ -24,7 +24,8 @@ pub trait ListOperation: Operation + Clone {
     fn limit(&self) -> Option<u32>;
     /// Sets the page size.
     fn set_limit(&mut self, limit: Option<u32>);
-    /// The token of the page after `response`, if any. The default reads `opc-next-page`.
+    /// The token of the page after `response`, if any ([`Response::next_page`], which each
+    /// operation fills from its own token style).
     fn next_token(response: &Response<Self::Output>) -> Option<String> {
         response.next_page.clone()
     }

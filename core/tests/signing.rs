@@ -50,7 +50,10 @@ fn doc_signer() -> (RequestSigner, PrivateKey) {
     (signer, key)
 }
 
-/// Thu, 05 Jan 2014 21:31:40 GMT
+/// The vectors' date. 5 January 2014 was a Sunday, but the published signatures were made over
+/// this exact string, so it is passed verbatim.
+const DOC_DATE: &str = "Thu, 05 Jan 2014 21:31:40 GMT";
+
 fn doc_date() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_388_957_500)
 }
@@ -68,9 +71,9 @@ fn official_get_vector() {
         .body(())
         .unwrap();
     signer
-        .sign(&mut req, SignBody::Unsigned, doc_date())
+        .sign_with_date(&mut req, SignBody::Unsigned, DOC_DATE)
         .unwrap();
-    assert_eq!(req.headers()["date"], "Thu, 05 Jan 2014 21:31:40 GMT");
+    assert_eq!(req.headers()["date"], DOC_DATE);
     let auth = req.headers()["authorization"].to_str().unwrap();
     assert_eq!(auth_param(auth, "headers"), "date (request-target) host");
     assert_eq!(
@@ -96,7 +99,7 @@ fn official_post_vector() {
             .body(())
             .unwrap();
     signer
-        .sign(&mut req, SignBody::Hashed(POST_BODY.as_bytes()), doc_date())
+        .sign_with_date(&mut req, SignBody::Hashed(POST_BODY.as_bytes()), DOC_DATE)
         .unwrap();
     assert_eq!(req.headers()["content-length"], "316");
     assert_eq!(
@@ -217,7 +220,8 @@ fn first_request<O: ocisdk_core::call::Operation>(
     let mut call = ctx.call(op);
     match call.poll(now) {
         Action::Send(req) => req,
-        other => panic!("expected a request, got {other:?}"),
+        Action::Sleep(d) => panic!("expected a request, got a sleep of {d:?}"),
+        Action::Done(r) => panic!("expected a request, got done (error: {:?})", r.err()),
     }
 }
 
@@ -260,4 +264,33 @@ proptest! {
         prop_assert_eq!(req.headers()["content-length"].to_str().unwrap(), "42");
         verify_request(&req, &key);
     }
+}
+
+/// PKCS#1 v1.5 is deterministic: the portable (blinded) and native backends must agree byte for
+/// byte, and ring must refuse the 1024-bit doc key that only the portable backend accepts.
+#[cfg(feature = "native")]
+#[test]
+fn native_and_portable_backends_sign_identically() {
+    use ocisdk_core::auth::signer::NativeRsa;
+    let key =
+        PrivateKey::from_pem(include_str!("fixtures/keys/pkcs1.pem"), None, "pkcs1.pem").unwrap();
+    let portable = PortableRsa::new(&key, [9; 32]);
+    let native = NativeRsa::new(&key).unwrap();
+    for msg in [&b""[..], b"date: x\n(request-target): get /", &[0xff; 4096]] {
+        assert_eq!(
+            portable.sign_pkcs1v15_sha256(msg).unwrap(),
+            native.sign_pkcs1v15_sha256(msg).unwrap()
+        );
+    }
+    let doc = PrivateKey::from_pem(DOC_KEY, None, "doc-key").unwrap();
+    assert!(NativeRsa::new(&doc).is_err());
+    // The default backend falls back to the portable one for such keys.
+    assert_eq!(
+        ocisdk_core::auth::signer::default_backend(&doc, [0; 32]).name(),
+        "rsa"
+    );
+    assert_eq!(
+        ocisdk_core::auth::signer::default_backend(&key, [0; 32]).name(),
+        "ring"
+    );
 }

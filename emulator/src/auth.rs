@@ -51,7 +51,11 @@ pub(crate) struct Verified {
 
 impl Verified {
     /// Checks a signed `x-content-sha256` / `content-length` against the body actually received.
-    pub(crate) fn check_body(&self, body_len: u64, body_sha256: Option<&[u8]>) -> Result<(), String> {
+    pub(crate) fn check_body(
+        &self,
+        body_len: u64,
+        body_sha256: Option<&[u8]>,
+    ) -> Result<(), String> {
         if let Some(len) = &self.signed_length {
             if len.trim().parse::<u64>().ok() != Some(body_len) {
                 return Err(format!(
@@ -106,13 +110,22 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
 
     if let Some(v) = &params.version {
         if v != "1" {
-            return Err(format!("unsupported signature version \"{v}\" (expected \"1\")"));
+            return Err(format!(
+                "unsupported signature version \"{v}\" (expected \"1\")"
+            ));
         }
     }
     match &params.algorithm {
         Some(a) if a.eq_ignore_ascii_case("rsa-sha256") => {}
-        Some(a) => return Err(format!("unsupported signature algorithm \"{a}\" (expected \"rsa-sha256\")")),
-        None => return Err("authorization header has no algorithm parameter (expected algorithm=\"rsa-sha256\")".into()),
+        Some(a) => {
+            return Err(format!(
+                "unsupported signature algorithm \"{a}\" (expected \"rsa-sha256\")"
+            ));
+        }
+        None => return Err(
+            "authorization header has no algorithm parameter (expected algorithm=\"rsa-sha256\")"
+                .into(),
+        ),
     }
 
     let (public, principal, shown_key_id) = lookup_key(&params.key_id, keys)?;
@@ -149,7 +162,9 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
             continue;
         }
         if name.starts_with('(') {
-            return Err(format!("unsupported pseudo-header {name} in the headers parameter"));
+            return Err(format!(
+                "unsupported pseudo-header {name} in the headers parameter"
+            ));
         }
         let values: Vec<&str> = facts
             .headers
@@ -170,8 +185,8 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
     // Date and clock skew (x-date wins over date).
     let date_name = if has("x-date") { "x-date" } else { "date" };
     let date_value = header_str(facts.headers, date_name).unwrap_or_default();
-    let date = httpdate::parse_http_date(date_value.trim())
-        .map_err(|_| format!("{date_name} header is not a valid HTTP date: \"{date_value}\""))?;
+    let date = parse_date(date_value.trim())
+        .ok_or_else(|| format!("{date_name} header is not a valid HTTP date: \"{date_value}\""))?;
     let skew = match facts.now.duration_since(date) {
         Ok(d) => d,
         Err(e) => e.duration(),
@@ -215,6 +230,28 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
     })
 }
 
+/// An HTTP date. IMF-fixdate whose weekday disagrees with the date (as in Oracle's published
+/// signing example, "Thu, 05 Jan 2014") is accepted: the weekday carries no information.
+fn parse_date(value: &str) -> Option<SystemTime> {
+    if let Ok(t) = httpdate::parse_http_date(value) {
+        return Some(t);
+    }
+    let parts: Vec<&str> = value.split_whitespace().collect();
+    let [_, day, month, year, hms, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| m == month)?;
+    let month = time::Month::try_from(u8::try_from(month + 1).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(year.parse().ok()?, month, day.parse().ok()?).ok()?;
+    let mut hms = hms.split(':').map(str::parse::<u8>);
+    let (h, m, s) = (hms.next()?.ok()?, hms.next()?.ok()?, hms.next()?.ok()?);
+    let t = date.with_hms(h, m, s).ok()?.assume_utc();
+    Some(SystemTime::from(t))
+}
+
 fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
@@ -222,14 +259,20 @@ fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn lookup_key(key_id: &str, keys: &KeyRegistry) -> Result<(RsaPublicKey, Principal, String), String> {
+fn lookup_key(
+    key_id: &str,
+    keys: &KeyRegistry,
+) -> Result<(RsaPublicKey, Principal, String), String> {
     if let Some(token) = key_id.strip_prefix("ST$") {
         let shown = "ST$<token>".to_string();
         return keys
             .session_tokens
             .get(token)
             .map(|k| (k.clone(), Principal { user: None }, shown))
-            .ok_or_else(|| "unknown keyId: the session token (ST$...) is not registered with the emulator".to_string());
+            .ok_or_else(|| {
+                "unknown keyId: the session token (ST$...) is not registered with the emulator"
+                    .to_string()
+            });
     }
     let parts: Vec<&str> = key_id.split('/').collect();
     if parts.len() != 3 || parts.iter().any(|p| p.is_empty()) {
@@ -281,7 +324,10 @@ fn parse_authorization(header: &str) -> Result<SignatureParams, String> {
             chars.next();
         }
         if chars.next() != Some('=') {
-            return Err(format!("malformed authorization header: parameter \"{}\" has no value", name.trim()));
+            return Err(format!(
+                "malformed authorization header: parameter \"{}\" has no value",
+                name.trim()
+            ));
         }
         let mut value = String::new();
         if chars.peek() == Some(&'"') {
@@ -302,7 +348,10 @@ fn parse_authorization(header: &str) -> Result<SignatureParams, String> {
                 }
             }
             if !closed {
-                return Err(format!("malformed authorization header: unterminated quoted value for \"{}\"", name.trim()));
+                return Err(format!(
+                    "malformed authorization header: unterminated quoted value for \"{}\"",
+                    name.trim()
+                ));
             }
         } else {
             while let Some(&c) = chars.peek() {
@@ -316,7 +365,9 @@ fn parse_authorization(header: &str) -> Result<SignatureParams, String> {
         }
         let name = name.trim().to_string();
         if map.insert(name.clone(), value).is_some() {
-            return Err(format!("malformed authorization header: parameter \"{name}\" given twice"));
+            return Err(format!(
+                "malformed authorization header: parameter \"{name}\" given twice"
+            ));
         }
     }
     let key_id = map
@@ -384,7 +435,8 @@ G6aFKaqQfOXKCyWoUiVknQJAXrlgySFci/2ueKlIE1QqIiLSZ8V8OlpFLRnb1pzI
 -----END RSA PRIVATE KEY-----
 ";
         let key = rsa::RsaPrivateKey::from_pkcs1_pem(pem).unwrap();
-        let tenancy = "ocid1.tenancy.oc1..aaaaaaaaba3pv6wkcr4jqae5f15p2b2m2yt2j6rx32uzr4h25vqstifsfdsq";
+        let tenancy =
+            "ocid1.tenancy.oc1..aaaaaaaaba3pv6wkcr4jqae5f15p2b2m2yt2j6rx32uzr4h25vqstifsfdsq";
         let user = "ocid1.user.oc1..aaaaaaaat5nvwcna5j6aqzjcaty5eqbb6qt2jvpkanghtgdaqedqw3rynjq";
         let fp = "20:3b:97:13:55:1c:5b:0d:d3:37:d8:50:4e:c5:3a:34";
         let key_id = format!("{tenancy}/{user}/{fp}");
@@ -405,7 +457,7 @@ G6aFKaqQfOXKCyWoUiVknQJAXrlgySFci/2ueKlIE1QqIiLSZ8V8OlpFLRnb1pzI
             .parse()
             .unwrap(),
         );
-        let now = httpdate::parse_http_date(date).unwrap();
+        let now = parse_date(date).unwrap();
         let facts = RequestFacts {
             method: &Method::GET,
             target,
@@ -425,7 +477,10 @@ G6aFKaqQfOXKCyWoUiVknQJAXrlgySFci/2ueKlIE1QqIiLSZ8V8OlpFLRnb1pzI
         };
         let err = verify(&facts, &keys).unwrap_err();
         assert!(err.contains("signature does not verify"), "{err}");
-        assert!(err.contains("(request-target): get /20160918/instances?"), "{err}");
+        assert!(
+            err.contains("(request-target): get /20160918/instances?"),
+            "{err}"
+        );
 
         // Skewed clock.
         let facts = RequestFacts {

@@ -143,7 +143,9 @@ fn check_tenancy_in_query(st: &State, ctx: &Ctx<'_>) -> Result<(), ApiError> {
 
 fn validate_name(name: &str) -> Result<(), ApiError> {
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::invalid("name must be between 1 and 100 characters"));
+        return Err(ApiError::invalid(
+            "name must be between 1 and 100 characters",
+        ));
     }
     if name.chars().any(char::is_whitespace) {
         return Err(ApiError::invalid("name must not contain whitespace"));
@@ -153,7 +155,9 @@ fn validate_name(name: &str) -> Result<(), ApiError> {
 
 fn validate_description(d: &str) -> Result<(), ApiError> {
     if d.chars().count() > 400 {
-        return Err(ApiError::invalid("description must be at most 400 characters"));
+        return Err(ApiError::invalid(
+            "description must be at most 400 characters",
+        ));
     }
     Ok(())
 }
@@ -164,7 +168,10 @@ pub(crate) fn create(st: &mut State, ctx: &Ctx<'_>, kind: Kind) -> Result<Reply,
     let compartment_id = req_str(&body, "compartmentId")?;
     let name = req_str(&body, "name")?;
     let description = req_str(&body, "description")?;
-    let freeform_tags = check_string_map("freeformTags", body.get("freeformTags").unwrap_or(&Value::Null))?;
+    let freeform_tags = check_string_map(
+        "freeformTags",
+        body.get("freeformTags").unwrap_or(&Value::Null),
+    )?;
     let defined_tags = check_defined_tags(body.get("definedTags").unwrap_or(&Value::Null))?;
     let email = if kind == Kind::User {
         opt_str(&body, "email")?
@@ -182,7 +189,10 @@ pub(crate) fn create(st: &mut State, ctx: &Ctx<'_>, kind: Kind) -> Result<Reply,
     if taken {
         return Err(ApiError::conflict(
             "EntityAlreadyExists",
-            format!("{} with name '{name}' already exists in the tenancy", kind.title()),
+            format!(
+                "{} with name '{name}' already exists in the tenancy",
+                kind.title()
+            ),
         ));
     }
 
@@ -240,12 +250,18 @@ fn entity_json(st: &State, kind: Kind, id: &str) -> Option<Value> {
 /// GetGroup / GetUser.
 pub(crate) fn get(st: &State, kind: Kind, id: &str) -> Result<Reply, ApiError> {
     let etag = common_of(st, kind, id)?.etag.clone();
-    let value = entity_json(st, kind, id).ok_or_else(|| ApiError::not_found_iam(kind.word(), id))?;
+    let value =
+        entity_json(st, kind, id).ok_or_else(|| ApiError::not_found_iam(kind.word(), id))?;
     Ok(entity_reply(StatusCode::OK, &value, &etag))
 }
 
 /// UpdateGroup / UpdateUser: description, tags (and for users email, dbUserName).
-pub(crate) fn update(st: &mut State, ctx: &Ctx<'_>, kind: Kind, id: &str) -> Result<Reply, ApiError> {
+pub(crate) fn update(
+    st: &mut State,
+    ctx: &Ctx<'_>,
+    kind: Kind,
+    id: &str,
+) -> Result<Reply, ApiError> {
     let current = common_of(st, kind, id)?.etag.clone();
     check_if_match(ctx, &current)?;
     let body = parse_body(ctx.body)?;
@@ -294,12 +310,18 @@ pub(crate) fn update(st: &mut State, ctx: &Ctx<'_>, kind: Kind, id: &str) -> Res
         common.defined_tags = d;
     }
     common.etag = etag.clone();
-    let value = entity_json(st, kind, id).ok_or_else(|| ApiError::not_found_iam(kind.word(), id))?;
+    let value =
+        entity_json(st, kind, id).ok_or_else(|| ApiError::not_found_iam(kind.word(), id))?;
     Ok(entity_reply(StatusCode::OK, &value, &etag))
 }
 
 /// DeleteGroup / DeleteUser: 409 Conflict while memberships remain.
-pub(crate) fn delete(st: &mut State, ctx: &Ctx<'_>, kind: Kind, id: &str) -> Result<Reply, ApiError> {
+pub(crate) fn delete(
+    st: &mut State,
+    ctx: &Ctx<'_>,
+    kind: Kind,
+    id: &str,
+) -> Result<Reply, ApiError> {
     let current = common_of(st, kind, id)?.etag.clone();
     check_if_match(ctx, &current)?;
     let members = st
@@ -369,7 +391,9 @@ pub(crate) fn list(st: &State, ctx: &Ctx<'_>, kind: Kind) -> Result<Reply, ApiEr
     if let Some(state) = ctx.query.get("lifecycleState") {
         let upper = state.to_ascii_uppercase();
         if !["CREATING", "ACTIVE", "INACTIVE", "DELETING", "DELETED"].contains(&upper.as_str()) {
-            return Err(ApiError::invalid(format!("lifecycleState \"{state}\" is not valid")));
+            return Err(ApiError::invalid(format!(
+                "lifecycleState \"{state}\" is not valid"
+            )));
         }
         if upper != "ACTIVE" {
             return Ok(list_reply(Vec::new(), None));
@@ -383,7 +407,11 @@ pub(crate) fn list(st: &State, ctx: &Ctx<'_>, kind: Kind) -> Result<Reply, ApiEr
         .into_iter()
         .filter(|c| name_filter.is_none_or(|n| n == c.name))
         .map(|c| {
-            let key = if by_name { c.name.clone() } else { seq_key(c.seq) };
+            let key = if by_name {
+                c.name.clone()
+            } else {
+                seq_key(c.seq)
+            };
             (key, c.id.clone())
         })
         .collect();
@@ -458,11 +486,19 @@ pub(crate) fn get_membership(st: &State, id: &str) -> Result<Reply, ApiError> {
         .memberships
         .get(id)
         .ok_or_else(|| ApiError::not_found_iam("userGroupMembership", id))?;
-    Ok(entity_reply(StatusCode::OK, &membership_json(st, m), &m.etag))
+    Ok(entity_reply(
+        StatusCode::OK,
+        &membership_json(st, m),
+        &m.etag,
+    ))
 }
 
 /// RemoveUserFromGroup.
-pub(crate) fn remove_membership(st: &mut State, ctx: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
+pub(crate) fn remove_membership(
+    st: &mut State,
+    ctx: &Ctx<'_>,
+    id: &str,
+) -> Result<Reply, ApiError> {
     let etag = st
         .memberships
         .get(id)

@@ -6,7 +6,9 @@ use md5::{Digest, Md5};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
-use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+use rsa::pkcs8::{
+    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
+};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 
 use crate::EmulatorError;
@@ -38,7 +40,10 @@ pub(crate) fn random_base32(rng: &mut ChaCha20Rng, n: usize) -> String {
 /// An OCID such as `ocid1.group.oc1..aaaaaaaa<52 random chars>`; `region` is empty for
 /// global resources (groups, users, tenancies).
 pub(crate) fn ocid(rng: &mut ChaCha20Rng, kind: &str, region: &str) -> String {
-    format!("ocid1.{kind}.oc1.{region}.aaaaaaaa{}", random_base32(rng, 52))
+    format!(
+        "ocid1.{kind}.oc1.{region}.aaaaaaaa{}",
+        random_base32(rng, 52)
+    )
 }
 
 /// A random UUID-looking string (OCI object and bucket etags are UUIDs).
@@ -48,12 +53,21 @@ pub(crate) fn uuid(rng: &mut ChaCha20Rng) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// Lowercase hex of `n` random bytes.
 pub(crate) fn random_hex(rng: &mut ChaCha20Rng, n: usize) -> String {
-    (0..n).map(|_| format!("{:02x}", rng.next_u32() as u8)).collect()
+    (0..n)
+        .map(|_| format!("{:02x}", rng.next_u32() as u8))
+        .collect()
 }
 
 /// The emulator's private key, already parsed, plus its derived forms.

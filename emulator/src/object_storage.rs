@@ -30,7 +30,9 @@ fn namespace_not_found(ns: &str) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "NamespaceNotFound",
-        format!("You do not have authorization to perform this request, or the requested resource could not be found (namespace '{ns}')."),
+        format!(
+            "You do not have authorization to perform this request, or the requested resource could not be found (namespace '{ns}')."
+        ),
     )
 }
 
@@ -38,7 +40,9 @@ fn bucket_not_found(ns: &str, bucket: &str) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "BucketNotFound",
-        format!("Either the bucket named '{bucket}' does not exist in the namespace '{ns}' or you are not authorized to access it"),
+        format!(
+            "Either the bucket named '{bucket}' does not exist in the namespace '{ns}' or you are not authorized to access it"
+        ),
     )
 }
 
@@ -103,7 +107,12 @@ fn validate_bucket_name(name: &str) -> Result<(), ApiError> {
     }
 }
 
-fn one_of(name: &str, value: Option<String>, allowed: &[&str], default: &str) -> Result<String, ApiError> {
+fn one_of(
+    name: &str,
+    value: Option<String>,
+    allowed: &[&str],
+    default: &str,
+) -> Result<String, ApiError> {
     match value {
         None => Ok(default.to_string()),
         Some(v) if allowed.contains(&v.as_str()) => Ok(v),
@@ -183,13 +192,18 @@ pub(crate) fn create_bucket(st: &mut State, ctx: &Ctx<'_>, ns: &str) -> Result<R
     )?;
     let object_events_enabled = opt_bool(&body, "objectEventsEnabled")?.unwrap_or(false);
     let kms_key_id = opt_str(&body, "kmsKeyId")?.map_or(Value::Null, Value::String);
-    let freeform_tags = check_string_map("freeformTags", body.get("freeformTags").unwrap_or(&Value::Null))?;
+    let freeform_tags = check_string_map(
+        "freeformTags",
+        body.get("freeformTags").unwrap_or(&Value::Null),
+    )?;
     let defined_tags = check_defined_tags(body.get("definedTags").unwrap_or(&Value::Null))?;
 
     if st.buckets.contains_key(&name) {
         return Err(ApiError::conflict(
             "BucketAlreadyExists",
-            format!("Either the bucket '{name}' in namespace '{ns}' already exists or you are not authorized to create it"),
+            format!(
+                "Either the bucket '{name}' in namespace '{ns}' already exists or you are not authorized to create it"
+            ),
         ));
     }
     let bucket = Bucket {
@@ -241,13 +255,17 @@ fn read_preconditions(ctx: &Ctx<'_>, etag: &str) -> Result<Option<Reply>, ApiErr
             return Err(ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "IfMatchFailed",
-                format!("The if-match header \"{want}\" does not match the current etag \"{etag}\""),
+                format!(
+                    "The if-match header \"{want}\" does not match the current etag \"{etag}\""
+                ),
             ));
         }
     }
     if let Some(want) = ctx.header("if-none-match") {
         if etag_list_matches(want, etag) {
-            return Ok(Some(Reply::empty(StatusCode::NOT_MODIFIED).header("etag", etag)));
+            return Ok(Some(
+                Reply::empty(StatusCode::NOT_MODIFIED).header("etag", etag),
+            ));
         }
     }
     Ok(None)
@@ -260,7 +278,13 @@ fn etag_list_matches(list: &str, etag: &str) -> bool {
 }
 
 /// GetBucket / HeadBucket.
-pub(crate) fn get_bucket(st: &State, ctx: &Ctx<'_>, ns: &str, name: &str, head: bool) -> Result<Reply, ApiError> {
+pub(crate) fn get_bucket(
+    st: &State,
+    ctx: &Ctx<'_>,
+    ns: &str,
+    name: &str,
+    head: bool,
+) -> Result<Reply, ApiError> {
     let b = bucket_ref(st, ns, name)?;
     if let Some(not_modified) = read_preconditions(ctx, &b.etag)? {
         return Ok(not_modified);
@@ -281,27 +305,41 @@ pub(crate) fn get_bucket(st: &State, ctx: &Ctx<'_>, ns: &str, name: &str, head: 
 }
 
 /// DeleteBucket: 409 BucketNotEmpty while objects or multipart uploads remain.
-pub(crate) fn delete_bucket(st: &mut State, ctx: &Ctx<'_>, ns: &str, name: &str) -> Result<Reply, ApiError> {
+pub(crate) fn delete_bucket(
+    st: &mut State,
+    ctx: &Ctx<'_>,
+    ns: &str,
+    name: &str,
+) -> Result<Reply, ApiError> {
     let b = bucket_ref(st, ns, name)?;
     if let Some(want) = ctx.header("if-match") {
         if !etag_list_matches(want, &b.etag) {
             return Err(ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "IfMatchFailed",
-                format!("The if-match header \"{want}\" does not match the bucket etag \"{}\"", b.etag),
+                format!(
+                    "The if-match header \"{want}\" does not match the bucket etag \"{}\"",
+                    b.etag
+                ),
             ));
         }
     }
     if !b.objects.is_empty() {
         return Err(ApiError::conflict(
             "BucketNotEmpty",
-            format!("Bucket named '{name}' is not empty ({} objects). Delete all objects first.", b.objects.len()),
+            format!(
+                "Bucket named '{name}' is not empty ({} objects). Delete all objects first.",
+                b.objects.len()
+            ),
         ));
     }
     if !b.uploads.is_empty() {
         return Err(ApiError::conflict(
             "BucketNotEmpty",
-            format!("Bucket named '{name}' has {} multipart upload(s) in progress. Commit or abort them first.", b.uploads.len()),
+            format!(
+                "Bucket named '{name}' has {} multipart upload(s) in progress. Commit or abort them first.",
+                b.uploads.len()
+            ),
         ));
     }
     st.buckets.remove(name);
@@ -320,7 +358,9 @@ pub(crate) fn list_buckets(st: &State, ctx: &Ctx<'_>, ns: &str) -> Result<Reply,
     let fields = fields_list(ctx);
     for f in &fields {
         if f != "tags" {
-            return Err(ApiError::invalid(format!("fields may only contain tags, got \"{f}\"")));
+            return Err(ApiError::invalid(format!(
+                "fields may only contain tags, got \"{f}\""
+            )));
         }
     }
     let with_tags = !fields.is_empty();
@@ -365,7 +405,12 @@ const OBJECT_FIELDS: [&str; 8] = [
 ];
 
 /// ListObjects: `{"objects": [...], "prefixes": [...], "nextStartWith": "..."}`.
-pub(crate) fn list_objects(st: &mut State, ctx: &Ctx<'_>, ns: &str, bucket: &str) -> Result<Reply, ApiError> {
+pub(crate) fn list_objects(
+    st: &mut State,
+    ctx: &Ctx<'_>,
+    ns: &str,
+    bucket: &str,
+) -> Result<Reply, ApiError> {
     let q = ctx.query;
     let limit = q.limit(ctx.page_size)?;
     let prefix = q.get("prefix").unwrap_or("").to_string();
@@ -375,7 +420,9 @@ pub(crate) fn list_objects(st: &mut State, ctx: &Ctx<'_>, ns: &str, bucket: &str
     let delimiter = q.get("delimiter").map(str::to_string);
     if let Some(d) = &delimiter {
         if d != "/" {
-            return Err(ApiError::invalid(format!("delimiter must be '/', got \"{d}\"")));
+            return Err(ApiError::invalid(format!(
+                "delimiter must be '/', got \"{d}\""
+            )));
         }
     }
     let fields = fields_list(ctx);
@@ -508,7 +555,11 @@ fn parse_range(header: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
         return Some(Ok((size.saturating_sub(n), size - 1)));
     }
     let start: u64 = a.parse().ok()?;
-    let end: Option<u64> = if b.is_empty() { None } else { Some(b.parse().ok()?) };
+    let end: Option<u64> = if b.is_empty() {
+        None
+    } else {
+        Some(b.parse().ok()?)
+    };
     if let Some(e) = end {
         if e < start {
             return None;
@@ -542,10 +593,26 @@ fn object_headers(mut reply: Reply, obj: &StoredObject, ctx: &Ctx<'_>, whole: bo
         reply = reply.header("opc-multipart-md5", m);
     }
     let pairs = [
-        ("content-language", "httpResponseContentLanguage", &obj.content_language),
-        ("content-encoding", "httpResponseContentEncoding", &obj.content_encoding),
-        ("content-disposition", "httpResponseContentDisposition", &obj.content_disposition),
-        ("cache-control", "httpResponseCacheControl", &obj.cache_control),
+        (
+            "content-language",
+            "httpResponseContentLanguage",
+            &obj.content_language,
+        ),
+        (
+            "content-encoding",
+            "httpResponseContentEncoding",
+            &obj.content_encoding,
+        ),
+        (
+            "content-disposition",
+            "httpResponseContentDisposition",
+            &obj.content_disposition,
+        ),
+        (
+            "cache-control",
+            "httpResponseCacheControl",
+            &obj.cache_control,
+        ),
     ];
     for (header, param, stored) in pairs {
         if let Some(v) = q.get(param).map(str::to_string).or_else(|| stored.clone()) {
@@ -598,10 +665,13 @@ pub(crate) fn get_object(
                 Ok(reply)
             }
             Ok((a, z)) => {
-                let slice = obj.data.slice(usize::try_from(a).unwrap_or(0)..usize::try_from(z + 1).unwrap_or(0));
-                let reply = object_headers(Reply::empty(StatusCode::PARTIAL_CONTENT), obj, ctx, false)
-                    .header("content-range", format!("bytes {a}-{z}/{size}"))
-                    .with_body(slice);
+                let slice = obj
+                    .data
+                    .slice(usize::try_from(a).unwrap_or(0)..usize::try_from(z + 1).unwrap_or(0));
+                let reply =
+                    object_headers(Reply::empty(StatusCode::PARTIAL_CONTENT), obj, ctx, false)
+                        .header("content-range", format!("bytes {a}-{z}/{size}"))
+                        .with_body(slice);
                 Ok(reply)
             }
         };
@@ -610,7 +680,13 @@ pub(crate) fn get_object(
 }
 
 /// DeleteObject.
-pub(crate) fn delete_object(st: &mut State, ctx: &Ctx<'_>, ns: &str, bucket: &str, name: &str) -> Result<Reply, ApiError> {
+pub(crate) fn delete_object(
+    st: &mut State,
+    ctx: &Ctx<'_>,
+    ns: &str,
+    bucket: &str,
+    name: &str,
+) -> Result<Reply, ApiError> {
     let b = bucket_mut(st, ns, bucket)?;
     let obj = b
         .objects
@@ -621,7 +697,10 @@ pub(crate) fn delete_object(st: &mut State, ctx: &Ctx<'_>, ns: &str, bucket: &st
             return Err(ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "IfMatchFailed",
-                format!("The if-match header \"{want}\" does not match the current etag \"{}\"", obj.etag),
+                format!(
+                    "The if-match header \"{want}\" does not match the current etag \"{}\"",
+                    obj.etag
+                ),
             ));
         }
     }
@@ -631,7 +710,11 @@ pub(crate) fn delete_object(st: &mut State, ctx: &Ctx<'_>, ns: &str, bucket: &st
 }
 
 /// `if-match` / `if-none-match: *` on writes (PutObject, CommitMultipartUpload).
-fn write_preconditions(headers: &HeaderMap, existing: Option<&StoredObject>, name: &str) -> Result<(), ApiError> {
+fn write_preconditions(
+    headers: &HeaderMap,
+    existing: Option<&StoredObject>,
+    name: &str,
+) -> Result<(), ApiError> {
     if let Some(want) = header(headers, "if-none-match") {
         if want.trim() != "*" {
             return Err(ApiError::invalid(format!(
@@ -653,7 +736,9 @@ fn write_preconditions(headers: &HeaderMap, existing: Option<&StoredObject>, nam
             return Err(ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "IfMatchFailed",
-                format!("The if-match header \"{want}\" does not match the current etag {current} of '{name}'"),
+                format!(
+                    "The if-match header \"{want}\" does not match the current etag {current} of '{name}'"
+                ),
             ));
         }
     }
@@ -666,7 +751,9 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 
 fn validate_object_name(name: &str) -> Result<(), ApiError> {
     if name.is_empty() || name.len() > 1024 {
-        return Err(ApiError::invalid("object name must be between 1 and 1024 bytes"));
+        return Err(ApiError::invalid(
+            "object name must be between 1 and 1024 bytes",
+        ));
     }
     if name.contains('\0') {
         return Err(ApiError::invalid("object name must not contain NUL"));
@@ -675,7 +762,11 @@ fn validate_object_name(name: &str) -> Result<(), ApiError> {
 }
 
 /// The metadata a PutObject (or CreateMultipartUpload) stores along with the bytes.
-fn object_template(headers: &HeaderMap, default_tier: &str, now: SystemTime) -> Result<StoredObject, ApiError> {
+fn object_template(
+    headers: &HeaderMap,
+    default_tier: &str,
+    now: SystemTime,
+) -> Result<StoredObject, ApiError> {
     let text = |name: &str| -> Result<Option<String>, ApiError> {
         match headers.get(name) {
             None => Ok(None),
@@ -726,11 +817,10 @@ struct Incoming {
 /// Checks framing headers before a streamed body is read: no chunked encoding, a
 /// content-length, not too large, and a well-formed content-md5.
 fn upload_framing(headers: &HeaderMap, max: u64) -> Result<(u64, Option<String>), ApiError> {
-    if headers
-        .get_all("transfer-encoding")
-        .iter()
-        .any(|v| v.to_str().is_ok_and(|s| s.to_ascii_lowercase().contains("chunked")))
-    {
+    if headers.get_all("transfer-encoding").iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|s| s.to_ascii_lowercase().contains("chunked"))
+    }) {
         return Err(ApiError::new(
             StatusCode::LENGTH_REQUIRED,
             "ContentLengthRequired",
@@ -807,8 +897,10 @@ async fn receive(
         }
     }
     let sha = sha.map(|s| s.finalize());
-    if let Err(message) = verified.check_body(buf.len() as u64, sha.as_ref().map(|d| d.as_slice())) {
-        let mut reply = ApiError::new(StatusCode::UNAUTHORIZED, "NotAuthenticated", message).into_reply();
+    if let Err(message) = verified.check_body(buf.len() as u64, sha.as_ref().map(|d| d.as_slice()))
+    {
+        let mut reply =
+            ApiError::new(StatusCode::UNAUTHORIZED, "NotAuthenticated", message).into_reply();
         reply.error_code = Some("NotAuthenticated");
         return Err(reply);
     }
@@ -919,7 +1011,12 @@ fn upload_json(st: &State, bucket: &str, u: &Upload) -> Value {
 }
 
 /// CreateMultipartUpload.
-pub(crate) fn create_upload(st: &mut State, ctx: &Ctx<'_>, ns: &str, bucket: &str) -> Result<Reply, ApiError> {
+pub(crate) fn create_upload(
+    st: &mut State,
+    ctx: &Ctx<'_>,
+    ns: &str,
+    bucket: &str,
+) -> Result<Reply, ApiError> {
     let body = parse_body(ctx.body)?;
     let object = req_str(&body, "object")?;
     validate_object_name(&object)?;
@@ -942,8 +1039,14 @@ pub(crate) fn create_upload(st: &mut State, ctx: &Ctx<'_>, ns: &str, bucket: &st
         if let Value::Object(m) = meta {
             for (k, v) in m {
                 let k = k.to_ascii_lowercase();
-                let k = if k.starts_with("opc-meta-") { k } else { format!("opc-meta-{k}") };
-                template.metadata.insert(k, v.as_str().unwrap_or_default().to_string());
+                let k = if k.starts_with("opc-meta-") {
+                    k
+                } else {
+                    format!("opc-meta-{k}")
+                };
+                template
+                    .metadata
+                    .insert(k, v.as_str().unwrap_or_default().to_string());
             }
         }
     }
@@ -958,14 +1061,27 @@ pub(crate) fn create_upload(st: &mut State, ctx: &Ctx<'_>, ns: &str, bucket: &st
         parts: BTreeMap::new(),
     };
     let value = upload_json(st, bucket, &upload);
-    bucket_mut(st, ns, bucket)?.uploads.insert(id.clone(), upload);
-    let location = format!("http://{}/n/{ns}/b/{}/u/{}", ctx.host, encode_segment(bucket), encode_segment(&id));
+    bucket_mut(st, ns, bucket)?
+        .uploads
+        .insert(id.clone(), upload);
+    let location = format!(
+        "http://{}/n/{ns}/b/{}/u/{}",
+        ctx.host,
+        encode_segment(bucket),
+        encode_segment(&id)
+    );
     let mut reply = Reply::json(StatusCode::OK, &value).header("location", location);
     reply.created = Some(Created::Upload(id));
     Ok(reply)
 }
 
-fn upload_ref<'s>(st: &'s State, ns: &str, bucket: &str, object: &str, upload_id: &str) -> Result<&'s Upload, ApiError> {
+fn upload_ref<'s>(
+    st: &'s State,
+    ns: &str,
+    bucket: &str,
+    object: &str,
+    upload_id: &str,
+) -> Result<&'s Upload, ApiError> {
     let b = bucket_ref(st, ns, bucket)?;
     b.uploads
         .get(upload_id)
@@ -990,7 +1106,10 @@ pub(crate) async fn upload_part(
     object: &str,
 ) -> Reply {
     let pre = (|| -> Result<(u64, Option<String>, String, u32), ApiError> {
-        let upload_id = query.get("uploadId").ok_or_else(|| ApiError::missing("uploadId"))?.to_string();
+        let upload_id = query
+            .get("uploadId")
+            .ok_or_else(|| ApiError::missing("uploadId"))?
+            .to_string();
         let num = query
             .get("uploadPartNum")
             .ok_or_else(|| ApiError::missing("uploadPartNum"))?;
@@ -998,7 +1117,11 @@ pub(crate) async fn upload_part(
             .parse()
             .ok()
             .filter(|n| (1..=10_000).contains(n))
-            .ok_or_else(|| ApiError::invalid(format!("uploadPartNum must be between 1 and 10000, got \"{num}\"")))?;
+            .ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "uploadPartNum must be between 1 and 10000, got \"{num}\""
+                ))
+            })?;
         let (len, md5) = upload_framing(headers, app.max_object_bytes)?;
         let st = app.lock();
         let u = upload_ref(&st, ns, bucket, object, &upload_id)?;
@@ -1051,7 +1174,13 @@ pub(crate) async fn upload_part(
 }
 
 /// CommitMultipartUpload.
-pub(crate) fn commit_upload(st: &mut State, ctx: &Ctx<'_>, ns: &str, bucket: &str, object: &str) -> Result<Reply, ApiError> {
+pub(crate) fn commit_upload(
+    st: &mut State,
+    ctx: &Ctx<'_>,
+    ns: &str,
+    bucket: &str,
+    object: &str,
+) -> Result<Reply, ApiError> {
     let upload_id = required_query(ctx, "uploadId")?.to_string();
     let body = parse_body(ctx.body)?;
     let parts = match body.get("partsToCommit") {
@@ -1065,19 +1194,24 @@ pub(crate) fn commit_upload(st: &mut State, ctx: &Ctx<'_>, ns: &str, bucket: &st
             .get("partNum")
             .and_then(Value::as_u64)
             .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| ApiError::invalid(format!("partsToCommit[{i}].partNum must be an integer")))?;
-        let etag = p
-            .get("etag")
-            .and_then(Value::as_str)
-            .ok_or_else(|| ApiError::invalid(format!("partsToCommit[{i}].etag must be a string")))?;
+            .ok_or_else(|| {
+                ApiError::invalid(format!("partsToCommit[{i}].partNum must be an integer"))
+            })?;
+        let etag = p.get("etag").and_then(Value::as_str).ok_or_else(|| {
+            ApiError::invalid(format!("partsToCommit[{i}].etag must be a string"))
+        })?;
         wanted.push((num, etag.trim_matches('"').to_string()));
     }
     if wanted.is_empty() {
-        return Err(ApiError::invalid("partsToCommit must name at least one part"));
+        return Err(ApiError::invalid(
+            "partsToCommit must name at least one part",
+        ));
     }
     wanted.sort_by_key(|(n, _)| *n);
     if wanted.windows(2).any(|w| w[0].0 == w[1].0) {
-        return Err(ApiError::invalid("partsToCommit names a part more than once"));
+        return Err(ApiError::invalid(
+            "partsToCommit names a part more than once",
+        ));
     }
     let upload = upload_ref(st, ns, bucket, object, &upload_id)?;
     let b = bucket_ref(st, ns, bucket)?;
@@ -1086,7 +1220,9 @@ pub(crate) fn commit_upload(st: &mut State, ctx: &Ctx<'_>, ns: &str, bucket: &st
     let mut md5s = Vec::with_capacity(wanted.len() * 16);
     for (num, etag) in &wanted {
         let part = upload.parts.get(num).ok_or_else(|| {
-            ApiError::invalid(format!("part {num} was not uploaded for upload {upload_id}"))
+            ApiError::invalid(format!(
+                "part {num} was not uploaded for upload {upload_id}"
+            ))
         })?;
         if &part.etag != etag {
             return Err(ApiError::invalid(format!(
@@ -1122,7 +1258,13 @@ pub(crate) fn commit_upload(st: &mut State, ctx: &Ctx<'_>, ns: &str, bucket: &st
 }
 
 /// AbortMultipartUpload.
-pub(crate) fn abort_upload(st: &mut State, ctx: &Ctx<'_>, ns: &str, bucket: &str, object: &str) -> Result<Reply, ApiError> {
+pub(crate) fn abort_upload(
+    st: &mut State,
+    ctx: &Ctx<'_>,
+    ns: &str,
+    bucket: &str,
+    object: &str,
+) -> Result<Reply, ApiError> {
     let upload_id = required_query(ctx, "uploadId")?.to_string();
     upload_ref(st, ns, bucket, object, &upload_id)?;
     bucket_mut(st, ns, bucket)?.uploads.remove(&upload_id);
@@ -1130,7 +1272,13 @@ pub(crate) fn abort_upload(st: &mut State, ctx: &Ctx<'_>, ns: &str, bucket: &str
 }
 
 /// ListMultipartUploadParts.
-pub(crate) fn list_parts(st: &State, ctx: &Ctx<'_>, ns: &str, bucket: &str, object: &str) -> Result<Reply, ApiError> {
+pub(crate) fn list_parts(
+    st: &State,
+    ctx: &Ctx<'_>,
+    ns: &str,
+    bucket: &str,
+    object: &str,
+) -> Result<Reply, ApiError> {
     let upload_id = required_query(ctx, "uploadId")?.to_string();
     let limit = ctx.query.limit(ctx.page_size)?;
     let page: Option<PageToken> = ctx.query.page()?;
@@ -1150,7 +1298,12 @@ pub(crate) fn list_parts(st: &State, ctx: &Ctx<'_>, ns: &str, bucket: &str, obje
 }
 
 /// ListMultipartUploads.
-pub(crate) fn list_uploads(st: &State, ctx: &Ctx<'_>, ns: &str, bucket: &str) -> Result<Reply, ApiError> {
+pub(crate) fn list_uploads(
+    st: &State,
+    ctx: &Ctx<'_>,
+    ns: &str,
+    bucket: &str,
+) -> Result<Reply, ApiError> {
     let limit = ctx.query.limit(ctx.page_size)?;
     let page = ctx.query.page()?;
     let b = bucket_ref(st, ns, bucket)?;
@@ -1167,7 +1320,11 @@ pub(crate) fn list_uploads(st: &State, ctx: &Ctx<'_>, ns: &str, bucket: &str) ->
 /// Percent-encodes one path segment (for `location` headers).
 pub(crate) fn encode_segment(s: &str) -> String {
     use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
     utf8_percent_encode(s, SEGMENT).to_string()
 }
 

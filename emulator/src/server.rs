@@ -133,7 +133,11 @@ fn decode(seg: &str) -> Result<String, ApiError> {
     percent_encoding::percent_decode_str(seg)
         .decode_utf8()
         .map(|s| s.into_owned())
-        .map_err(|_| ApiError::invalid(format!("path segment \"{seg}\" is not UTF-8 after percent-decoding")))
+        .map_err(|_| {
+            ApiError::invalid(format!(
+                "path segment \"{seg}\" is not UTF-8 after percent-decoding"
+            ))
+        })
 }
 
 impl Route {
@@ -236,7 +240,10 @@ fn operation(method: &Method, route: &Route) -> &'static str {
 pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, shutdown: oneshot::Receiver<()>) {
     let counting = Arc::clone(&app);
     let listener = listener.tap_io(move |tcp| {
-        counting.counters.connections.fetch_add(1, Ordering::Relaxed);
+        counting
+            .counters
+            .connections
+            .fetch_add(1, Ordering::Relaxed);
         let _ = tcp.set_nodelay(true);
     });
     let router = Router::new().fallback(handle).with_state(app);
@@ -326,7 +333,10 @@ fn preflight(headers: &HeaderMap) -> Reply {
         .unwrap_or("*")
         .to_string();
     Reply::empty(StatusCode::OK)
-        .header("access-control-allow-methods", "GET, HEAD, PUT, POST, DELETE, OPTIONS")
+        .header(
+            "access-control-allow-methods",
+            "GET, HEAD, PUT, POST, DELETE, OPTIONS",
+        )
         .header("access-control-allow-headers", allow_headers)
         .header("access-control-max-age", "3600")
         .header("content-length", "0")
@@ -388,7 +398,17 @@ async fn process(app: &App, req: Request) -> (&'static str, Reply) {
             }
             Route::Upload(ns, bucket, name) => {
                 let query = Query::parse(parts.uri.query());
-                os::upload_part(app, &parts.headers, &query, body, &verified, ns, bucket, name).await
+                os::upload_part(
+                    app,
+                    &parts.headers,
+                    &query,
+                    body,
+                    &verified,
+                    ns,
+                    bucket,
+                    name,
+                )
+                .await
             }
             _ => ApiError::new(StatusCode::NOT_FOUND, "NotFound", "no such operation").into_reply(),
         };
@@ -401,7 +421,9 @@ async fn process(app: &App, req: Request) -> (&'static str, Reply) {
             let reply = ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "RequestEntityTooLarge",
-                format!("the request body could not be read or exceeds {JSON_BODY_LIMIT} bytes: {e}"),
+                format!(
+                    "the request body could not be read or exceeds {JSON_BODY_LIMIT} bytes: {e}"
+                ),
             )
             .into_reply()
             .header("connection", "close");
@@ -409,7 +431,9 @@ async fn process(app: &App, req: Request) -> (&'static str, Reply) {
         }
     };
     let sha = verified.needs_body_hash().then(|| Sha256::digest(&bytes));
-    if let Err(message) = verified.check_body(bytes.len() as u64, sha.as_ref().map(|d| d.as_slice())) {
+    if let Err(message) =
+        verified.check_body(bytes.len() as u64, sha.as_ref().map(|d| d.as_slice()))
+    {
         app.counters.auth_failures.fetch_add(1, Ordering::Relaxed);
         return (op, unauthenticated(message));
     }
@@ -444,7 +468,14 @@ fn is_create(op: &str) -> bool {
     )
 }
 
-fn dispatch(app: &App, ctx: &Ctx<'_>, method: &Method, route: &Route, op: &'static str, key: &str) -> Reply {
+fn dispatch(
+    app: &App,
+    ctx: &Ctx<'_>,
+    method: &Method,
+    route: &Route,
+    op: &'static str,
+    key: &str,
+) -> Reply {
     let mut st = app.lock();
     let token = if is_create(op) {
         ctx.header("opc-retry-token").map(str::to_string)
@@ -455,7 +486,8 @@ fn dispatch(app: &App, ctx: &Ctx<'_>, method: &Method, route: &Route, op: &'stat
         return run(&mut st, ctx, method, route).unwrap_or_else(ApiError::into_reply);
     };
     if token.is_empty() || token.len() > 64 {
-        return ApiError::invalid("opc-retry-token must be between 1 and 64 characters").into_reply();
+        return ApiError::invalid("opc-retry-token must be between 1 and 64 characters")
+            .into_reply();
     }
     let request_hash: [u8; 32] = Sha256::digest(ctx.body).into();
     let cache_key = (token, key.to_string());
@@ -503,7 +535,9 @@ fn not_found(method: &Method) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "NotFound",
-        format!("There is no operation supported at the URI path and HTTP method you specified in the request ({method})"),
+        format!(
+            "There is no operation supported at the URI path and HTTP method you specified in the request ({method})"
+        ),
     )
 }
 
@@ -558,8 +592,14 @@ mod tests {
         );
         assert_eq!(Route::parse("/n/").unwrap(), Route::Namespace);
         assert_eq!(Route::parse("/n").unwrap(), Route::Namespace);
-        assert_eq!(Route::parse("/n/ns/b/").unwrap(), Route::Buckets("ns".into()));
-        assert_eq!(Route::parse("/n/ns/b").unwrap(), Route::Buckets("ns".into()));
+        assert_eq!(
+            Route::parse("/n/ns/b/").unwrap(),
+            Route::Buckets("ns".into())
+        );
+        assert_eq!(
+            Route::parse("/n/ns/b").unwrap(),
+            Route::Buckets("ns".into())
+        );
         assert_eq!(
             Route::parse("/n/ns/b/bk/").unwrap(),
             Route::Bucket("ns".into(), "bk".into())

@@ -114,11 +114,6 @@ impl Reply {
         }
         self
     }
-
-    pub(crate) fn raw_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.push((name, value));
-        self
-    }
 }
 
 /// RFC 3339 with milliseconds, as OCI writes it: `2016-08-25T21:10:29.600Z`.
@@ -286,7 +281,11 @@ impl PageToken {
     }
 
     pub(crate) fn decode(token: &str) -> Result<PageToken, ApiError> {
-        let bad = || ApiError::invalid(format!("page token \"{token}\" is not valid (it must be a value from opc-next-page)"));
+        let bad = || {
+            ApiError::invalid(format!(
+                "page token \"{token}\" is not valid (it must be a value from opc-next-page)"
+            ))
+        };
         let raw = B64URL.decode(token.as_bytes()).map_err(|_| bad())?;
         let raw = String::from_utf8(raw).map_err(|_| bad())?;
         let (kind, after) = raw.split_once(':').ok_or_else(bad)?;
@@ -332,7 +331,11 @@ pub(crate) fn paginate<T: Clone>(
             .filter(|(k, _)| after.is_none_or(|a| k.as_str() > a))
             .collect()
     };
-    let items: Vec<T> = candidates.iter().take(limit).map(|(_, v)| v.clone()).collect();
+    let items: Vec<T> = candidates
+        .iter()
+        .take(limit)
+        .map(|(_, v)| v.clone())
+        .collect();
     let next = if candidates.len() > limit && limit > 0 {
         let last = &candidates[limit - 1].0;
         Some(
@@ -365,7 +368,9 @@ pub(crate) fn check_string_map(name: &str, v: &Value) -> Result<Value, ApiError>
             }
             Ok(v.clone())
         }
-        _ => Err(ApiError::invalid(format!("{name} must be an object of strings"))),
+        _ => Err(ApiError::invalid(format!(
+            "{name} must be an object of strings"
+        ))),
     }
 }
 

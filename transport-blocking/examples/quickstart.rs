@@ -230,11 +230,7 @@ fn walkthrough(client: &Client, users: usize, created: &mut Created) -> Result<(
     println!(
         "Created bucket {}: etag {}",
         bucket.data.name,
-        bucket
-            .etag
-            .as_deref()
-            .or(bucket.data.etag.as_deref())
-            .unwrap_or("-")
+        bucket.etag.as_deref().unwrap_or(&bucket.data.etag)
     );
 
     let content = b"Hello from the ocisdk quickstart!";

@@ -50,12 +50,6 @@ impl Read for StreamBody<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let remaining = self.declared - self.sent;
         if remaining == 0 {
-            // One probe read tells a reader longer than declared from one that is done.
-            let mut probe = [0u8; 1];
-            if self.reader.read(&mut probe)? > 0 {
-                self.overflow = true;
-                return Err(io::Error::other("body is longer than its declared length"));
-            }
             return Ok(0);
         }
         let cap = buf
@@ -69,6 +63,16 @@ impl Read for StreamBody<'_> {
             ));
         }
         self.sent += n as u64;
+        if self.sent == self.declared {
+            // Check for surplus bytes before the last declared byte leaves: failing now cuts
+            // the request short, so the service stores nothing rather than a silently
+            // shortened object.
+            let mut probe = [0u8; 1];
+            if self.reader.read(&mut probe)? > 0 {
+                self.overflow = true;
+                return Err(io::Error::other("body is longer than its declared length"));
+            }
+        }
         Ok(n)
     }
 }

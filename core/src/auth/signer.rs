@@ -272,13 +272,25 @@ impl RequestSigner {
         body: SignBody<'_>,
         now: SystemTime,
     ) -> Result<(), SigningError> {
-        let date = httpdate::fmt_http_date(now);
+        self.sign_with_date(req, body, &httpdate::fmt_http_date(now))
+    }
+
+    /// Like [`RequestSigner::sign`] with the date header's value given verbatim (an HTTP date).
+    ///
+    /// Exists for reproducing recorded exchanges and Oracle's published vectors, whose date
+    /// string names the wrong weekday and so cannot come from any `SystemTime`.
+    pub fn sign_with_date<B>(
+        &self,
+        req: &mut http::Request<B>,
+        body: SignBody<'_>,
+        date: &str,
+    ) -> Result<(), SigningError> {
         let date_name = match self.date_header {
             DateHeader::Date => http::header::DATE,
             DateHeader::XDate => HeaderName::from_static("x-date"),
         };
         let headers = req.headers_mut();
-        headers.insert(date_name.clone(), header_value(&date)?);
+        headers.insert(date_name.clone(), header_value(date)?);
         let host = host_of(req.uri()).ok_or_else(|| SigningError {
             backend: "signer",
             reason: format!("request URI {} has no host", req.uri()),

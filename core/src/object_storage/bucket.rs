@@ -43,8 +43,21 @@ pub struct CreateBucket {
 }
 
 impl CreateBucket {
-    /// Creates the bucket `create_bucket_details` describes in `namespace_name`.
+    /// Creates bucket `name` in compartment `compartment_id`, all other settings default; set
+    /// more through `create_bucket_details`.
     pub fn new(
+        namespace_name: impl Into<String>,
+        name: impl Into<String>,
+        compartment_id: impl Into<String>,
+    ) -> Self {
+        Self::with_details(
+            namespace_name,
+            CreateBucketDetails::new(name, compartment_id),
+        )
+    }
+
+    /// Creates the bucket `create_bucket_details` describes in `namespace_name`.
+    pub fn with_details(
         namespace_name: impl Into<String>,
         create_bucket_details: CreateBucketDetails,
     ) -> Self {
@@ -400,7 +413,7 @@ mod tests {
         let mut details = CreateBucketDetails::new("b1", "ocid1.compartment.oc1..aaaa");
         details.versioning = Some(Versioning::Enabled);
         details.bucket_scope = Some(BucketScope::Region);
-        let mut op = CreateBucket::new("ns", details);
+        let mut op = CreateBucket::with_details("ns", details);
         op.opc_client_request_id = Some("trace".into());
         let plan = op.plan().unwrap();
         assert_eq!(plan.method, Method::POST);
@@ -425,30 +438,18 @@ mod tests {
 
     #[test]
     fn create_bucket_requires_fields() {
-        let (op, reason) = invalid_field(
-            CreateBucket::new("", CreateBucketDetails::new("b", "c"))
-                .plan()
-                .unwrap_err(),
-        );
+        let (op, reason) = invalid_field(CreateBucket::new("", "b", "c").plan().unwrap_err());
         assert_eq!(op, "CreateBucket");
         assert!(reason.contains("namespace_name"));
-        let (_, reason) = invalid_field(
-            CreateBucket::new("ns", CreateBucketDetails::new("", "c"))
-                .plan()
-                .unwrap_err(),
-        );
+        let (_, reason) = invalid_field(CreateBucket::new("ns", "", "c").plan().unwrap_err());
         assert!(reason.contains("name"));
-        let (_, reason) = invalid_field(
-            CreateBucket::new("ns", CreateBucketDetails::new("b", " "))
-                .plan()
-                .unwrap_err(),
-        );
+        let (_, reason) = invalid_field(CreateBucket::new("ns", "b", " ").plan().unwrap_err());
         assert!(reason.contains("compartment_id"));
     }
 
     #[test]
     fn create_and_get_bucket_parse() {
-        let op = CreateBucket::new("ns", CreateBucketDetails::new("b", "c"));
+        let op = CreateBucket::new("ns", "b", "c");
         let b = op
             .parse(
                 StatusCode::OK,
@@ -482,7 +483,7 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!(decode_op(err), "GetBucket");
-        let err = CreateBucket::new("ns", CreateBucketDetails::new("b", "c"))
+        let err = CreateBucket::new("ns", "b", "c")
             .parse(
                 StatusCode::OK,
                 &headers,

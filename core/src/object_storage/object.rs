@@ -146,6 +146,11 @@ impl Operation for ListObjects {
     const NAME: &'static str = "ListObjects";
     const SERVICE: Service = Service::ObjectStorage;
 
+    /// The body's `nextStartWith` (an empty one counts as absent).
+    fn next_page(_headers: &HeaderMap, data: &ListObjectsPage) -> Option<String> {
+        data.next_start_with.clone().filter(|t| !t.is_empty())
+    }
+
     fn plan(&self) -> Result<RequestPlan, Error> {
         require(Self::NAME, "namespace_name", &self.namespace_name)?;
         require(Self::NAME, "bucket_name", &self.bucket_name)?;
@@ -194,15 +199,6 @@ impl ListOperation for ListObjects {
 
     fn set_limit(&mut self, limit: Option<u32>) {
         self.limit = limit;
-    }
-
-    /// The body's `nextStartWith` (an empty one counts as absent).
-    fn next_token(response: &Response<ListObjectsPage>) -> Option<String> {
-        response
-            .data
-            .next_start_with
-            .clone()
-            .filter(|t| !t.is_empty())
     }
 
     fn into_items(data: ListObjectsPage) -> Vec<ObjectSummary> {
@@ -726,14 +722,17 @@ mod tests {
         }
     }
 
+    /// A response as `Call` builds it: the token comes from the operation's `next_page`.
     fn page_response(page: ListObjectsPage) -> Response<ListObjectsPage> {
+        let headers = HeaderMap::new();
+        let next_page = ListObjects::next_page(&headers, &page);
         Response {
             data: page,
             status: StatusCode::OK,
-            headers: HeaderMap::new(),
+            headers,
             opc_request_id: None,
             etag: None,
-            next_page: None,
+            next_page,
         }
     }
 

@@ -1,0 +1,341 @@
+//! The call and pagination state machines, driven by hand with canned responses.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use ocisdk_core::auth::{PrivateKey, api_key_signer};
+use ocisdk_core::call::{Action, Call, Context, Endpoints, Operation, RequestBody};
+use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
+use ocisdk_core::identity::{CreateGroup, GetGroup, ListUsers};
+use ocisdk_core::object_storage::ListObjects;
+use ocisdk_core::paginate::Paginator;
+
+fn ctx() -> Arc<Context> {
+    let key = PrivateKey::from_pem(
+        include_str!("fixtures/keys/doc_1024.pem"),
+        None,
+        "doc_1024.pem",
+    )
+    .unwrap();
+    let signer = api_key_signer(
+        "ocid1.tenancy.oc1..t",
+        "ocid1.user.oc1..u",
+        None,
+        &key,
+        [1; 32],
+    );
+    Arc::new(Context::new(
+        signer,
+        Endpoints::single("http://127.0.0.1:9"),
+        [2; 32],
+    ))
+}
+
+fn send<O: Operation>(call: &mut Call<O>) -> http::Request<RequestBody> {
+    match call.poll(SystemTime::now()) {
+        Action::Send(r) => r,
+        Action::Sleep(d) => panic!("unexpected sleep {d:?}"),
+        Action::Done(r) => panic!("unexpected done: {:?}", r.err()),
+    }
+}
+
+fn done<O: Operation>(call: &mut Call<O>) -> Result<ocisdk_core::Response<O::Output>, Error> {
+    match call.poll(SystemTime::now()) {
+        Action::Done(r) => r,
+        Action::Sleep(d) => panic!("unexpected sleep {d:?}"),
+        Action::Send(r) => panic!("unexpected send {}", r.uri()),
+    }
+}
+
+fn response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> http::Response<Bytes> {
+    let mut b = http::Response::builder().status(status);
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    b.body(Bytes::copy_from_slice(body)).unwrap()
+}
+
+const GROUP_JSON: &str = r#"{"id":"ocid1.group.oc1..g","compartmentId":"ocid1.tenancy.oc1..t","name":"admins","description":"d","lifecycleState":"ACTIVE","timeCreated":"2016-08-25T21:10:29.600Z","freeformTags":{},"definedTags":{},"inactiveStatus":null}"#;
+
+fn get_group(
+    resp: http::Response<Bytes>,
+) -> Result<ocisdk_core::Response<ocisdk_core::identity::Group>, Error> {
+    let mut call = ctx().call(GetGroup::new("ocid1.group.oc1..g"));
+    let req = send(&mut call);
+    assert_eq!(req.uri().path(), "/20160918/groups/ocid1.group.oc1..g");
+    call.handle_response(resp, SystemTime::now());
+    done(&mut call)
+}
+
+#[test]
+fn decodes_a_group_with_metadata() {
+    let r = get_group(response(
+        200,
+        &[("opc-request-id", "rid"), ("etag", "e1")],
+        GROUP_JSON.as_bytes(),
+    ))
+    .unwrap();
+    assert_eq!(r.data.name, "admins");
+    assert_eq!(r.data.time_created.millisecond(), 600);
+    assert_eq!(r.opc_request_id.as_deref(), Some("rid"));
+    assert_eq!(r.etag.as_deref(), Some("e1"));
+}
+
+#[test]
+fn malformed_json_is_a_decode_error_naming_the_operation() {
+    let err = get_group(response(200, &[("opc-request-id", "rid")], br#"{"id": 5}"#)).unwrap_err();
+    match &err {
+        Error::Decode(d) => {
+            assert_eq!(d.operation, "GetGroup");
+            assert!(!d.truncated);
+            assert_eq!(d.opc_request_id.as_deref(), Some("rid"));
+            assert!(d.reason.contains("invalid type"), "{}", d.reason);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!err.is_retryable());
+    assert!(err.to_string().contains("GetGroup"), "{err}");
+}
+
+#[test]
+fn every_truncated_prefix_is_an_error_never_a_panic() {
+    let body = GROUP_JSON.as_bytes();
+    for cut in 0..body.len() {
+        // Without content-length the cut shows up as JSON that ends early…
+        let err = get_group(response(200, &[], &body[..cut])).unwrap_err();
+        match &err {
+            Error::Decode(d) => assert!(d.truncated, "cut at {cut}: {d:?}"),
+            other => panic!("cut at {cut}: {other:?}"),
+        }
+        assert!(err.is_retryable());
+        // …and with it, as a transport-level truncation.
+        let len = body.len().to_string();
+        let err = get_group(response(200, &[("content-length", &len)], &body[..cut])).unwrap_err();
+        match &err {
+            Error::Transport(t) => assert_eq!(t.kind, TransportErrorKind::Truncated),
+            other => panic!("cut at {cut}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn oci_error_bodies_become_service_errors() {
+    let err = get_group(response(
+        404,
+        &[("opc-request-id", "rid-404")],
+        br#"{"code":"NotAuthorizedOrNotFound","message":"Authorization failed or requested resource not found."}"#,
+    ))
+    .unwrap_err();
+    let s = err.as_service().unwrap();
+    assert_eq!(s.status.as_u16(), 404);
+    assert_eq!(s.code, "NotAuthorizedOrNotFound");
+    assert_eq!(s.operation, "GetGroup");
+    assert_eq!(s.opc_request_id.as_deref(), Some("rid-404"));
+    assert!(
+        s.endpoint
+            .starts_with("GET http://127.0.0.1:9/20160918/groups/")
+    );
+    assert!(!err.is_retryable());
+    let text = err.to_string();
+    assert!(text.contains("404") && text.contains("rid-404"), "{text}");
+}
+
+#[test]
+fn non_json_error_bodies_still_give_a_useful_error() {
+    let err = get_group(response(502, &[], b"<html>Bad Gateway</html>")).unwrap_err();
+    let s = err.as_service().unwrap();
+    assert_eq!(s.code, "BadGateway");
+    assert!(s.message.contains("not OCI JSON"), "{}", s.message);
+    assert!(err.is_retryable());
+
+    let err = get_group(response(503, &[], b"")).unwrap_err();
+    assert_eq!(err.code(), Some("ServiceUnavailable"));
+    assert!(err.is_retryable());
+
+    let err = get_group(response(501, &[], b"{}")).unwrap_err();
+    assert!(!err.is_retryable(), "501 is final");
+    let err = get_group(response(
+        409,
+        &[],
+        br#"{"code":"IncorrectState","message":"busy"}"#,
+    ))
+    .unwrap_err();
+    assert!(err.is_retryable());
+    let err = get_group(response(409, &[], br#"{"code":"Conflict","message":"no"}"#)).unwrap_err();
+    assert!(!err.is_retryable());
+    let err = get_group(response(
+        429,
+        &[],
+        br#"{"code":"TooManyRequests","message":"slow"}"#,
+    ))
+    .unwrap_err();
+    assert!(err.is_retryable());
+}
+
+#[test]
+fn transport_errors_finish_the_call() {
+    let mut call = ctx().call(GetGroup::new("g"));
+    let _ = send(&mut call);
+    call.handle_transport_error(
+        TransportError::new(TransportErrorKind::Connect, "refused"),
+        SystemTime::now(),
+    );
+    let err = done(&mut call).unwrap_err();
+    match &err {
+        Error::Transport(t) => assert!(t.endpoint.contains("/20160918/groups/g")),
+        other => panic!("{other:?}"),
+    }
+    assert!(err.is_retryable());
+}
+
+#[test]
+fn posts_carry_a_retry_token_and_gets_do_not() {
+    let mut call = ctx().call(CreateGroup::new("ocid1.tenancy.oc1..t", "n", "d"));
+    let req = send(&mut call);
+    let token = req.headers()["opc-retry-token"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(token.len(), 30);
+    assert!(token.chars().all(|c| c.is_ascii_alphanumeric()));
+    assert_eq!(call.retry_token(), Some(token.as_str()));
+    match req.body() {
+        RequestBody::Bytes(b) => {
+            let v: serde_json::Value = serde_json::from_slice(b).unwrap();
+            assert_eq!(v["compartmentId"], "ocid1.tenancy.oc1..t");
+            assert_eq!(v["name"], "n");
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut call = ctx().call(GetGroup::new("g"));
+    assert!(!send(&mut call).headers().contains_key("opc-retry-token"));
+}
+
+#[test]
+fn empty_required_fields_fail_before_sending() {
+    let mut call = ctx().call(GetGroup::new(""));
+    match done(&mut call).unwrap_err() {
+        Error::InvalidRequest { operation, reason } => {
+            assert_eq!(operation, "GetGroup");
+            assert!(reason.contains("group_id"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn driving_out_of_order_is_reported_not_a_panic() {
+    let mut call = ctx().call(GetGroup::new("g"));
+    let _ = send(&mut call);
+    assert!(matches!(done(&mut call), Err(Error::Misuse(_))));
+    assert!(matches!(done(&mut call), Err(Error::Misuse(_))));
+}
+
+fn users_page(n: usize) -> String {
+    let users: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"id":"u{i}","compartmentId":"t","name":"n{i}","description":"","lifecycleState":"ACTIVE","timeCreated":"2020-01-01T00:00:00Z"}}"#
+            )
+        })
+        .collect();
+    format!("[{}]", users.join(","))
+}
+
+#[test]
+fn paginator_follows_tokens_through_empty_pages() {
+    let ctx = ctx();
+    let mut pages = Paginator::new(ListUsers::new("t"));
+    // Pages: 2 users + token, 0 users + token, 1 user, no token.
+    let script = [(2, Some("p2")), (0, Some("p3")), (1, None)];
+    let mut seen_pages = Vec::new();
+    let mut total = 0;
+    for (n, token) in script {
+        let op = pages.next_operation().expect("another page");
+        seen_pages.push(op.page.clone());
+        let mut call = ctx.call(op);
+        let _ = send(&mut call);
+        let mut headers = vec![];
+        if let Some(t) = token {
+            headers.push(("opc-next-page", t));
+        }
+        call.handle_response(
+            response(200, &headers, users_page(n).as_bytes()),
+            SystemTime::now(),
+        );
+        total += pages.handle_page(done(&mut call).unwrap()).len();
+    }
+    assert!(pages.next_operation().is_none());
+    assert_eq!(total, 3);
+    assert_eq!(
+        seen_pages,
+        vec![None, Some("p2".to_string()), Some("p3".to_string())]
+    );
+}
+
+#[test]
+fn paginator_stops_at_max_records_and_shrinks_the_last_limit() {
+    let ctx = ctx();
+    let mut op = ListUsers::new("t");
+    op.limit = Some(4);
+    let mut pages = Paginator::new(op).max_records(6);
+    let first = pages.next_operation().unwrap();
+    assert_eq!(first.limit, Some(4));
+    let mut call = ctx.call(first);
+    let _ = send(&mut call);
+    call.handle_response(
+        response(200, &[("opc-next-page", "x")], users_page(4).as_bytes()),
+        SystemTime::now(),
+    );
+    assert_eq!(pages.handle_page(done(&mut call).unwrap()).len(), 4);
+    let second = pages.next_operation().unwrap();
+    assert_eq!(second.limit, Some(2), "only what remains is asked for");
+    let mut call = ctx.call(second);
+    let _ = send(&mut call);
+    // A server that ignores the limit still yields no more than asked.
+    call.handle_response(
+        response(200, &[("opc-next-page", "y")], users_page(4).as_bytes()),
+        SystemTime::now(),
+    );
+    assert_eq!(pages.handle_page(done(&mut call).unwrap()).len(), 2);
+    assert!(pages.next_operation().is_none());
+}
+
+#[test]
+fn list_objects_pages_by_next_start_with() {
+    let ctx = ctx();
+    let mut pages = Paginator::new(ListObjects::new("ns", "b"));
+    let op = pages.next_operation().unwrap();
+    let mut call = ctx.call(op);
+    let req = send(&mut call);
+    assert!(!req.uri().query().unwrap_or("").contains("start="));
+    call.handle_response(
+        response(
+            200,
+            &[],
+            br#"{"objects":[{"name":"a"},{"name":"b"}],"prefixes":[],"nextStartWith":"c d"}"#,
+        ),
+        SystemTime::now(),
+    );
+    let items = pages.handle_page(done(&mut call).unwrap());
+    assert_eq!(
+        items.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    let op = pages.next_operation().unwrap();
+    let mut call = ctx.call(op);
+    let req = send(&mut call);
+    assert!(
+        req.uri().query().unwrap().contains("start=c%20d"),
+        "{}",
+        req.uri()
+    );
+    call.handle_response(
+        response(200, &[], br#"{"objects":[{"name":"c d"}]}"#),
+        SystemTime::now(),
+    );
+    assert_eq!(pages.handle_page(done(&mut call).unwrap()).len(), 1);
+    assert!(pages.next_operation().is_none());
+}
