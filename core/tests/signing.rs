@@ -267,7 +267,7 @@ proptest! {
 }
 
 /// PKCS#1 v1.5 is deterministic: the portable (blinded) and native backends must agree byte for
-/// byte, and ring must refuse the 1024-bit doc key that only the portable backend accepts.
+/// byte, and aws-lc-rs must refuse the 1024-bit doc key that only the portable backend accepts.
 #[cfg(feature = "native")]
 #[test]
 fn native_and_portable_backends_sign_identically() {
@@ -291,6 +291,6 @@ fn native_and_portable_backends_sign_identically() {
     );
     assert_eq!(
         ocisdk_core::auth::signer::default_backend(&key, [0; 32]).name(),
-        "ring"
+        "aws-lc-rs"
     );
 }

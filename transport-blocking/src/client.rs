@@ -144,6 +144,14 @@ impl ClientBuilder {
             .max_idle_connections(self.max_idle_connections)
             .max_idle_connections_per_host(self.max_idle_connections)
             .user_agent(ocisdk_core::call::USER_AGENT)
+            // TLS through aws-lc-rs, the library that also signs: one native crypto library.
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .unversioned_rustls_crypto_provider(Arc::new(
+                        rustls::crypto::aws_lc_rs::default_provider(),
+                    ))
+                    .build(),
+            )
             .build();
         let ctx = Arc::new(Context::new(self.signer, endpoints, seed()?));
         Ok(Client {

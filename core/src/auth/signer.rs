@@ -1,7 +1,7 @@
 //! Request signing: OCI signature version 1 (draft-cavage-http-signatures-08, RSA-SHA256).
 //!
 //! The RSA operation sits behind [`RsaBackend`] so that the portable pure-Rust backend (blinded
-//! `rsa`, works on wasm32) and the native constant-time backend (ring, feature `native`) are
+//! `rsa`, works on wasm32) and the native constant-time backend (aws-lc-rs, feature `native`) are
 //! interchangeable and produce byte-identical signatures (PKCS#1 v1.5 is deterministic).
 
 use std::fmt;
@@ -26,7 +26,7 @@ pub const EMPTY_BODY_SHA256: &str = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU
 pub trait RsaBackend: Send + Sync + fmt::Debug {
     /// Signs `message` (the signing string) and returns the raw signature bytes.
     fn sign_pkcs1v15_sha256(&self, message: &[u8]) -> Result<Vec<u8>, SigningError>;
-    /// Short name for logs and benchmarks (`"rsa"`, `"ring"`).
+    /// Short name for logs and benchmarks (`"rsa"`, `"aws-lc-rs"`).
     fn name(&self) -> &'static str;
 }
 
@@ -87,28 +87,28 @@ impl RsaBackend for PortableRsa {
     }
 }
 
-/// Native constant-time backend through ring (keys of 2048 bits and more).
+/// Native constant-time backend through aws-lc-rs (keys of 2048 bits and more).
 #[cfg(feature = "native")]
 pub struct NativeRsa {
-    pair: ring::signature::RsaKeyPair,
-    rng: ring::rand::SystemRandom,
+    pair: aws_lc_rs::signature::RsaKeyPair,
+    rng: aws_lc_rs::rand::SystemRandom,
 }
 
 #[cfg(feature = "native")]
 impl NativeRsa {
-    /// A ring backend for `key`; fails for keys ring refuses (under 2048 bits).
+    /// An aws-lc-rs backend for `key`; fails for keys it refuses (under 2048 bits).
     pub fn new(key: &PrivateKey) -> Result<Self, SigningError> {
         let der = key.to_pkcs1_der().map_err(|e| SigningError {
-            backend: "ring",
+            backend: "aws-lc-rs",
             reason: e.to_string(),
         })?;
-        let pair = ring::signature::RsaKeyPair::from_der(&der).map_err(|e| SigningError {
-            backend: "ring",
+        let pair = aws_lc_rs::signature::RsaKeyPair::from_der(&der).map_err(|e| SigningError {
+            backend: "aws-lc-rs",
             reason: format!("key rejected: {e}"),
         })?;
         Ok(NativeRsa {
             pair,
-            rng: ring::rand::SystemRandom::new(),
+            rng: aws_lc_rs::rand::SystemRandom::new(),
         })
     }
 }
@@ -123,28 +123,28 @@ impl fmt::Debug for NativeRsa {
 #[cfg(feature = "native")]
 impl RsaBackend for NativeRsa {
     fn sign_pkcs1v15_sha256(&self, message: &[u8]) -> Result<Vec<u8>, SigningError> {
-        let mut sig = vec![0u8; self.pair.public().modulus_len()];
+        let mut sig = vec![0u8; self.pair.public_modulus_len()];
         self.pair
             .sign(
-                &ring::signature::RSA_PKCS1_SHA256,
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
                 &self.rng,
                 message,
                 &mut sig,
             )
             .map_err(|_| SigningError {
-                backend: "ring",
-                reason: "ring refused to sign".into(),
+                backend: "aws-lc-rs",
+                reason: "aws-lc-rs refused to sign".into(),
             })?;
         Ok(sig)
     }
 
     fn name(&self) -> &'static str {
-        "ring"
+        "aws-lc-rs"
     }
 }
 
-/// The best backend this build offers for `key`: ring when the `native` feature is on and ring
-/// accepts the key, else the portable one.
+/// The best backend this build offers for `key`: aws-lc-rs when the `native` feature is on and
+/// it accepts the key, else the portable one.
 pub fn default_backend(key: &PrivateKey, seed: [u8; 32]) -> Arc<dyn RsaBackend> {
     #[cfg(feature = "native")]
     {
@@ -251,7 +251,7 @@ impl RequestSigner {
         self
     }
 
-    /// The backend's name (`"rsa"` or `"ring"`).
+    /// The backend's name (`"rsa"` or `"aws-lc-rs"`).
     pub fn backend_name(&self) -> &'static str {
         self.backend.name()
     }

@@ -16,7 +16,7 @@ use super::{
     header_any_time, header_http_date, header_text, header_u64, object_path, objects_path, require,
     require_object_name,
 };
-use crate::call::{Operation, RequestBody, RequestPlan, Response, Service, decode_json};
+use crate::call::{Operation, RequestBody, RequestPlan, Service, decode_json};
 use crate::config::Secret;
 use crate::error::Error;
 use crate::paginate::ListOperation;

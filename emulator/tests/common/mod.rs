@@ -243,7 +243,13 @@ impl Client {
     }
     /// PutObject: only date, (request-target), host are signed.
     pub fn put_object(&self, target: &str, data: &[u8], extra: &[(&str, &str)]) -> Resp {
-        let mut headers = vec![("content-type", "application/octet-stream")];
+        let mut headers = Vec::new();
+        if !extra
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
+            headers.push(("content-type", "application/octet-stream"));
+        }
         headers.extend_from_slice(extra);
         self.send(
             "PUT",

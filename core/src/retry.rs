@@ -1,0 +1,163 @@
+//! Retry policy: which failures are worth another attempt, and how long to wait first.
+//!
+//! Pure and deterministic: the caller passes the attempt count, the time spent so far and the
+//! randomness for jitter, so a test with a virtual clock gets the exact same sleeps every run.
+//! The defaults match the official OCI SDKs: 8 attempts, a 600 s budget, and a wait of
+//! `min(2^(n-1) s + U(0, 1 s), 30 s)` after the n-th failed attempt; `retry-after` wins when the
+//! service sends it.
+
+use std::time::Duration;
+
+use crate::error::Error;
+
+/// How a client retries. `RetryPolicy::default()` is the official SDKs' default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Whether to retry at all.
+    pub enabled: bool,
+    /// Attempts in all, the first included (default 8).
+    pub max_attempts: u32,
+    /// Total time budget from the first attempt (default 600 s). No wait that would end past it
+    /// is started.
+    pub max_elapsed: Duration,
+    /// Wait after the first failure, doubled after each further one (default 1 s).
+    pub base_delay: Duration,
+    /// Upper bound of any one wait, jitter included (default 30 s).
+    pub max_delay: Duration,
+    /// Uniform random extra added to each wait, from zero to this (default 1 s).
+    pub max_jitter: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            enabled: true,
+            max_attempts: 8,
+            max_elapsed: Duration::from_secs(600),
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(30),
+            max_jitter: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What to do after a failed attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetryDecision {
+    /// Wait this long, then send the request again.
+    Retry(Duration),
+    /// Stop; the reason says why (attempts used up, budget, not retryable, disabled).
+    Stop(StopReason),
+}
+
+/// Why no further attempt is made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopReason {
+    /// The failure is final (a 4xx other than 409 IncorrectState/LockConflict and 429, 501, a
+    /// decode or config error…).
+    NotRetryable,
+    /// Retries are switched off.
+    Disabled,
+    /// Every allowed attempt has been made.
+    AttemptsExhausted,
+    /// The next wait would end after the time budget.
+    BudgetExhausted {
+        /// The wait that was not started.
+        next_wait: Duration,
+    },
+}
+
+/// Name of the environment switch the official SDKs honour.
+pub const RETRY_ENV: &str = "OCI_SDK_DEFAULT_RETRY_ENABLED";
+
+impl RetryPolicy {
+    /// No retries: every failure is final.
+    pub fn disabled() -> Self {
+        RetryPolicy {
+            enabled: false,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The default policy, switched off when `value` (the `OCI_SDK_DEFAULT_RETRY_ENABLED`
+    /// variable) is `false` or `0`.
+    pub fn from_env_value(value: Option<&str>) -> Self {
+        match value.map(|v| v.trim().to_ascii_lowercase()) {
+            Some(v) if v == "false" || v == "0" => RetryPolicy::disabled(),
+            _ => RetryPolicy::default(),
+        }
+    }
+
+    /// [`RetryPolicy::from_env_value`] with the process environment.
+    #[cfg(feature = "std")]
+    pub fn from_env() -> Self {
+        Self::from_env_value(std::env::var(RETRY_ENV).ok().as_deref())
+    }
+
+    /// The wait after `attempts` failed attempts (1 for the first), before the budget check.
+    /// `random` is any `u32` from a uniform source; it picks the jitter.
+    pub fn backoff(&self, attempts: u32, random: u32) -> Duration {
+        let exp = attempts.saturating_sub(1).min(30);
+        let base = self.base_delay.saturating_mul(1u32 << exp);
+        let jitter_nanos = self.max_jitter.as_nanos() as u64 * u64::from(random) / u64::from(u32::MAX);
+        base.saturating_add(Duration::from_nanos(jitter_nanos))
+            .min(self.max_delay)
+    }
+
+    /// Decides after a failed attempt. `attempts` counts the attempts made (the failed one
+    /// included), `elapsed` the time since the first began, `retry_after` the service's
+    /// `retry-after`, if any.
+    pub fn decide(
+        &self,
+        error: &Error,
+        attempts: u32,
+        elapsed: Duration,
+        retry_after: Option<Duration>,
+        random: u32,
+    ) -> RetryDecision {
+        if !error.is_retryable() {
+            return RetryDecision::Stop(StopReason::NotRetryable);
+        }
+        if !self.enabled {
+            return RetryDecision::Stop(StopReason::Disabled);
+        }
+        if attempts >= self.max_attempts {
+            return RetryDecision::Stop(StopReason::AttemptsExhausted);
+        }
+        let wait = retry_after.unwrap_or_else(|| self.backoff(attempts, random));
+        if elapsed.saturating_add(wait) > self.max_elapsed {
+            return RetryDecision::Stop(StopReason::BudgetExhausted { next_wait: wait });
+        }
+        RetryDecision::Retry(wait)
+    }
+}
+
+/// Parses `retry-after`: delay-seconds (`120`) or an HTTP date relative to `now`.
+pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    if let Ok(secs) = value.parse::<f64>() {
+        if secs.is_finite() && secs >= 0.0 {
+            return Some(Duration::from_secs_f64(secs));
+        }
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopReason::NotRetryable => f.write_str("the failure is not retryable"),
+            StopReason::Disabled => f.write_str("retries are disabled"),
+            StopReason::AttemptsExhausted => f.write_str("all attempts are used"),
+            StopReason::BudgetExhausted { next_wait } => write!(
+                f,
+                "the next wait of {:.1} s would cross the time budget",
+                next_wait.as_secs_f64()
+            ),
+        }
+    }
+}
