@@ -24,8 +24,11 @@ use rand_core::{RngCore, SeedableRng};
 use serde::de::DeserializeOwned;
 
 use crate::auth::signer::{RequestSigner, SignBody};
-use crate::error::{DecodeError, Error, ServiceError, TransportError, TransportErrorKind};
+use crate::error::{
+    BodyError, DecodeError, Error, ServiceError, TransportError, TransportErrorKind,
+};
 use crate::region::Region;
+use crate::retry::{RetryDecision, RetryPolicy, StopReason};
 
 /// The OCI services this crate speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -310,6 +313,7 @@ pub struct Context {
     signer: RequestSigner,
     endpoints: Endpoints,
     user_agent: String,
+    retry: RetryPolicy,
     rng: Mutex<ChaCha20Rng>,
 }
 
@@ -318,6 +322,7 @@ impl fmt::Debug for Context {
         f.debug_struct("Context")
             .field("signer", &self.signer)
             .field("endpoints", &self.endpoints)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -326,14 +331,34 @@ impl fmt::Debug for Context {
 pub const USER_AGENT: &str = concat!("ocisdk-rust/", env!("CARGO_PKG_VERSION"));
 
 impl Context {
-    /// A context signing with `signer` and sending to `endpoints`. `seed` (32 random bytes from
-    /// the adapter) seeds the generator for retry tokens, so the core needs no entropy source.
+    /// A context signing with `signer` and sending to `endpoints`, retrying with the default
+    /// [`RetryPolicy`]. `seed` (32 random bytes from the adapter) seeds the generator for retry
+    /// tokens and backoff jitter, so the core needs no entropy source.
     pub fn new(signer: RequestSigner, endpoints: Endpoints, seed: [u8; 32]) -> Self {
         Context {
             signer,
             endpoints,
             user_agent: USER_AGENT.to_string(),
+            retry: RetryPolicy::default(),
             rng: Mutex::new(ChaCha20Rng::from_seed(seed)),
+        }
+    }
+
+    /// Replaces the retry policy every call of this context starts with.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The retry policy calls start with.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    fn random_u32(&self) -> u32 {
+        match self.rng.lock() {
+            Ok(mut g) => g.next_u32(),
+            Err(poisoned) => poisoned.into_inner().next_u32(),
         }
     }
 
@@ -370,6 +395,8 @@ enum State<T> {
     Ready,
     /// An attempt is in flight.
     InFlight,
+    /// The last attempt failed; wait this long before the next.
+    Backoff(Duration),
     /// Finished; the result is handed out once.
     Finished(Option<Result<Response<T>, Error>>),
 }
@@ -396,6 +423,9 @@ pub struct Call<O: Operation> {
     endpoint: String,
     state: State<O::Output>,
     attempts: u32,
+    policy: RetryPolicy,
+    started: Option<SystemTime>,
+    stream_replayable: bool,
 }
 
 impl<O: Operation> fmt::Debug for Call<O> {
@@ -433,6 +463,7 @@ impl<O: Operation> Call<O> {
             })
             .unwrap_or_default();
         Call {
+            policy: ctx.retry.clone(),
             ctx,
             op,
             plan,
@@ -440,7 +471,23 @@ impl<O: Operation> Call<O> {
             endpoint,
             state,
             attempts: 0,
+            started: None,
+            stream_replayable: false,
         }
+    }
+
+    /// Uses `policy` for this call instead of the context's.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Tells the call whether the adapter can send its streamed body again from the start (a
+    /// file or a slice can be rewound, a pipe cannot). An adapter may update this after each
+    /// attempt: a stream that was never read from is still whole. Streamed bodies count as not
+    /// replayable until the adapter says otherwise.
+    pub fn set_stream_replayable(&mut self, replayable: bool) {
+        self.stream_replayable = replayable;
     }
 
     /// The operation being called.
@@ -476,8 +523,14 @@ impl<O: Operation> Call<O> {
                     "poll while a request is in flight: hand its response in first",
                 )))
             }
+            State::Backoff(wait) => {
+                let wait = *wait;
+                self.state = State::Ready;
+                Action::Sleep(wait)
+            }
             State::Ready => match self.build_request(now) {
                 Ok(req) => {
+                    self.started.get_or_insert(now);
                     self.attempts += 1;
                     self.state = State::InFlight;
                     Action::Send(req)
@@ -567,26 +620,96 @@ impl<O: Operation> Call<O> {
     }
 
     /// Hands in the response to the last [`Action::Send`]. `body` is the complete body, or empty
-    /// when [`Call::response_body_mode`] said [`BodyMode::Stream`].
+    /// when [`Call::response_body_mode`] said [`BodyMode::Stream`]. `now` is when it arrived.
     pub fn handle_response(&mut self, response: http::Response<Bytes>, now: SystemTime) {
-        let _ = now;
         if !matches!(self.state, State::InFlight) {
             self.state = State::Finished(Some(Err(Error::Misuse(
                 "response handed in with no request in flight",
             ))));
             return;
         }
-        let result = self.evaluate(response);
-        self.state = State::Finished(Some(result));
+        let retry_after = if response.status().is_success() {
+            None
+        } else {
+            header_str(response.headers(), "retry-after")
+                .and_then(|v| crate::retry::parse_retry_after(v, now))
+        };
+        match self.evaluate(response) {
+            Ok(output) => self.state = State::Finished(Some(Ok(output))),
+            Err(e) => self.after_failure(e, retry_after, now),
+        }
     }
 
-    /// Reports that the last request failed in transport.
+    /// Reports that the last request failed in transport (connect, timeout, reset, truncated
+    /// body). `now` is when the failure was noticed.
     pub fn handle_transport_error(&mut self, mut error: TransportError, now: SystemTime) {
-        let _ = now;
+        if !matches!(self.state, State::InFlight) {
+            self.state = State::Finished(Some(Err(Error::Misuse(
+                "transport error handed in with no request in flight",
+            ))));
+            return;
+        }
         if error.endpoint.is_empty() {
             error.endpoint = self.endpoint.clone();
         }
-        self.state = State::Finished(Some(Err(Error::Transport(error))));
+        self.after_failure(Error::Transport(error), None, now);
+    }
+
+    /// The retry decision after a failed attempt: back off, or finish with the error.
+    fn after_failure(&mut self, error: Error, retry_after: Option<Duration>, now: SystemTime) {
+        let elapsed = self
+            .started
+            .and_then(|s| now.duration_since(s).ok())
+            .unwrap_or_default();
+        let decision = self.policy.decide(
+            &error,
+            self.attempts,
+            elapsed,
+            retry_after,
+            self.ctx.random_u32(),
+        );
+        let streamed = matches!(
+            self.plan.as_ref().map(|p| &p.body),
+            Some(RequestBody::Stream { .. })
+        );
+        let result = match decision {
+            RetryDecision::Retry(_) if streamed && !self.stream_replayable => {
+                Error::Body(BodyError::NotReplayable {
+                    operation: O::NAME,
+                    first_failure: error.to_string(),
+                })
+            }
+            RetryDecision::Retry(wait) => {
+                tracing::debug!(
+                    operation = O::NAME,
+                    attempt = self.attempts,
+                    wait_ms = wait.as_millis() as u64,
+                    "retrying after: {error}"
+                );
+                self.state = State::Backoff(wait);
+                return;
+            }
+            RetryDecision::Stop(reason @ StopReason::BudgetExhausted { .. }) => {
+                Error::RetriesExhausted {
+                    operation: O::NAME,
+                    attempts: self.attempts,
+                    elapsed,
+                    reason,
+                    last: Box::new(error),
+                }
+            }
+            RetryDecision::Stop(reason @ StopReason::AttemptsExhausted) if self.attempts > 1 => {
+                Error::RetriesExhausted {
+                    operation: O::NAME,
+                    attempts: self.attempts,
+                    elapsed,
+                    reason,
+                    last: Box::new(error),
+                }
+            }
+            RetryDecision::Stop(_) => error,
+        };
+        self.state = State::Finished(Some(Err(result)));
     }
 
     fn evaluate(&self, response: http::Response<Bytes>) -> Result<Response<O::Output>, Error> {

@@ -48,6 +48,21 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// Retries stopped before the call succeeded: every attempt was used, or the next wait
+    /// would have crossed the time budget. `last` is the failure of the final attempt.
+    #[error("{operation}: gave up after {attempts} attempts in {:.1} s because {reason}; last failure: {last}", elapsed.as_secs_f64())]
+    RetriesExhausted {
+        /// Operation name.
+        operation: &'static str,
+        /// Attempts made.
+        attempts: u32,
+        /// Time from the first attempt to giving up.
+        elapsed: std::time::Duration,
+        /// Why no further attempt was made.
+        reason: crate::retry::StopReason,
+        /// The last attempt's failure.
+        last: Box<Error>,
+    },
     /// The state machine was driven out of order (a bug in the adapter driving it).
     #[error("call state machine misuse: {0}")]
     Misuse(&'static str),
@@ -64,11 +79,21 @@ impl Error {
         }
     }
 
-    /// The service error, if this is one.
+    /// The service error, if this is one (looking through [`Error::RetriesExhausted`] to the
+    /// last failure).
     pub fn as_service(&self) -> Option<&ServiceError> {
         match self {
             Error::Service(e) => Some(e),
+            Error::RetriesExhausted { last, .. } => last.as_service(),
             _ => None,
+        }
+    }
+
+    /// The last failure itself: looks through [`Error::RetriesExhausted`].
+    pub fn last_failure(&self) -> &Error {
+        match self {
+            Error::RetriesExhausted { last, .. } => last.last_failure(),
+            other => other,
         }
     }
 

@@ -65,9 +65,11 @@ pub mod identity;
 pub mod object_storage;
 pub mod paginate;
 pub mod region;
+pub mod retry;
 
 pub use call::{
     Action, BodyMode, Call, Context, Endpoints, Operation, RequestBody, Response, Service,
 };
 pub use error::Error;
 pub use paginate::{ListOperation, Paginator};
+pub use retry::RetryPolicy;

@@ -99,7 +99,8 @@ impl RetryPolicy {
     pub fn backoff(&self, attempts: u32, random: u32) -> Duration {
         let exp = attempts.saturating_sub(1).min(30);
         let base = self.base_delay.saturating_mul(1u32 << exp);
-        let jitter_nanos = self.max_jitter.as_nanos() as u64 * u64::from(random) / u64::from(u32::MAX);
+        let jitter_nanos =
+            self.max_jitter.as_nanos() as u64 * u64::from(random) / u64::from(u32::MAX);
         base.saturating_add(Duration::from_nanos(jitter_nanos))
             .min(self.max_delay)
     }

@@ -28,6 +28,50 @@
 //! ([`EmulatorConfig::page_size`], 3) so that client paginators are exercised, and
 //! [`EmulatorConfig::empty_pages`] inserts empty pages that still carry a continuation token.
 //!
+//! # Authentication
+//! Every request except `OPTIONS` must carry `Authorization: Signature version="1",keyId=…,
+//! algorithm="rsa-sha256",headers="…",signature="…"` (parameters in any order). Signed headers
+//! must include `date` or `x-date` (x-date wins), `(request-target)` and `host`; PUT/POST/PATCH
+//! also `content-length`, `content-type` and `x-content-sha256`, except PutObject and
+//! UploadPart. A signed `x-content-sha256` / `content-length` must match the body received. The
+//! date must be within [`EmulatorConfig::max_skew_secs`] of the emulator's clock (an
+//! IMF-fixdate whose weekday is wrong is tolerated). Every failure is `401 NotAuthenticated`
+//! with a message naming the problem; key material and session tokens never appear in it.
+//!
+//! # Errors
+//! Bodies are `{"code": …, "message": …}`; every response has `opc-request-id` (prefixed by the
+//! client's own `opc-request-id` and `/` when one was sent) and CORS headers.
+//!
+//! | Case | Status | Code |
+//! |---|---|---|
+//! | malformed JSON body | 400 | `CannotParseRequest` |
+//! | required field or query parameter absent | 400 | `MissingParameter` |
+//! | wrong type / value, bad `limit`, bad `page` token, user/group `compartmentId` not the tenancy | 400 | `InvalidParameter` |
+//! | AddUserToGroup with unknown `userId`/`groupId` | 400 | `RelatedResourceNotAuthorizedOrNotFound` |
+//! | unknown group/user/membership id; IAM list with a compartment other than the tenancy | 404 | `NotAuthorizedOrNotFound` |
+//! | unsupported path + method | 404 | `NotFound` |
+//! | duplicate group/user name; user already in group | 409 | `EntityAlreadyExists` |
+//! | delete user/group that still has memberships | 409 | `Conflict` |
+//! | retry token reused with another body, or its entity was deleted | 409 | `InvalidatedRetryToken` |
+//! | IAM `if-match` mismatch | 412 | `NoEtagMatch` |
+//! | unknown namespace / bucket / object / upload | 404 | `NamespaceNotFound` / `BucketNotFound` / `ObjectNotFound` / `UploadNotFound` |
+//! | bucket name taken | 409 | `BucketAlreadyExists` |
+//! | delete bucket with objects or multipart uploads | 409 | `BucketNotEmpty` |
+//! | `content-md5` differs from the body | 400 | `UnmatchedContentMD5` |
+//! | object `if-match` mismatch (GET/HEAD/PUT/DELETE, commit) | 412 | `IfMatchFailed` |
+//! | `if-none-match: *` on an existing object | 412 | `IfNoneMatchFailed` |
+//! | GET/HEAD `if-none-match` matching | 304 | (no body) |
+//! | `transfer-encoding: chunked` or no `content-length` on an upload | 411 | `ContentLengthRequired` |
+//! | unsatisfiable `range` | 416 | `InvalidRange` (+ `content-range: bytes */size`) |
+//! | body over the size limit | 413 | `RequestEntityTooLarge` |
+//!
+//! # Retry tokens
+//! `opc-retry-token` (1–64 characters) on CreateGroup, CreateUser, AddUserToGroup, CreateBucket
+//! and CreateMultipartUpload: a repeat with the same token, method and path and the same body
+//! returns the first successful response verbatim (status, body, `etag`; a new
+//! `opc-request-id`) and creates nothing. Failed responses are not remembered. Tokens expire
+//! after 24 hours.
+//!
 //! # State at start
 //! The tenancy holds one user (the owner of the API key, named `emulator-admin`), no groups and
 //! no buckets.
@@ -78,7 +122,7 @@ pub enum EmulatorError {
 /// How an [`Emulator`] behaves.
 ///
 /// Build with struct update syntax: `EmulatorConfig { page_size: 2, ..Default::default() }`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct EmulatorConfig {
     /// Address to listen on. Default `127.0.0.1:0` (a free port).
     pub listen: SocketAddr,
@@ -111,6 +155,25 @@ pub struct EmulatorConfig {
     pub max_object_bytes: u64,
     /// Tokio worker threads of the emulator's runtime. Default 2.
     pub worker_threads: usize,
+}
+
+impl std::fmt::Debug for EmulatorConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorConfig")
+            .field("listen", &self.listen)
+            .field("page_size", &self.page_size)
+            .field("empty_pages", &self.empty_pages)
+            .field("namespace", &self.namespace)
+            .field("clock_skew_secs", &self.clock_skew_secs)
+            .field("max_skew_secs", &self.max_skew_secs)
+            .field("key_pem", &self.key_pem.as_ref().map(|_| "<redacted>"))
+            .field("tenancy_id", &self.tenancy_id)
+            .field("user_id", &self.user_id)
+            .field("region", &self.region)
+            .field("max_object_bytes", &self.max_object_bytes)
+            .field("worker_threads", &self.worker_threads)
+            .finish()
+    }
 }
 
 impl Default for EmulatorConfig {

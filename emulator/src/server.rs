@@ -519,6 +519,13 @@ fn dispatch(
     }
     let reply = run(&mut st, ctx, method, route).unwrap_or_else(ApiError::into_reply);
     if reply.status.is_success() {
+        if st.retry.len() >= 4096 && st.retry.len() % 1024 == 0 {
+            let now = ctx.now;
+            st.retry.retain(|_, e| {
+                !now.duration_since(e.at)
+                    .is_ok_and(|age| age > RETRY_TOKEN_TTL)
+            });
+        }
         st.retry.insert(
             cache_key,
             RetryEntry {

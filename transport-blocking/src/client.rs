@@ -1,6 +1,5 @@
 //! The shared client: one ureq agent and one core context.
 
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -9,9 +8,11 @@ use ocisdk_core::auth::{DateHeader, RequestSigner};
 use ocisdk_core::call::{Action, BodyMode, Context, Endpoints, Operation, Response};
 use ocisdk_core::error::Error;
 use ocisdk_core::region::Region;
+use ocisdk_core::retry::RetryPolicy;
 
 use crate::services::{IdentityClient, ObjectStorageClient};
 use crate::transport::{self, StreamBody};
+use crate::upload::UploadBody;
 
 /// Default connect timeout (the official SDKs' value).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -19,6 +20,7 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub(crate) struct Inner {
+    pub(crate) retry_override: Option<RetryPolicy>,
     pub(crate) agent: ureq::Agent,
     pub(crate) ctx: Arc<Context>,
     pub(crate) tenancy: String,
@@ -49,6 +51,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     read_timeout: Duration,
     max_idle_connections: usize,
+    retry: Option<RetryPolicy>,
 }
 
 /// 32 bytes from the OS for the core's generators (retry tokens, RSA blinding).
@@ -74,6 +77,7 @@ impl ClientBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             read_timeout: DEFAULT_READ_TIMEOUT,
             max_idle_connections: 10,
+            retry: None,
         }
     }
 
@@ -115,6 +119,13 @@ impl ClientBuilder {
         self
     }
 
+    /// The retry policy of every call (default: [`RetryPolicy::default`], or disabled when
+    /// `OCI_SDK_DEFAULT_RETRY_ENABLED=false`).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
     /// Signs with `x-date` instead of `date`.
     pub fn date_header(mut self, header: DateHeader) -> Self {
         self.signer = self.signer.with_date_header(header);
@@ -153,9 +164,11 @@ impl ClientBuilder {
                     .build(),
             )
             .build();
-        let ctx = Arc::new(Context::new(self.signer, endpoints, seed()?));
+        let policy = self.retry.unwrap_or_else(RetryPolicy::from_env);
+        let ctx = Arc::new(Context::new(self.signer, endpoints, seed()?).with_retry_policy(policy));
         Ok(Client {
             inner: Arc::new(Inner {
+                retry_override: None,
                 agent: ureq::Agent::new_with_config(config),
                 ctx,
                 tenancy: self.tenancy,
@@ -198,6 +211,19 @@ impl Client {
         &self.inner.ctx
     }
 
+    /// A client sharing this one's connections and signer whose calls use `policy` (per-call
+    /// retry settings: `client.with_retry_policy(RetryPolicy::disabled()).identity()...`).
+    pub fn with_retry_policy(&self, policy: RetryPolicy) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                retry_override: Some(policy),
+                agent: self.inner.agent.clone(),
+                ctx: self.inner.ctx.clone(),
+                tenancy: self.inner.tenancy.clone(),
+            }),
+        }
+    }
+
     /// Identity operations.
     pub fn identity(&self) -> IdentityClient {
         IdentityClient {
@@ -225,8 +251,14 @@ impl Client {
         mut stream: Option<StreamBody<'_>>,
     ) -> Result<(Response<O::Output>, Option<ureq::Body>), Error> {
         let mut call = self.inner.ctx.call(op);
+        if let Some(policy) = &self.inner.retry_override {
+            call = call.with_retry_policy(policy.clone());
+        }
         let mut kept_body = None;
         loop {
+            if let Some(s) = &stream {
+                call.set_stream_replayable(s.replayable());
+            }
             match call.poll(SystemTime::now()) {
                 Action::Send(request) => {
                     match transport::send(&self.inner.agent, request, stream.as_mut()) {
@@ -260,15 +292,14 @@ impl Client {
         }
     }
 
-    /// Runs an upload whose body streams from `reader` (exactly `length` bytes).
+    /// Runs an upload whose body streams from `body` (exactly `length` bytes).
     pub(crate) fn run_upload<O: Operation>(
         &self,
         op: O,
-        operation: &'static str,
-        reader: &mut dyn Read,
+        body: UploadBody<'_>,
         length: u64,
     ) -> Result<Response<O::Output>, Error> {
-        let body = StreamBody::new(operation, reader, length);
+        let body = StreamBody::new(O::NAME, body.source, length);
         self.run(op, Some(body)).map(|(resp, _)| resp)
     }
 }

@@ -40,10 +40,13 @@ mod client;
 mod paginate;
 mod services;
 mod transport;
+mod upload;
 
 pub use client::{Client, ClientBuilder};
 pub use paginate::{Pages, Records};
 pub use services::{GetObjectResponse, IdentityClient, ObjectStorageClient};
+pub use transport::ReadSeek;
+pub use upload::UploadBody;
 
 pub use ocisdk_core;
 pub use ocisdk_core::Error;

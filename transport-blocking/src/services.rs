@@ -8,7 +8,7 @@ use ocisdk_core::identity::*;
 use ocisdk_core::object_storage::*;
 use ocisdk_core::paginate::{ListOperation, Paginator};
 
-use crate::{Client, Pages, Records};
+use crate::{Client, Pages, Records, UploadBody};
 
 macro_rules! methods {
     ($( $(#[$doc:meta])* $name:ident($op:ty) -> $out:ty; )*) => {
@@ -105,14 +105,16 @@ impl ObjectStorageClient {
 
     /// PutObject: streams exactly `request.content_length` bytes from `body` without buffering
     /// them. A body shorter or longer than that fails with [`ocisdk_core::error::BodyError`].
-    pub fn put_object(
+    ///
+    /// Slices, `Vec`s, `Bytes`, files and [`UploadBody::from_seekable`] readers are retried
+    /// after transient failures; [`UploadBody::from_reader`] bodies are sent at most once.
+    pub fn put_object<'a>(
         &self,
         request: PutObject,
-        mut body: impl Read,
+        body: impl Into<UploadBody<'a>>,
     ) -> Result<Response<PutObjectOutput>, Error> {
         let length = request.content_length;
-        self.client
-            .run_upload(request, "PutObject", &mut body, length)
+        self.client.run_upload(request, body.into(), length)
     }
 
     /// GetObject: the metadata, and the body as a [`Read`] that streams from the connection.

@@ -7,10 +7,22 @@ use ocisdk_core::call::RequestBody;
 use ocisdk_core::error::{BodyError, TransportError, TransportErrorKind};
 use ureq::SendBody;
 
-/// An upload body: the user's reader, checked against the length promised in `content-length`.
+/// Where an upload's bytes come from, and whether they can be read again from the start.
+pub(crate) enum Source<'a> {
+    /// A reader that can only be read once (a pipe, a socket, a generator).
+    Once(Box<dyn Read + 'a>),
+    /// A reader that can seek back to where it started (a file, a cursor).
+    Seekable(Box<dyn ReadSeek + 'a>, u64),
+}
+
+/// `Read + Seek` as one object-safe trait.
+pub trait ReadSeek: Read + io::Seek {}
+impl<T: Read + io::Seek> ReadSeek for T {}
+
+/// An upload body: the user's source, checked against the length promised in `content-length`.
 pub(crate) struct StreamBody<'a> {
     operation: &'static str,
-    reader: &'a mut dyn Read,
+    source: Source<'a>,
     declared: u64,
     sent: u64,
     used: bool,
@@ -18,14 +30,37 @@ pub(crate) struct StreamBody<'a> {
 }
 
 impl<'a> StreamBody<'a> {
-    pub(crate) fn new(operation: &'static str, reader: &'a mut dyn Read, declared: u64) -> Self {
+    pub(crate) fn new(operation: &'static str, source: Source<'a>, declared: u64) -> Self {
         StreamBody {
             operation,
-            reader,
+            source,
             declared,
             sent: 0,
             used: false,
             overflow: false,
+        }
+    }
+
+    /// Whether the next attempt can send the whole body again: it can be rewound, or it was
+    /// never read from.
+    pub(crate) fn replayable(&self) -> bool {
+        matches!(self.source, Source::Seekable(..)) || self.sent == 0 && !self.overflow
+    }
+
+    /// Goes back to the start before another attempt.
+    fn rewind(&mut self) -> io::Result<()> {
+        if let Source::Seekable(reader, start) = &mut self.source {
+            reader.seek(io::SeekFrom::Start(*start))?;
+        }
+        self.sent = 0;
+        self.overflow = false;
+        Ok(())
+    }
+
+    fn reader(&mut self) -> &mut dyn Read {
+        match &mut self.source {
+            Source::Once(r) => r,
+            Source::Seekable(r, _) => r,
         }
     }
 
@@ -55,7 +90,7 @@ impl Read for StreamBody<'_> {
         let cap = buf
             .len()
             .min(usize::try_from(remaining).unwrap_or(usize::MAX));
-        let n = self.reader.read(&mut buf[..cap])?;
+        let n = self.reader().read(&mut buf[..cap])?;
         if n == 0 {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
@@ -68,7 +103,7 @@ impl Read for StreamBody<'_> {
             // the request short, so the service stores nothing rather than a silently
             // shortened object.
             let mut probe = [0u8; 1];
-            if self.reader.read(&mut probe)? > 0 {
+            if self.reader().read(&mut probe)? > 0 {
                 self.overflow = true;
                 return Err(io::Error::other("body is longer than its declared length"));
             }
@@ -102,18 +137,30 @@ pub(crate) fn send(
                 }));
             };
             if stream.used {
-                return Err(SendError::Body(BodyError::NotReplayable {
-                    operation: stream.operation,
-                    first_failure: "an earlier attempt already consumed the body".into(),
-                }));
+                // The core only asks for another attempt when `replayable()` said so.
+                if !stream.replayable() {
+                    return Err(SendError::Body(BodyError::NotReplayable {
+                        operation: stream.operation,
+                        first_failure: "an earlier attempt already consumed the body".into(),
+                    }));
+                }
+                if let Err(e) = stream.rewind() {
+                    return Err(SendError::Body(BodyError::Read {
+                        operation: stream.operation,
+                        reason: format!("cannot rewind the body for another attempt: {e}"),
+                    }));
+                }
             }
             stream.used = true;
             let result = agent.run(http::Request::from_parts(
                 parts,
                 SendBody::from_reader(&mut *stream),
             ));
-            if let Some(e) = stream.mismatch() {
-                return Err(SendError::Body(e));
+            // A short or long body is the caller's mistake, not a transport fault: never retried.
+            if result.is_err() {
+                if let Some(e) = stream.mismatch() {
+                    return Err(SendError::Body(e));
+                }
             }
             result
         }

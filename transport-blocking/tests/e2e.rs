@@ -2,11 +2,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::io::{self, Read};
+use std::time::{Duration, Instant};
 
 use md5::{Digest, Md5};
-use ocisdk_blocking::Client;
+use ocisdk_blocking::{Client, UploadBody};
 use ocisdk_core::Error;
-use ocisdk_core::error::BodyError;
+use ocisdk_core::RetryPolicy;
+use ocisdk_core::error::{BodyError, TransportErrorKind};
 use ocisdk_core::identity::*;
 use ocisdk_core::object_storage::*;
 use ocisdk_emulator::{Emulator, EmulatorConfig};
@@ -341,7 +343,7 @@ fn streamed_64_mib_put_and_get() {
     let put = os
         .put_object(
             PutObject::new(&ns, "big", "blob.bin", SIZE),
-            Pattern { left: SIZE, pos: 0 },
+            UploadBody::from_reader(Pattern { left: SIZE, pos: 0 }),
         )
         .unwrap();
     assert!(put.data.etag.is_some());
@@ -426,18 +428,47 @@ fn wrong_key_is_rejected_with_not_authenticated() {
 }
 
 #[test]
-fn connection_refused_is_a_retryable_transport_error() {
+fn connection_refused_is_retried_then_reported_with_the_last_failure() {
     let env = env();
     let url = env.emulator.url().to_string();
     let dir = tempfile::tempdir().unwrap();
     let path = env.emulator.write_config(dir.path()).unwrap();
     drop(env);
+    let policy = RetryPolicy {
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(40),
+        max_jitter: Duration::from_millis(5),
+        ..RetryPolicy::default()
+    };
     let client = Client::builder_from_config_file(Some(&path), None)
         .unwrap()
         .endpoint(&url)
+        .retry_policy(policy)
         .build()
         .unwrap();
+    let started = Instant::now();
     let err = client
+        .object_storage()
+        .get_namespace(GetNamespace::new())
+        .unwrap_err();
+    let took = started.elapsed();
+    match &err {
+        Error::RetriesExhausted { attempts, last, .. } => {
+            assert_eq!(*attempts, 8);
+            assert!(
+                matches!(**last, Error::Transport(ref t) if t.kind == TransportErrorKind::Connect),
+                "{last:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Seven waits of 5, 10, 20, 40, 40, 40, 40 ms (jitter inside the 40 ms cap) at least.
+    assert!(took >= Duration::from_millis(190), "{took:?}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+
+    // Per call, retries can be switched off: one attempt, the bare transport error.
+    let err = client
+        .with_retry_policy(RetryPolicy::disabled())
         .object_storage()
         .get_namespace(GetNamespace::new())
         .unwrap_err();

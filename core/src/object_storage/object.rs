@@ -723,10 +723,10 @@ mod tests {
     }
 
     /// A response as `Call` builds it: the token comes from the operation's `next_page`.
-    fn page_response(page: ListObjectsPage) -> Response<ListObjectsPage> {
+    fn page_response(page: ListObjectsPage) -> crate::call::Response<ListObjectsPage> {
         let headers = HeaderMap::new();
         let next_page = ListObjects::next_page(&headers, &page);
-        Response {
+        crate::call::Response {
             data: page,
             status: StatusCode::OK,
             headers,
