@@ -1,0 +1,379 @@
+//! The retry policy and the call state machine's retries, on a virtual clock.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use ocisdk_core::auth::{PrivateKey, api_key_signer};
+use ocisdk_core::call::{Action, Call, Context, Endpoints, Operation, RequestBody};
+use ocisdk_core::error::{BodyError, Error, TransportError, TransportErrorKind};
+use ocisdk_core::identity::{CreateGroup, GetGroup};
+use ocisdk_core::object_storage::PutObject;
+use ocisdk_core::retry::{RetryDecision, RetryPolicy, StopReason, parse_retry_after};
+
+fn ctx(seed: u8) -> Arc<Context> {
+    let key = PrivateKey::from_pem(include_str!("fixtures/keys/doc_1024.pem"), None, "k").unwrap();
+    let signer = api_key_signer(
+        "ocid1.tenancy.oc1..t",
+        "ocid1.user.oc1..u",
+        None,
+        &key,
+        [1; 32],
+    );
+    Arc::new(Context::new(
+        signer,
+        Endpoints::single("http://127.0.0.1:9"),
+        [seed; 32],
+    ))
+}
+
+fn response(status: u16, headers: &[(&str, &str)], body: &str) -> http::Response<Bytes> {
+    let mut b = http::Response::builder().status(status);
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    b.body(Bytes::copy_from_slice(body.as_bytes())).unwrap()
+}
+
+const GROUP: &str = r#"{"id":"g","compartmentId":"t","name":"n","description":"","lifecycleState":"ACTIVE","timeCreated":"2020-01-01T00:00:00Z"}"#;
+
+/// What the virtual run saw.
+struct Run<T> {
+    requests: Vec<http::Request<RequestBody>>,
+    sleeps: Vec<Duration>,
+    result: Result<ocisdk_core::Response<T>, Error>,
+    clock: SystemTime,
+}
+
+/// Drives `call` on a virtual clock; `answer(n)` gives the n-th attempt's outcome (0-based);
+/// each attempt takes `latency`.
+fn drive<O: Operation>(
+    mut call: Call<O>,
+    latency: Duration,
+    mut answer: impl FnMut(usize) -> Result<http::Response<Bytes>, TransportError>,
+) -> Run<O::Output> {
+    let mut clock = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let mut requests = Vec::new();
+    let mut sleeps = Vec::new();
+    loop {
+        match call.poll(clock) {
+            Action::Send(req) => {
+                let n = requests.len();
+                requests.push(req);
+                clock += latency;
+                match answer(n) {
+                    Ok(resp) => call.handle_response(resp, clock),
+                    Err(e) => call.handle_transport_error(e, clock),
+                }
+            }
+            Action::Sleep(d) => {
+                sleeps.push(d);
+                clock += d;
+            }
+            Action::Done(result) => {
+                return Run {
+                    requests,
+                    sleeps,
+                    result,
+                    clock,
+                };
+            }
+        }
+    }
+}
+
+fn unavailable(_: usize) -> Result<http::Response<Bytes>, TransportError> {
+    Ok(response(
+        503,
+        &[],
+        r#"{"code":"ServiceUnavailable","message":"try later"}"#,
+    ))
+}
+
+#[test]
+fn default_policy_makes_eight_attempts_with_exponential_jittered_waits() {
+    let run = drive(ctx(2).call(GetGroup::new("g")), Duration::ZERO, unavailable);
+    assert_eq!(run.requests.len(), 8);
+    assert_eq!(run.sleeps.len(), 7);
+    for (i, d) in run.sleeps.iter().enumerate() {
+        let base = Duration::from_secs(1 << i).min(Duration::from_secs(30));
+        let top = (base + Duration::from_secs(1)).min(Duration::from_secs(30));
+        assert!(
+            *d >= base && *d <= top,
+            "wait {i}: {d:?} not in [{base:?}, {top:?}]"
+        );
+    }
+    match run.result.unwrap_err() {
+        Error::RetriesExhausted {
+            attempts,
+            reason,
+            last,
+            elapsed,
+            operation,
+        } => {
+            assert_eq!(attempts, 8);
+            assert_eq!(operation, "GetGroup");
+            assert_eq!(reason, StopReason::AttemptsExhausted);
+            assert_eq!(last.code(), Some("ServiceUnavailable"));
+            assert_eq!(elapsed, run.sleeps.iter().sum::<Duration>());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_sleeps_and_another_seed_other_ones() {
+    let a = drive(ctx(2).call(GetGroup::new("g")), Duration::ZERO, unavailable).sleeps;
+    let b = drive(ctx(2).call(GetGroup::new("g")), Duration::ZERO, unavailable).sleeps;
+    let c = drive(ctx(3).call(GetGroup::new("g")), Duration::ZERO, unavailable).sleeps;
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn backoff_formula_is_exact_for_given_randomness() {
+    let p = RetryPolicy::default();
+    assert_eq!(p.backoff(1, 0), Duration::from_secs(1));
+    assert_eq!(p.backoff(1, u32::MAX), Duration::from_secs(2));
+    assert_eq!(
+        p.backoff(3, u32::MAX / 2),
+        Duration::from_nanos(4_499_999_999)
+    );
+    assert_eq!(p.backoff(5, 0), Duration::from_secs(16));
+    assert_eq!(p.backoff(6, 0), Duration::from_secs(30), "capped");
+    assert_eq!(p.backoff(40, u32::MAX), Duration::from_secs(30));
+}
+
+#[test]
+fn never_sleeps_past_the_budget() {
+    // Each attempt takes 100 s; after 5 attempts (500 s + waits of 1+2+4+8 s) the next wait
+    // (16 s) plus nothing else already crosses 600 s? 515 + 16 = 531 < 600, so a 6th attempt
+    // runs; after it, 631 s have passed and no wait fits.
+    let run = drive(
+        ctx(2).call(GetGroup::new("g")),
+        Duration::from_secs(100),
+        unavailable,
+    );
+    let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    match run.result.unwrap_err() {
+        Error::RetriesExhausted {
+            reason: StopReason::BudgetExhausted { next_wait },
+            attempts,
+            last,
+            ..
+        } => {
+            assert_eq!(attempts, 6);
+            assert!(next_wait >= Duration::from_secs(30), "{next_wait:?}");
+            assert_eq!(last.status().map(|s| s.as_u16()), Some(503));
+        }
+        other => panic!("{other:?}"),
+    }
+    let total = run.clock.duration_since(start).unwrap();
+    assert!(total <= Duration::from_secs(700), "{total:?}");
+    // No sleep started that would end past 600 s from the first attempt.
+    let mut t = Duration::ZERO;
+    for d in &run.sleeps {
+        t += Duration::from_secs(100);
+        assert!(t + *d <= Duration::from_secs(600));
+        t += *d;
+    }
+}
+
+#[test]
+fn retry_after_is_honoured() {
+    let run = drive(ctx(2).call(GetGroup::new("g")), Duration::ZERO, |n| {
+        Ok(if n == 0 {
+            response(
+                429,
+                &[("retry-after", "7")],
+                r#"{"code":"TooManyRequests","message":"slow"}"#,
+            )
+        } else {
+            response(200, &[], GROUP)
+        })
+    });
+    assert_eq!(run.sleeps, vec![Duration::from_secs(7)]);
+    assert_eq!(run.result.unwrap().data.id, "g");
+
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+    let later = httpdate::fmt_http_date(now + Duration::from_secs(12));
+    assert_eq!(
+        parse_retry_after(&later, now),
+        Some(Duration::from_secs(12))
+    );
+    assert_eq!(
+        parse_retry_after("1.5", now),
+        Some(Duration::from_millis(1500))
+    );
+    assert_eq!(parse_retry_after("soon", now), None);
+}
+
+#[test]
+fn classification_table() {
+    let p = RetryPolicy::default();
+    let cases: &[(u16, &str, bool)] = &[
+        (400, "InvalidParameter", false),
+        (400, "CannotParseRequest", false),
+        (401, "NotAuthenticated", false),
+        (403, "NotAllowed", false),
+        (404, "NotAuthorizedOrNotFound", false),
+        (409, "IncorrectState", true),
+        (409, "LockConflict", true),
+        (409, "Conflict", false),
+        (409, "InvalidatedRetryToken", false),
+        (409, "NotAuthorizedOrResourceAlreadyExists", false),
+        (412, "NoEtagMatch", false),
+        (413, "RequestEntityTooLarge", false),
+        (429, "TooManyRequests", true),
+        (500, "InternalServerError", true),
+        (501, "MethodNotImplemented", false),
+        (502, "BadGateway", true),
+        (503, "ServiceUnavailable", true),
+        (504, "GatewayTimeout", true),
+    ];
+    for &(status, code, retry) in cases {
+        let run = drive(
+            ctx(2)
+                .call(GetGroup::new("g"))
+                .with_retry_policy(RetryPolicy {
+                    max_attempts: 2,
+                    ..p.clone()
+                }),
+            Duration::ZERO,
+            |_| {
+                Ok(response(
+                    status,
+                    &[],
+                    &format!(r#"{{"code":"{code}","message":"m"}}"#),
+                ))
+            },
+        );
+        assert_eq!(
+            run.requests.len(),
+            if retry { 2 } else { 1 },
+            "{status} {code}"
+        );
+        assert_eq!(run.result.unwrap_err().code(), Some(code));
+    }
+    for kind in [
+        TransportErrorKind::Connect,
+        TransportErrorKind::Timeout,
+        TransportErrorKind::Io,
+        TransportErrorKind::Truncated,
+    ] {
+        let err = Error::Transport(TransportError::new(kind, "x"));
+        assert!(
+            matches!(
+                p.decide(&err, 1, Duration::ZERO, None, 0),
+                RetryDecision::Retry(_)
+            ),
+            "{kind}"
+        );
+    }
+    let err = Error::Transport(TransportError::new(TransportErrorKind::Tls, "bad cert"));
+    assert_eq!(
+        p.decide(&err, 1, Duration::ZERO, None, 0),
+        RetryDecision::Stop(StopReason::NotRetryable)
+    );
+}
+
+#[test]
+fn every_attempt_is_freshly_signed_and_creates_reuse_one_retry_token() {
+    let run = drive(
+        ctx(2).call(CreateGroup::new("ocid1.tenancy.oc1..t", "n", "d")),
+        Duration::from_secs(3),
+        |n| {
+            if n < 2 {
+                Err(TransportError::new(
+                    TransportErrorKind::Io,
+                    "connection reset",
+                ))
+            } else {
+                Ok(response(200, &[], GROUP))
+            }
+        },
+    );
+    assert!(run.result.is_ok());
+    assert_eq!(run.requests.len(), 3);
+    let token = |r: &http::Request<RequestBody>| r.headers()["opc-retry-token"].clone();
+    assert_eq!(token(&run.requests[0]), token(&run.requests[1]));
+    assert_eq!(token(&run.requests[1]), token(&run.requests[2]));
+    assert!(!run.requests[0].headers().contains_key("opc-client-retries"));
+    assert_eq!(run.requests[1].headers()["opc-client-retries"], "true");
+    let dates: Vec<_> = run
+        .requests
+        .iter()
+        .map(|r| r.headers()["date"].clone())
+        .collect();
+    assert_ne!(dates[0], dates[1]);
+    assert_ne!(
+        run.requests[0].headers()["authorization"],
+        run.requests[1].headers()["authorization"]
+    );
+}
+
+#[test]
+fn a_stream_that_cannot_be_replayed_is_never_sent_twice() {
+    let call = ctx(2).call(PutObject::new("ns", "b", "o", 10));
+    let run = drive(call, Duration::ZERO, |_| {
+        Err(TransportError::new(
+            TransportErrorKind::Io,
+            "reset after 4 bytes",
+        ))
+    });
+    assert_eq!(run.requests.len(), 1);
+    match run.result.unwrap_err() {
+        Error::Body(BodyError::NotReplayable {
+            operation,
+            first_failure,
+        }) => {
+            assert_eq!(operation, "PutObject");
+            assert!(
+                first_failure.contains("reset after 4 bytes"),
+                "{first_failure}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let mut call = ctx(2).call(PutObject::new("ns", "b", "o", 10));
+    call.set_stream_replayable(true);
+    let run = drive(call, Duration::ZERO, |n| {
+        if n == 0 {
+            Err(TransportError::new(TransportErrorKind::Io, "reset"))
+        } else {
+            Ok(response(200, &[("etag", "e")], ""))
+        }
+    });
+    assert_eq!(run.requests.len(), 2);
+    assert!(run.result.is_ok());
+}
+
+#[test]
+fn final_errors_are_not_wrapped_and_disabled_policy_tries_once() {
+    let run = drive(ctx(2).call(GetGroup::new("g")), Duration::ZERO, |_| {
+        Ok(response(
+            404,
+            &[],
+            r#"{"code":"NotAuthorizedOrNotFound","message":"m"}"#,
+        ))
+    });
+    assert_eq!(run.requests.len(), 1);
+    assert!(matches!(run.result.unwrap_err(), Error::Service(_)));
+
+    let run = drive(
+        ctx(2)
+            .call(GetGroup::new("g"))
+            .with_retry_policy(RetryPolicy::disabled()),
+        Duration::ZERO,
+        unavailable,
+    );
+    assert_eq!(run.requests.len(), 1);
+    assert!(matches!(run.result.unwrap_err(), Error::Service(_)));
+
+    assert!(!RetryPolicy::from_env_value(Some("false")).enabled);
+    assert!(!RetryPolicy::from_env_value(Some(" FALSE ")).enabled);
+    assert!(RetryPolicy::from_env_value(Some("true")).enabled);
+    assert!(RetryPolicy::from_env_value(None).enabled);
+}
