@@ -26,11 +26,11 @@ fn ctx() -> Arc<Context> {
         &key,
         [1; 32],
     );
-    Arc::new(Context::new(
-        signer,
-        Endpoints::single("http://127.0.0.1:9"),
-        [2; 32],
-    ))
+    // One attempt per call: these tests are about decoding; retries have their own tests.
+    Arc::new(
+        Context::new(signer, Endpoints::single("http://127.0.0.1:9"), [2; 32])
+            .with_retry_policy(ocisdk_core::RetryPolicy::disabled()),
+    )
 }
 
 fn send<O: Operation>(call: &mut Call<O>) -> http::Request<RequestBody> {
