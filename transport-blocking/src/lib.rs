@@ -1,9 +1,9 @@
 //! Blocking OCI client for Identity and Object Storage, on [`ureq`] 3.
 //!
 //! All protocol logic (signing, request building, response decoding, pagination) lives in
-//! [`ocisdk_core`]; this crate only moves bytes: it drives the core's [`Call`] state machine
-//! with one pooled `ureq` agent, streams object bodies from any [`Read`] and hands object
-//! downloads back as a [`Read`].
+//! [`ocisdk_core`]; this crate only moves bytes: it drives the core's [`Call`](ocisdk_core::Call) state machine
+//! with one pooled `ureq` agent, streams object bodies from any [`Read`](std::io::Read) and hands object
+//! downloads back as a [`Read`](std::io::Read).
 //!
 //! ```no_run
 //! use ocisdk_blocking::Client;
