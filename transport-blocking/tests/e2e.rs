@@ -475,3 +475,34 @@ fn connection_refused_is_retried_then_reported_with_the_last_failure() {
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
     assert!(err.is_retryable());
 }
+
+#[test]
+fn a_profile_with_an_unknown_region_and_no_endpoint_is_a_region_error() {
+    let emulator = Emulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = emulator.write_config(dir.path()).unwrap();
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("region=us-ashburn-1", "region=not a region");
+    std::fs::write(&path, text).unwrap();
+    let err = Client::from_config_file(Some(&path), None).unwrap_err();
+    match &err {
+        Error::Region(ocisdk_core::region::RegionError::Unknown { name, .. }) => {
+            assert_eq!(name, "not a region")
+        }
+        other => panic!("{other:?}"),
+    }
+    // A known region resolves to the public endpoints without any network traffic.
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("region=not a region", "region=fra");
+    std::fs::write(&path, text).unwrap();
+    let client = Client::from_config_file(Some(&path), None).unwrap();
+    assert_eq!(
+        client
+            .context()
+            .endpoints()
+            .base(ocisdk_core::Service::ObjectStorage),
+        "https://objectstorage.eu-frankfurt-1.oraclecloud.com"
+    );
+}
