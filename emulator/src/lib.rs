@@ -72,6 +72,60 @@
 //! `opc-request-id`) and creates nothing. Failed responses are not remembered. Tokens expire
 //! after 24 hours.
 //!
+//! Concurrent duplicates are safe: the token check, the create and the remembering of its
+//! response happen under one lock, so requests racing with one token create one entity and all
+//! get its response.
+//!
+//! # Fault injection
+//! To prove a client's retry logic against exact, reproducible failures, inject [`Fault`]s
+//! ([`EmulatorConfig::faults`], [`Emulator::inject`], [`Emulator::clear_faults`]; the binary's
+//! `--fault SPEC`). Faults are consulted, in insertion order, for every request whose signature
+//! verified — never for CORS preflights or requests answered 401 — and the first fault that
+//! decides to fire wins. A fault counts only the requests matching its
+//! [`operation`](Fault::operation) (and only those it is consulted for: a request an earlier
+//! fault fired on is not counted by later ones): it lets [`skip`](Fault::skip) through, then
+//! considers the next [`times`](Fault::times) (or all), each hit with
+//! [`probability`](Fault::probability) if set, drawn from a ChaCha20 generator seeded with
+//! [`seed`](Fault::seed), so the same run hits the same requests.
+//!
+//! What a client observes for each [`FaultKind`]:
+//!
+//! | Kind | Applied? | On the wire |
+//! |---|---|---|
+//! | `Status` | no | the status, `{"code", "message"}`, `opc-request-id`, optional `retry-after`; the body is read first, so the connection stays usable |
+//! | `CommitThenStatus` | yes | the status and code instead of the real response; a create is remembered under its `opc-retry-token`, so a retry with it gets the original 200 |
+//! | `CommitThenDrop` | yes | not one byte; the connection is closed (FIN) |
+//! | `ResetResponseBody` | yes | status line, headers with the full `content-length`, exactly `len / 2` body bytes, then a TCP reset (RST) |
+//! | `TruncateResponseBody` | yes | the same, then a clean close (FIN): end-of-stream before `content-length` is met |
+//! | `Stall` | no | nothing for `duration` (the body is not read, no `100 Continue`), then a close without a response |
+//! | `ResetRequestBody` | no | the server reads about half of the declared body, then resets: no response; a large upload fails while being sent |
+//!
+//! For `HEAD` and empty bodies the cut kinds act right after the headers. With a reset, bytes
+//! still in the kernel's send buffer are discarded, so for bodies larger than the socket
+//! buffers a client may receive fewer than half before the RST. A PutObject or UploadPart whose
+//! body is cut short — by this fault or by the client — never stores or replaces anything.
+//! [`Stats::faults_fired`] and [`Stats::fired_by_kind`] count what fired.
+//!
+//! ```no_run
+//! use ocisdk_emulator::{Emulator, EmulatorConfig, Fault, FaultKind};
+//! # fn main() -> Result<(), ocisdk_emulator::EmulatorError> {
+//! let emu = Emulator::start_with(EmulatorConfig {
+//!     // The first CreateGroup is applied but its response is lost: the client must retry
+//!     // with the same opc-retry-token and get the group, not a 409.
+//!     faults: vec![Fault::new(FaultKind::CommitThenDrop).on("CreateGroup").times(1)],
+//!     ..Default::default()
+//! })?;
+//! // Every other GetObject answers 503 with retry-after: 1, reproducibly.
+//! emu.inject(Fault::new(FaultKind::Status {
+//!     status: 503,
+//!     code: "ServiceUnavailable".into(),
+//!     retry_after: Some(1),
+//! }).on("GetObject").probability(0.5, 42));
+//! // ... run the client ...
+//! println!("{:?}", emu.stats().fired_by_kind);
+//! # Ok(()) }
+//! ```
+//!
 //! # State at start
 //! The tenancy holds one user (the owner of the API key, named `emulator-admin`), no groups and
 //! no buckets.
@@ -82,6 +136,8 @@
 //! [`Emulator`] (or calling [`Emulator::shutdown`]) stops it.
 
 mod auth;
+mod conn;
+mod fault;
 mod identity;
 mod keys;
 mod object_storage;
@@ -98,9 +154,11 @@ use std::time::{Duration, SystemTime};
 use rsa::RsaPublicKey;
 use serde_json::json;
 
+pub use fault::{Fault, FaultKind, OPERATIONS};
 pub use keys::{fingerprint, parse_private_pem, parse_public_pem};
 
 use crate::auth::KeyRegistry;
+use crate::fault::FaultTable;
 use crate::keys::{KeyMaterial, ocid, os_seeded_rng, random_hex};
 use crate::server::{App, Counters};
 use crate::state::{IamCommon, State, User};
@@ -155,6 +213,9 @@ pub struct EmulatorConfig {
     pub max_object_bytes: u64,
     /// Tokio worker threads of the emulator's runtime. Default 2.
     pub worker_threads: usize,
+    /// Faults injected from the start, consulted in this order (see *Fault injection* in the
+    /// crate docs). More can be added with [`Emulator::inject`]. Default: none.
+    pub faults: Vec<Fault>,
 }
 
 impl std::fmt::Debug for EmulatorConfig {
@@ -172,6 +233,7 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("region", &self.region)
             .field("max_object_bytes", &self.max_object_bytes)
             .field("worker_threads", &self.worker_threads)
+            .field("faults", &self.faults)
             .finish()
     }
 }
@@ -191,6 +253,7 @@ impl Default for EmulatorConfig {
             region: "us-ashburn-1".to_string(),
             max_object_bytes: 4 << 30,
             worker_threads: 2,
+            faults: Vec::new(),
         }
     }
 }
@@ -207,6 +270,10 @@ pub struct Stats {
     /// Requests per OCI operation name (`CreateGroup`, `PutObject`, …; `CorsPreflight` for
     /// OPTIONS; `Unknown` for unrouted requests).
     pub operations: BTreeMap<String, u64>,
+    /// Requests hit by an injected fault (each is also counted in `requests` and `operations`).
+    pub faults_fired: u64,
+    /// Fired faults per [`FaultKind::name`] (`Status`, `CommitThenDrop`, …).
+    pub fired_by_kind: BTreeMap<String, u64>,
 }
 
 impl Stats {
@@ -317,6 +384,7 @@ impl Emulator {
             request_prefix,
             request_counter: AtomicU64::new(1),
             default_user: user_id.clone(),
+            faults: FaultTable::new(config.faults.clone()),
         });
 
         let std_listener = std::net::TcpListener::bind(config.listen)?;
@@ -495,11 +563,18 @@ impl Emulator {
     pub fn stats(&self) -> Stats {
         let c = &self.app.counters;
         let ops = c.ops.lock().unwrap_or_else(|e| e.into_inner());
+        let fired = self.app.faults.fired();
         Stats {
             requests: c.requests.load(Ordering::Relaxed),
             connections: c.connections.load(Ordering::Relaxed),
             auth_failures: c.auth_failures.load(Ordering::Relaxed),
             operations: ops.iter().map(|(k, v)| ((*k).to_string(), *v)).collect(),
+            faults_fired: fired.total,
+            fired_by_kind: fired
+                .by_kind
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), *v))
+                .collect(),
         }
     }
 
@@ -510,6 +585,19 @@ impl Emulator {
         c.connections.store(0, Ordering::Relaxed);
         c.auth_failures.store(0, Ordering::Relaxed);
         c.ops.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.app.faults.reset_fired();
+    }
+
+    /// Adds a fault after those already present; its request counts start now. Takes effect
+    /// for requests whose authentication completes after this returns.
+    pub fn inject(&self, fault: Fault) {
+        self.app.faults.push(fault);
+    }
+
+    /// Removes every fault (from the configuration and from [`Emulator::inject`]). The
+    /// counters in [`Stats`] are kept; [`Emulator::reset_stats`] clears them.
+    pub fn clear_faults(&self) {
+        self.app.faults.clear();
     }
 
     /// Stops the server and waits for its thread. Dropping the emulator does the same.

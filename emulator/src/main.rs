@@ -7,13 +7,16 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
-use ocisdk_emulator::{Emulator, EmulatorConfig, fingerprint, parse_private_pem};
+use ocisdk_emulator::{
+    Emulator, EmulatorConfig, Fault, FaultKind, OPERATIONS, fingerprint, parse_private_pem,
+};
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 
 const USAGE: &str = "\
 usage: ocisdk-emulator [--listen ADDR] [--config FILE [--profile NAME]] [--state-dir DIR]
-                       [--page-size N] [--empty-pages] [--namespace NS]
+                       [--page-size N] [--empty-pages] [--namespace NS] [--fault SPEC]...
 
   --listen ADDR     address to listen on (default 127.0.0.1:0, a free port)
   --config FILE     trust the API key of a profile in this OCI config file
@@ -23,9 +26,39 @@ usage: ocisdk-emulator [--listen ADDR] [--config FILE [--profile NAME]] [--state
   --page-size N     default page size of list operations (default 3)
   --empty-pages     insert empty pages that still carry a continuation token
   --namespace NS    Object Storage namespace (default ocisdkemulator)
+  --fault SPEC      inject a fault (repeatable; consulted in the order given, the first that
+                    fires wins). SPEC is comma-separated key=value:
+                      kind=KIND           required, one of:
+                        429, 500, 503, 409-incorrect-state
+                                          answer that status (TooManyRequests,
+                                          InternalServerError, ServiceUnavailable,
+                                          IncorrectState) before processing; nothing applied
+                        commit-then-500   apply the request, then answer 500
+                        commit-then-drop  apply, then close the connection with no response
+                        reset-response-body     apply, send the head and half the body, RST
+                        truncate-response-body  apply, send the head and half the body, FIN
+                        stall             hold the request stall-ms, then close without a
+                                          response; nothing applied
+                        reset-request-body      read half the request body, then RST;
+                                          nothing applied
+                      op=NAME             only this operation (CreateGroup, PutObject,
+                                          GetObject, ListUsers, ...); default: every one
+                      skip=N              let the first N matching requests through
+                      times=N             then hit at most N matching requests
+                      p=P[,seed=S]        hit each with probability P (0..1), drawn from a
+                                          generator seeded with S (default 0): reproducible
+                      retry-after=SECS    with 429/500/503/409-incorrect-state: add
+                                          retry-after: SECS
+                      stall-ms=MS         with stall: how long (default 70000, past the usual
+                                          60 s read timeout)
+                    e.g. --fault kind=503,op=CreateGroup,times=2
+                         --fault kind=commit-then-drop,op=PutObject,p=0.3,seed=7
   -h, --help        show this help
 
 The first line printed on stdout is the base URL. Stop with Ctrl-C.";
+
+/// Stall length when `stall-ms` is not given: past the SDKs' default 60 s read timeout.
+const DEFAULT_STALL: Duration = Duration::from_secs(70);
 
 #[derive(Debug, Default)]
 struct Args {
@@ -36,6 +69,7 @@ struct Args {
     page_size: Option<usize>,
     empty_pages: bool,
     namespace: Option<String>,
+    faults: Vec<Fault>,
     help: bool,
 }
 
@@ -75,6 +109,12 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             }
             "--empty-pages" => out.empty_pages = true,
             "--namespace" => out.namespace = Some(value("--namespace")?),
+            "--fault" => {
+                let spec = value("--fault")?;
+                let fault =
+                    parse_fault_spec(&spec).map_err(|e| format!("--fault \"{spec}\": {e}"))?;
+                out.faults.push(fault);
+            }
             other => return Err(format!("unknown argument \"{other}\"")),
         }
     }
@@ -85,6 +125,126 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
         return Err("--state-dir is only used without --config".into());
     }
     Ok(out)
+}
+
+/// Parses one `--fault` SPEC (see the usage text). Errors name the offending part.
+fn parse_fault_spec(spec: &str) -> Result<Fault, String> {
+    let mut kind: Option<String> = None;
+    let mut op: Option<String> = None;
+    let mut skip: Option<u32> = None;
+    let mut times: Option<u32> = None;
+    let mut p: Option<f64> = None;
+    let mut seed: Option<u64> = None;
+    let mut retry_after: Option<u64> = None;
+    let mut stall_ms: Option<u64> = None;
+
+    fn set<T>(slot: &mut Option<T>, value: T, part: &str) -> Result<(), String> {
+        if slot.is_some() {
+            return Err(format!("\"{part}\" repeats a key already given"));
+        }
+        *slot = Some(value);
+        Ok(())
+    }
+    fn number<T: std::str::FromStr>(v: &str, part: &str, what: &str) -> Result<T, String> {
+        v.parse()
+            .map_err(|_| format!("\"{part}\": \"{v}\" is not {what}"))
+    }
+
+    for part in spec.split(',') {
+        let part = part.trim();
+        let (key, v) = part
+            .split_once('=')
+            .map(|(k, v)| (k.trim(), v.trim()))
+            .ok_or_else(|| format!("\"{part}\" is not key=value"))?;
+        match key {
+            "kind" => set(&mut kind, v.to_string(), part)?,
+            "op" => {
+                if !OPERATIONS.contains(&v) {
+                    return Err(format!(
+                        "\"{part}\": unknown operation \"{v}\" (known: {})",
+                        OPERATIONS.join(", ")
+                    ));
+                }
+                set(&mut op, v.to_string(), part)?;
+            }
+            "skip" => set(&mut skip, number(v, part, "a count")?, part)?,
+            "times" => {
+                let n: u32 = number(v, part, "a count")?;
+                if n == 0 {
+                    return Err(format!("\"{part}\": times must be at least 1"));
+                }
+                set(&mut times, n, part)?;
+            }
+            "p" => {
+                let x: f64 = number(v, part, "a probability")?;
+                if !(0.0..=1.0).contains(&x) {
+                    return Err(format!(
+                        "\"{part}\": the probability must be between 0 and 1"
+                    ));
+                }
+                set(&mut p, x, part)?;
+            }
+            "seed" => set(&mut seed, number(v, part, "an unsigned integer")?, part)?,
+            "retry-after" => set(&mut retry_after, number(v, part, "seconds")?, part)?,
+            "stall-ms" => set(&mut stall_ms, number(v, part, "milliseconds")?, part)?,
+            _ => {
+                return Err(format!(
+                    "\"{part}\": unknown key \"{key}\" (keys: kind, op, skip, times, p, seed, retry-after, stall-ms)"
+                ));
+            }
+        }
+    }
+
+    let kind_name = kind.ok_or("kind=... is required")?;
+    let status = |status: u16, code: &str| FaultKind::Status {
+        status,
+        code: code.to_string(),
+        retry_after,
+    };
+    let kind = match kind_name.as_str() {
+        "429" => status(429, "TooManyRequests"),
+        "500" => status(500, "InternalServerError"),
+        "503" => status(503, "ServiceUnavailable"),
+        "409-incorrect-state" => status(409, "IncorrectState"),
+        "commit-then-500" => FaultKind::CommitThenStatus {
+            status: 500,
+            code: "InternalServerError".to_string(),
+        },
+        "commit-then-drop" => FaultKind::CommitThenDrop,
+        "reset-response-body" => FaultKind::ResetResponseBody,
+        "truncate-response-body" => FaultKind::TruncateResponseBody,
+        "stall" => FaultKind::Stall {
+            duration: stall_ms.map_or(DEFAULT_STALL, Duration::from_millis),
+        },
+        "reset-request-body" => FaultKind::ResetRequestBody,
+        other => {
+            return Err(format!(
+                "\"kind={other}\": unknown kind (kinds: 429, 500, 503, 409-incorrect-state, commit-then-500, commit-then-drop, reset-response-body, truncate-response-body, stall, reset-request-body)"
+            ));
+        }
+    };
+    if retry_after.is_some() && !matches!(kind, FaultKind::Status { .. }) {
+        return Err(format!(
+            "\"retry-after\" only goes with kind 429, 500, 503 or 409-incorrect-state, not {kind_name}"
+        ));
+    }
+    if stall_ms.is_some() && !matches!(kind, FaultKind::Stall { .. }) {
+        return Err(format!(
+            "\"stall-ms\" only goes with kind=stall, not {kind_name}"
+        ));
+    }
+    if seed.is_some() && p.is_none() {
+        return Err("\"seed\" needs p=...".to_string());
+    }
+
+    let mut fault = Fault::new(kind);
+    fault.operation = op;
+    fault.skip = skip.unwrap_or(0);
+    fault.times = times;
+    if let Some(p) = p {
+        fault = fault.probability(p, seed.unwrap_or(0));
+    }
+    Ok(fault)
 }
 
 /// A parsed INI file: section → key → (value, line).
@@ -245,6 +405,7 @@ fn run(args: Args) -> Result<(), String> {
         config.namespace = ns.clone();
     }
     config.empty_pages = args.empty_pages;
+    config.faults = args.faults.clone();
 
     let trusted = match &args.config {
         Some(path) => {
@@ -330,6 +491,9 @@ fn run(args: Args) -> Result<(), String> {
         "endpoints:   identity {0}/20160918, object storage {0}",
         emu.url()
     );
+    for f in &args.faults {
+        let _ = writeln!(out, "fault:       {f:?}");
+    }
     let _ = writeln!(out, "press Ctrl-C to stop");
     let _ = out.flush();
     drop(out);
@@ -369,6 +533,106 @@ mod tests {
         assert!(parse_args(["--page-size".to_string(), "0".to_string()]).is_err());
         assert!(parse_args(["--listen".to_string()]).is_err());
         assert!(parse_args(["--profile".to_string(), "X".to_string()]).is_err());
+    }
+
+    #[test]
+    fn fault_specs() {
+        let f = parse_fault_spec("kind=503").unwrap();
+        assert_eq!(f, Fault::new(FaultKind::unavailable()));
+
+        let f =
+            parse_fault_spec("kind=429, op=CreateGroup,skip=1,times=2,p=0.3,seed=7,retry-after=2")
+                .unwrap();
+        assert_eq!(
+            f,
+            Fault::new(FaultKind::too_many_requests(Some(2)))
+                .on("CreateGroup")
+                .skip(1)
+                .times(2)
+                .probability(0.3, 7)
+        );
+
+        let kinds = [
+            ("500", FaultKind::internal_error()),
+            ("409-incorrect-state", FaultKind::incorrect_state()),
+            (
+                "commit-then-500",
+                FaultKind::CommitThenStatus {
+                    status: 500,
+                    code: "InternalServerError".into(),
+                },
+            ),
+            ("commit-then-drop", FaultKind::CommitThenDrop),
+            ("reset-response-body", FaultKind::ResetResponseBody),
+            ("truncate-response-body", FaultKind::TruncateResponseBody),
+            (
+                "stall",
+                FaultKind::Stall {
+                    duration: DEFAULT_STALL,
+                },
+            ),
+            ("reset-request-body", FaultKind::ResetRequestBody),
+        ];
+        for (name, kind) in kinds {
+            assert_eq!(
+                parse_fault_spec(&format!("kind={name}")).unwrap().kind,
+                kind
+            );
+        }
+        assert_eq!(
+            parse_fault_spec("kind=stall,stall-ms=1500").unwrap().kind,
+            FaultKind::Stall {
+                duration: Duration::from_millis(1500)
+            }
+        );
+        assert_eq!(
+            parse_fault_spec("p=1,kind=500").unwrap().probability,
+            Some(1.0)
+        );
+
+        // Each error names the part at fault.
+        let bad = [
+            ("kind=504", "kind=504"),
+            ("op=CreateGroup", "kind=... is required"),
+            ("kind=503,op=CreateGroops", "op=CreateGroops"),
+            ("kind=503,skip=-1", "skip=-1"),
+            ("kind=503,times=0", "times=0"),
+            ("kind=503,times=x", "times=x"),
+            ("kind=503,p=1.5", "p=1.5"),
+            ("kind=503,p=abc", "p=abc"),
+            ("kind=503,seed=7", "seed"),
+            ("kind=commit-then-drop,retry-after=2", "retry-after"),
+            ("kind=503,stall-ms=10", "stall-ms"),
+            ("kind=503,bogus=1", "bogus=1"),
+            ("kind=503,op", "\"op\""),
+            ("kind=503,", "\"\""),
+            ("kind=503,kind=500", "kind=500"),
+        ];
+        for (spec, names) in bad {
+            let e = parse_fault_spec(spec).unwrap_err();
+            assert!(e.contains(names), "{spec}: {e}");
+        }
+    }
+
+    #[test]
+    fn fault_flags() {
+        let a = parse_args(
+            [
+                "--fault",
+                "kind=503,op=CreateGroup,times=2",
+                "--fault=kind=commit-then-drop,op=PutObject",
+            ]
+            .map(String::from),
+        )
+        .unwrap();
+        assert_eq!(a.faults.len(), 2);
+        assert_eq!(a.faults[1].kind, FaultKind::CommitThenDrop);
+        let e = parse_args(["--fault".to_string(), "kind=nope".to_string()]).unwrap_err();
+        assert!(
+            e.contains("--fault \"kind=nope\"") && e.contains("kind=nope"),
+            "{e}"
+        );
+        assert!(parse_args(["--fault".to_string()]).is_err());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! HTTP plumbing: one axum fallback handler that routes by hand (object names contain `/`,
 //! and the signature needs the request target exactly as received), authentication, retry
-//! tokens, CORS, request ids and counters.
+//! tokens, CORS, request ids, counters and injected faults (the connection side of which is in
+//! `conn.rs`).
 
 use std::collections::BTreeMap;
 use std::future::IntoFuture;
@@ -9,15 +10,18 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::{Request, State as AxumState};
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::{ConnectInfo, Request, State as AxumState};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
-use axum::serve::ListenerExt;
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::auth::{self, KeyRegistry, Principal, RequestFacts};
+use crate::auth::{self, KeyRegistry, Principal, RequestFacts, Verified};
+use crate::conn::{ConnHandle, FaultListener, Plan};
+use crate::fault::{FaultKind, FaultTable};
 use crate::identity::{self, Kind};
 use crate::object_storage as os;
 use crate::state::{ApiError, Query, Reply, RetryEntry, State};
@@ -53,6 +57,7 @@ pub(crate) struct App {
     pub request_prefix: String,
     pub request_counter: AtomicU64,
     pub default_user: String,
+    pub faults: FaultTable,
 }
 
 impl App {
@@ -238,16 +243,15 @@ fn operation(method: &Method, route: &Route) -> &'static str {
 
 /// Runs the server until `shutdown` fires (or is dropped).
 pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, shutdown: oneshot::Receiver<()>) {
-    let counting = Arc::clone(&app);
-    let listener = listener.tap_io(move |tcp| {
-        counting
-            .counters
-            .connections
-            .fetch_add(1, Ordering::Relaxed);
-        let _ = tcp.set_nodelay(true);
-    });
+    // The listener wraps every socket so that injected faults can end connections at exact
+    // points; each request finds its connection's handle in `ConnectInfo<ConnHandle>`.
+    let listener = FaultListener::new(listener, Arc::clone(&app));
     let router = Router::new().fallback(handle).with_state(app);
-    let server = axum::serve(listener, router).into_future();
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<ConnHandle>(),
+    )
+    .into_future();
     tokio::select! {
         result = server => {
             if let Err(e) = result {
@@ -271,7 +275,12 @@ async fn handle(AxumState(app): AxumState<Arc<App>>, req: Request) -> Response<B
         .path_and_query()
         .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string());
 
-    let (op, reply) = process(&app, req).await;
+    let conn = req
+        .extensions()
+        .get::<ConnectInfo<ConnHandle>>()
+        .map_or_else(ConnHandle::detached, |c| c.0.clone());
+
+    let (op, reply, fault) = process(&app, req, &conn).await;
     app.count_op(op);
     tracing::debug!(
         request_id = %request_id,
@@ -280,6 +289,7 @@ async fn handle(AxumState(app): AxumState<Arc<App>>, req: Request) -> Response<B
         operation = op,
         status = reply.status.as_u16(),
         code = reply.error_code.unwrap_or(""),
+        fault = fault.unwrap_or(""),
         elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
         "ocisdk-emulator request"
     );
@@ -346,17 +356,23 @@ fn unauthenticated(message: String) -> Reply {
     ApiError::new(StatusCode::UNAUTHORIZED, "NotAuthenticated", message).into_reply()
 }
 
-async fn process(app: &App, req: Request) -> (&'static str, Reply) {
+/// Authenticates and serves one request, with any injected fault. Returns the operation, the
+/// reply and the name of the fault kind that fired.
+async fn process(
+    app: &App,
+    req: Request,
+    conn: &ConnHandle,
+) -> (&'static str, Reply, Option<&'static str>) {
     let (parts, body) = req.into_parts();
     if parts.method == Method::OPTIONS {
         os::drain(body, &parts.headers).await;
-        return ("CorsPreflight", preflight(&parts.headers));
+        return ("CorsPreflight", preflight(&parts.headers), None);
     }
     let route = match Route::parse(parts.uri.path()) {
         Ok(r) => r,
         Err(e) => {
             os::drain(body, &parts.headers).await;
-            return ("Unknown", e.into_reply());
+            return ("Unknown", e.into_reply(), None);
         }
     };
     let op = operation(&parts.method, &route);
@@ -387,14 +403,127 @@ async fn process(app: &App, req: Request) -> (&'static str, Reply) {
             app.counters.auth_failures.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(operation = op, "authentication failed: {message}");
             os::drain(body, &parts.headers).await;
-            return (op, unauthenticated(message));
+            return (op, unauthenticated(message), None);
         }
     };
 
-    if exempt {
-        let reply = match &route {
+    // Faults are decided only now: a request that fails authentication never consumes one.
+    let Some(fault) = app.faults.pick(op) else {
+        let reply = serve_verified(app, &parts, body, &route, op, &verified, now).await;
+        return (op, reply, None);
+    };
+    let name = fault.name();
+    tracing::debug!(operation = op, peer = %conn.peer(), fault = ?fault, "injecting fault");
+    let reply = match fault {
+        FaultKind::Status {
+            status,
+            code,
+            retry_after,
+        } => {
+            // Read the body first so the connection stays usable for the client's retry.
+            os::drain(body, &parts.headers).await;
+            let mut reply = injected_reply(status, &code, op);
+            if let Some(secs) = retry_after {
+                reply = reply.header("retry-after", secs.to_string());
+            }
+            reply
+        }
+        FaultKind::CommitThenStatus { status, code } => {
+            let real = serve_verified(app, &parts, body, &route, op, &verified, now).await;
+            tracing::debug!(
+                operation = op,
+                status = real.status.as_u16(),
+                "injected fault replaces the real response"
+            );
+            injected_reply(status, &code, op)
+        }
+        FaultKind::CommitThenDrop => {
+            let real = serve_verified(app, &parts, body, &route, op, &verified, now).await;
+            conn.arm(Plan::Close);
+            real
+        }
+        FaultKind::ResetResponseBody | FaultKind::TruncateResponseBody => {
+            let real = serve_verified(app, &parts, body, &route, op, &verified, now).await;
+            conn.arm(Plan::Cut {
+                body_bytes: real.body.len() as u64 / 2,
+                reset: matches!(fault, FaultKind::ResetResponseBody),
+            });
+            real
+        }
+        FaultKind::Stall { duration } => {
+            // The body stays unread (no `100 Continue` either): a stalled server reads nothing.
+            tokio::time::sleep(duration).await;
+            drop(body);
+            conn.arm(Plan::Close);
+            injected_reply(500, "InternalServerError", op)
+        }
+        FaultKind::ResetRequestBody => {
+            read_about_half(body, &parts.headers).await;
+            conn.arm(Plan::Reset);
+            injected_reply(500, "InternalServerError", op)
+        }
+    };
+    (op, reply, Some(name))
+}
+
+/// The answer of a status fault: an OCI error body naming the injection. Statuses that cannot be
+/// a final response (or are not HTTP statuses) become 500.
+fn injected_reply(status: u16, code: &str, op: &str) -> Reply {
+    let status = StatusCode::from_u16(status)
+        .ok()
+        .filter(|s| (200..=599).contains(&s.as_u16()))
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = json!({
+        "code": code,
+        "message": format!("injected fault: {op} answered {} {code} by the emulator's fault injection", status.as_u16()),
+    });
+    let mut reply = Reply::json(status, &body);
+    reply.error_code = Some("InjectedFault");
+    reply
+}
+
+/// Reads about half of a request body (by `content-length`; one chunk without it) and leaves the
+/// rest unread, for [`FaultKind::ResetRequestBody`].
+async fn read_about_half(mut body: Body, headers: &HeaderMap) {
+    let declared = headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.trim().parse::<u64>().ok());
+    let want = declared.map(|n| n / 2);
+    let mut seen: u64 = 0;
+    loop {
+        if want.is_some_and(|w| seen >= w) {
+            return;
+        }
+        match std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await {
+            Some(Ok(frame)) => {
+                if let Ok(d) = frame.into_data() {
+                    seen += d.len() as u64;
+                }
+                if want.is_none() {
+                    return;
+                }
+            }
+            None | Some(Err(_)) => return,
+        }
+    }
+}
+
+/// Serves an authenticated request: reads the body, checks its signed hash and length, and
+/// dispatches (with retry-token handling for creates).
+async fn serve_verified(
+    app: &App,
+    parts: &Parts,
+    body: Body,
+    route: &Route,
+    op: &'static str,
+    verified: &Verified,
+    now: SystemTime,
+) -> Reply {
+    if matches!(op, "PutObject" | "UploadPart") {
+        return match route {
             Route::Object(ns, bucket, name) => {
-                os::put_object(app, &parts.headers, body, &verified, ns, bucket, name).await
+                os::put_object(app, &parts.headers, body, verified, ns, bucket, name).await
             }
             Route::Upload(ns, bucket, name) => {
                 let query = Query::parse(parts.uri.query());
@@ -403,7 +532,7 @@ async fn process(app: &App, req: Request) -> (&'static str, Reply) {
                     &parts.headers,
                     &query,
                     body,
-                    &verified,
+                    verified,
                     ns,
                     bucket,
                     name,
@@ -412,13 +541,12 @@ async fn process(app: &App, req: Request) -> (&'static str, Reply) {
             }
             _ => ApiError::new(StatusCode::NOT_FOUND, "NotFound", "no such operation").into_reply(),
         };
-        return (op, reply);
     }
 
     let bytes: Bytes = match axum::body::to_bytes(body, JSON_BODY_LIMIT).await {
         Ok(b) => b,
         Err(e) => {
-            let reply = ApiError::new(
+            return ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "RequestEntityTooLarge",
                 format!(
@@ -427,7 +555,6 @@ async fn process(app: &App, req: Request) -> (&'static str, Reply) {
             )
             .into_reply()
             .header("connection", "close");
-            return (op, reply);
         }
     };
     let sha = verified.needs_body_hash().then(|| Sha256::digest(&bytes));
@@ -435,7 +562,7 @@ async fn process(app: &App, req: Request) -> (&'static str, Reply) {
         verified.check_body(bytes.len() as u64, sha.as_ref().map(|d| d.as_slice()))
     {
         app.counters.auth_failures.fetch_add(1, Ordering::Relaxed);
-        return (op, unauthenticated(message));
+        return unauthenticated(message);
     }
 
     let query = Query::parse(parts.uri.query());
@@ -457,8 +584,7 @@ async fn process(app: &App, req: Request) -> (&'static str, Reply) {
         default_user: &app.default_user,
     };
     let key = format!("{} {}", parts.method, parts.uri.path());
-    let reply = dispatch(app, &ctx, &parts.method, &route, op, &key);
-    (op, reply)
+    dispatch(app, &ctx, &parts.method, route, op, &key)
 }
 
 fn is_create(op: &str) -> bool {

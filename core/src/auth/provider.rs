@@ -95,14 +95,15 @@ pub fn signer_from_profile_parts(
 #[cfg(feature = "fs")]
 pub fn signer_from_profile(profile: &Profile, seed: [u8; 32]) -> Result<ProfileAuth, Error> {
     let key_file = profile.key_file()?;
-    let key_pem = std::fs::read_to_string(&key_file).map_err(|e| {
+    // Zeroizing: the PEM text of an unencrypted key is the secret itself.
+    let key_pem = zeroize::Zeroizing::new(std::fs::read_to_string(&key_file).map_err(|e| {
         Error::Key(super::keys::KeyError::new(
             key_file.clone(),
             super::keys::KeyErrorKind::Unreadable {
                 reason: e.to_string(),
             },
         ))
-    })?;
+    })?);
     let token = match profile.security_token_file() {
         Some(path) => Some(std::fs::read_to_string(&path).map_err(|e| {
             Error::Config(profile_error(

@@ -105,9 +105,18 @@ impl Client {
     }
 
     pub fn with_key(emu: &Emulator, pem: &str, key_id: &str) -> Client {
+        Self::build(emu, pem, key_id, Duration::from_secs(60))
+    }
+
+    /// A client whose every request gives up after `timeout`.
+    pub fn with_timeout(emu: &Emulator, timeout: Duration) -> Client {
+        Self::build(emu, TEST_KEY, &emu.key_id(), timeout)
+    }
+
+    fn build(emu: &Emulator, pem: &str, key_id: &str, timeout: Duration) -> Client {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(60)))
+            .timeout_global(Some(timeout))
             .build();
         Client {
             agent: config.into(),
@@ -118,15 +127,15 @@ impl Client {
         }
     }
 
-    /// Sends a request; `target` is the path and query exactly as it goes on the wire.
-    pub fn send(
+    /// The headers `send` puts on the wire (in order), signed as `sign` says.
+    pub fn signed_headers(
         &self,
         method: &str,
         target: &str,
         extra: &[(&str, &str)],
         body: Option<&[u8]>,
         sign: &Sign,
-    ) -> Resp {
+    ) -> Vec<(String, String)> {
         let date = httpdate::fmt_http_date(sign.date.unwrap_or_else(SystemTime::now));
         let mut headers: Vec<(String, String)> = Vec::new();
         let date_name = if sign.x_date { "x-date" } else { "date" };
@@ -199,6 +208,49 @@ impl Client {
                 ),
             ));
         }
+        headers
+    }
+
+    /// The request head `send` would write, as raw HTTP/1.1 bytes (the body is not included).
+    pub fn raw_head(
+        &self,
+        method: &str,
+        target: &str,
+        extra: &[(&str, &str)],
+        body: Option<&[u8]>,
+        sign: &Sign,
+    ) -> Vec<u8> {
+        let mut out = format!("{method} {target} HTTP/1.1\r\n");
+        for (k, v) in self.signed_headers(method, target, extra, body, sign) {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+        out.push_str("\r\n");
+        out.into_bytes()
+    }
+
+    /// Sends a request; `target` is the path and query exactly as it goes on the wire.
+    pub fn send(
+        &self,
+        method: &str,
+        target: &str,
+        extra: &[(&str, &str)],
+        body: Option<&[u8]>,
+        sign: &Sign,
+    ) -> Resp {
+        self.try_send(method, target, extra, body, sign)
+            .unwrap_or_else(|e| panic!("{method} {target}: {e}"))
+    }
+
+    /// Like `send`, but a transport error (reset, truncated body, timeout) is returned.
+    pub fn try_send(
+        &self,
+        method: &str,
+        target: &str,
+        extra: &[(&str, &str)],
+        body: Option<&[u8]>,
+        sign: &Sign,
+    ) -> Result<Resp, ureq::Error> {
+        let headers = self.signed_headers(method, target, extra, body, sign);
         let uri = format!("{}{}", self.base, target);
         let mut builder = http::Request::builder().method(method).uri(uri);
         for (k, v) in &headers {
@@ -208,20 +260,19 @@ impl Client {
             Some(b) => self.agent.run(builder.body(b).unwrap()),
             None => self.agent.run(builder.body(()).unwrap()),
         };
-        let resp = result.unwrap_or_else(|e| panic!("{method} {target}: {e}"));
+        let resp = result?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let body = resp
             .into_body()
             .with_config()
             .limit(1 << 31)
-            .read_to_vec()
-            .unwrap();
-        Resp {
+            .read_to_vec()?;
+        Ok(Resp {
             status,
             headers,
             body,
-        }
+        })
     }
 
     pub fn get(&self, target: &str) -> Resp {
@@ -274,4 +325,112 @@ pub fn enc(name: &str) -> String {
         .remove(b'~')
         .remove(b'/');
     utf8_percent_encode(name, SET).to_string()
+}
+
+/// How the read side of a raw connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// A complete response arrived (head plus `content-length` body bytes); the connection may
+    /// still be open.
+    Complete,
+    /// The server closed cleanly (FIN).
+    Eof,
+    /// The server reset the connection (RST).
+    Reset,
+    /// Nothing more arrived within the read timeout.
+    TimedOut,
+    /// Another read error.
+    Error(std::io::ErrorKind),
+}
+
+/// What a raw TCP client observed: the exact bytes, and how the connection ended.
+#[derive(Debug)]
+pub struct Raw {
+    /// The first error writing the request, if any (e.g. the server reset mid-body).
+    pub write_error: Option<std::io::ErrorKind>,
+    pub bytes: Vec<u8>,
+    pub end: End,
+    pub elapsed: Duration,
+}
+
+impl Raw {
+    fn head_len(&self) -> Option<usize> {
+        self.bytes
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map(|i| i + 4)
+    }
+    /// The response head (status line and headers), if it arrived completely.
+    pub fn head(&self) -> Option<String> {
+        self.head_len()
+            .map(|n| String::from_utf8_lossy(&self.bytes[..n]).into_owned())
+    }
+    pub fn status(&self) -> Option<u16> {
+        self.head()?.split(' ').nth(1)?.parse().ok()
+    }
+    pub fn header(&self, name: &str) -> Option<String> {
+        let head = self.head()?;
+        head.lines().skip(1).find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
+        })
+    }
+    pub fn content_length(&self) -> Option<usize> {
+        self.header("content-length")?.parse().ok()
+    }
+    /// The body bytes that arrived after the head.
+    pub fn body(&self) -> &[u8] {
+        self.head_len().map_or(&[][..], |n| &self.bytes[n..])
+    }
+}
+
+/// Writes `parts` to a fresh connection (optionally half-closing it after), then reads until
+/// the server ends the connection, a complete response arrived, or `read_timeout` passes.
+pub fn raw(emu: &Emulator, parts: &[&[u8]], shutdown_write: bool, read_timeout: Duration) -> Raw {
+    use std::io::{ErrorKind, Read, Write};
+    let started = std::time::Instant::now();
+    let mut tcp = std::net::TcpStream::connect(emu.addr()).unwrap();
+    tcp.set_read_timeout(Some(read_timeout)).unwrap();
+    tcp.set_write_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut write_error = None;
+    for p in parts {
+        if let Err(e) = tcp.write_all(p) {
+            write_error = Some(e.kind());
+            break;
+        }
+    }
+    if shutdown_write && write_error.is_none() {
+        tcp.shutdown(std::net::Shutdown::Write).unwrap();
+    }
+    let mut out = Raw {
+        write_error,
+        bytes: Vec::new(),
+        end: End::TimedOut,
+        elapsed: Duration::ZERO,
+    };
+    let mut buf = vec![0u8; 64 * 1024];
+    out.end = loop {
+        match tcp.read(&mut buf) {
+            Ok(0) => break End::Eof,
+            Ok(n) => {
+                out.bytes.extend_from_slice(&buf[..n]);
+                if let (Some(len), Some(_)) = (out.content_length(), out.head()) {
+                    if out.body().len() >= len {
+                        break End::Complete;
+                    }
+                }
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                break End::TimedOut;
+            }
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => break End::Reset,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => break End::Error(e.kind()),
+        }
+    };
+    out.elapsed = started.elapsed();
+    out
 }
