@@ -483,9 +483,12 @@ impl<O: Operation> Call<O> {
     }
 
     /// Tells the call whether the adapter can send its streamed body again from the start (a
-    /// file or a slice can be rewound, a pipe cannot). An adapter may update this after each
-    /// attempt: a stream that was never read from is still whole. Streamed bodies count as not
-    /// replayable until the adapter says otherwise.
+    /// file or a slice can be rewound, a pipe cannot). Streamed bodies count as not replayable
+    /// until the adapter says otherwise.
+    ///
+    /// Call it after each attempt and *before* [`Call::handle_response`] or
+    /// [`Call::handle_transport_error`]: the retry decision is made there. A one-shot stream
+    /// that the failed attempt never read from is still whole, and may say so.
     pub fn set_stream_replayable(&mut self, replayable: bool) {
         self.stream_replayable = replayable;
     }
@@ -571,10 +574,10 @@ impl<O: Operation> Call<O> {
             http::header::ACCEPT,
             HeaderValue::from_static("application/json"),
         );
-        if let Some(token) = &self.retry_token {
-            if let Ok(v) = HeaderValue::from_str(token) {
-                headers.insert("opc-retry-token", v);
-            }
+        if let Some(token) = &self.retry_token
+            && let Ok(v) = HeaderValue::from_str(token)
+        {
+            headers.insert("opc-retry-token", v);
         }
         if self.attempts > 0 {
             headers.insert("opc-client-retries", HeaderValue::from_static("true"));
@@ -718,21 +721,20 @@ impl<O: Operation> Call<O> {
         let headers = parts.headers;
         let buffered = self.response_body_mode(status) == BodyMode::Buffer;
         let is_head = self.plan.as_ref().is_some_and(|p| p.method == Method::HEAD);
-        if buffered && !is_head {
-            if let Some(declared) =
+        if buffered
+            && !is_head
+            && let Some(declared) =
                 header_str(&headers, "content-length").and_then(|v| v.parse::<u64>().ok())
-            {
-                if declared != body.len() as u64 {
-                    return Err(Error::Transport(TransportError {
-                        kind: TransportErrorKind::Truncated,
-                        message: format!(
-                            "content-length is {declared} but {} bytes arrived",
-                            body.len()
-                        ),
-                        endpoint: self.endpoint.clone(),
-                    }));
-                }
-            }
+            && declared != body.len() as u64
+        {
+            return Err(Error::Transport(TransportError {
+                kind: TransportErrorKind::Truncated,
+                message: format!(
+                    "content-length is {declared} but {} bytes arrived",
+                    body.len()
+                ),
+                endpoint: self.endpoint.clone(),
+            }));
         }
         let opc_request_id = header_str(&headers, "opc-request-id").map(str::to_string);
         if !status.is_success() {

@@ -53,7 +53,7 @@
 //!
 //! - `std` (default): environment variables (`OCI_REGION`, `OCI_REGION_METADATA`, …).
 //! - `fs` (default): reading `~/.oci/config`, key files and `~/.oci/regions-config.json`.
-//! - `native`: constant-time RSA signing through ring (not for wasm32); the portable backend
+//! - `native`: constant-time RSA signing through aws-lc-rs (not for wasm32); the portable backend
 //!   (the `rsa` crate, blinded) is always there and produces byte-identical signatures.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

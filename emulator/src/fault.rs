@@ -249,11 +249,10 @@ impl Slot {
         if self.seen <= skip {
             return false;
         }
-        if let Some(times) = self.fault.times {
-            if self.seen > skip + u64::from(times) {
+        if let Some(times) = self.fault.times
+            && self.seen > skip + u64::from(times) {
                 return false;
             }
-        }
         match self.fault.probability {
             None => true,
             Some(p) => unit_f64(&mut self.rng) < p,
@@ -291,8 +290,8 @@ impl FaultTable {
     }
 
     pub(crate) fn push(&self, fault: Fault) {
-        if let Some(op) = &fault.operation {
-            if !OPERATIONS.contains(&op.as_str()) {
+        if let Some(op) = &fault.operation
+            && !OPERATIONS.contains(&op.as_str()) {
                 // Not an error: the caller may mean a name a later emulator version routes; but
                 // today the fault can never fire, which is worth saying.
                 tracing::warn!(
@@ -300,7 +299,6 @@ impl FaultTable {
                     "injected fault names an operation the emulator does not know; it will never fire"
                 );
             }
-        }
         self.lock_slots().push(Slot::new(fault));
     }
 

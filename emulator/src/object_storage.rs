@@ -250,8 +250,8 @@ fn fields_list(ctx: &Ctx<'_>) -> Vec<String> {
 
 /// `if-match` / `if-none-match` on reads: 412 IfMatchFailed, or 304 Not Modified.
 fn read_preconditions(ctx: &Ctx<'_>, etag: &str) -> Result<Option<Reply>, ApiError> {
-    if let Some(want) = ctx.header("if-match") {
-        if !etag_list_matches(want, etag) {
+    if let Some(want) = ctx.header("if-match")
+        && !etag_list_matches(want, etag) {
             return Err(ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "IfMatchFailed",
@@ -260,14 +260,12 @@ fn read_preconditions(ctx: &Ctx<'_>, etag: &str) -> Result<Option<Reply>, ApiErr
                 ),
             ));
         }
-    }
-    if let Some(want) = ctx.header("if-none-match") {
-        if etag_list_matches(want, etag) {
+    if let Some(want) = ctx.header("if-none-match")
+        && etag_list_matches(want, etag) {
             return Ok(Some(
                 Reply::empty(StatusCode::NOT_MODIFIED).header("etag", etag),
             ));
         }
-    }
     Ok(None)
 }
 
@@ -312,8 +310,8 @@ pub(crate) fn delete_bucket(
     name: &str,
 ) -> Result<Reply, ApiError> {
     let b = bucket_ref(st, ns, name)?;
-    if let Some(want) = ctx.header("if-match") {
-        if !etag_list_matches(want, &b.etag) {
+    if let Some(want) = ctx.header("if-match")
+        && !etag_list_matches(want, &b.etag) {
             return Err(ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "IfMatchFailed",
@@ -323,7 +321,6 @@ pub(crate) fn delete_bucket(
                 ),
             ));
         }
-    }
     if !b.objects.is_empty() {
         return Err(ApiError::conflict(
             "BucketNotEmpty",
@@ -418,13 +415,12 @@ pub(crate) fn list_objects(
     let end = q.get("end").map(str::to_string);
     let start_after = q.get("startAfter").map(str::to_string);
     let delimiter = q.get("delimiter").map(str::to_string);
-    if let Some(d) = &delimiter {
-        if d != "/" {
+    if let Some(d) = &delimiter
+        && d != "/" {
             return Err(ApiError::invalid(format!(
                 "delimiter must be '/', got \"{d}\""
             )));
         }
-    }
     let fields = fields_list(ctx);
     for f in &fields {
         if !OBJECT_FIELDS.contains(&f.as_str()) {
@@ -438,8 +434,8 @@ pub(crate) fn list_objects(
     bucket_ref(st, ns, bucket)?;
 
     // Test knob: answer a continuation request once with an empty page that still points on.
-    if ctx.empty_pages {
-        if let Some(s) = &start {
+    if ctx.empty_pages
+        && let Some(s) = &start {
             let key = (bucket.to_string(), s.clone());
             if st.empty_served.remove(&key) {
                 // second time round: fall through to the real page
@@ -452,7 +448,6 @@ pub(crate) fn list_objects(
                 return Ok(Reply::json(StatusCode::OK, &body));
             }
         }
-    }
 
     let b = bucket_ref(st, ns, bucket)?;
     let lower = match (&start, &start_after) {
@@ -481,11 +476,10 @@ pub(crate) fn list_objects(
             (Some(_), Some(i)) => Some(name[..prefix.len() + i + 1].to_string()),
             _ => None,
         };
-        if let Some(p) = &collapsed {
-            if prefixes.last() == Some(p) {
+        if let Some(p) = &collapsed
+            && prefixes.last() == Some(p) {
                 continue;
             }
-        }
         if count == limit {
             next_start_with = Some(name.clone());
             break;
@@ -560,11 +554,10 @@ fn parse_range(header: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
     } else {
         Some(b.parse().ok()?)
     };
-    if let Some(e) = end {
-        if e < start {
+    if let Some(e) = end
+        && e < start {
             return None;
         }
-    }
     if start >= size {
         return Some(Err(()));
     }
@@ -584,11 +577,10 @@ fn object_headers(mut reply: Reply, obj: &StoredObject, ctx: &Ctx<'_>, whole: bo
         .header("last-modified", httpdate::fmt_http_date(obj.time_modified))
         .header("accept-ranges", "bytes")
         .header("storage-tier", &obj.storage_tier);
-    if whole {
-        if let Some(md5) = &obj.md5 {
+    if whole
+        && let Some(md5) = &obj.md5 {
             reply = reply.header("content-md5", md5);
         }
-    }
     if let Some(m) = &obj.multipart_md5 {
         reply = reply.header("opc-multipart-md5", m);
     }
@@ -692,8 +684,8 @@ pub(crate) fn delete_object(
         .objects
         .get(name)
         .ok_or_else(|| object_not_found(bucket, name))?;
-    if let Some(want) = ctx.header("if-match") {
-        if !etag_list_matches(want, &obj.etag) {
+    if let Some(want) = ctx.header("if-match")
+        && !etag_list_matches(want, &obj.etag) {
             return Err(ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "IfMatchFailed",
@@ -703,7 +695,6 @@ pub(crate) fn delete_object(
                 ),
             ));
         }
-    }
     let last_modified = httpdate::fmt_http_date(ctx.now);
     b.objects.remove(name);
     Ok(Reply::empty(StatusCode::NO_CONTENT).header("last-modified", last_modified))
@@ -1125,15 +1116,14 @@ pub(crate) async fn upload_part(
         let (len, md5) = upload_framing(headers, app.max_object_bytes)?;
         let st = app.lock();
         let u = upload_ref(&st, ns, bucket, object, &upload_id)?;
-        if let Some(existing) = u.parts.get(&num) {
-            if header(headers, "if-none-match").is_some_and(|v| v.trim() == "*") {
+        if let Some(existing) = u.parts.get(&num)
+            && header(headers, "if-none-match").is_some_and(|v| v.trim() == "*") {
                 return Err(ApiError::new(
                     StatusCode::PRECONDITION_FAILED,
                     "IfNoneMatchFailed",
                     format!("part {num} already exists (etag {})", existing.etag),
                 ));
             }
-        }
         Ok((len, md5, upload_id, num))
     })();
     let (len, claimed_md5, upload_id, num) = match pre {

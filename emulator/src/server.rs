@@ -630,22 +630,21 @@ fn dispatch(
                 )
                 .into_reply();
             }
-            if let Some(created) = &entry.reply.created {
-                if !st.exists(created) {
+            if let Some(created) = &entry.reply.created
+                && !st.exists(created) {
                     return ApiError::conflict(
                         "InvalidatedRetryToken",
                         "The opc-retry-token was used in an earlier request whose result has since been deleted; retry with a different token",
                     )
                     .into_reply();
                 }
-            }
             return entry.reply.clone();
         }
         st.retry.remove(&cache_key);
     }
     let reply = run(&mut st, ctx, method, route).unwrap_or_else(ApiError::into_reply);
     if reply.status.is_success() {
-        if st.retry.len() >= 4096 && st.retry.len() % 1024 == 0 {
+        if st.retry.len() >= 4096 && st.retry.len().is_multiple_of(1024) {
             let now = ctx.now;
             st.retry.retain(|_, e| {
                 !now.duration_since(e.at)

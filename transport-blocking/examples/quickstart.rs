@@ -302,9 +302,9 @@ fn cleanup(client: &Client, created: &mut Created) {
             eprintln!("cleanup: {e}");
         }
     }
-    if let Some(id) = created.group.take() {
-        if let Err(e) = identity.delete_group(DeleteGroup::new(&id)) {
-            eprintln!("cleanup: {e}");
-        }
+    if let Some(id) = created.group.take()
+        && let Err(e) = identity.delete_group(DeleteGroup::new(&id))
+    {
+        eprintln!("cleanup: {e}");
     }
 }

@@ -255,13 +255,19 @@ impl Client {
             call = call.with_retry_policy(policy.clone());
         }
         let mut kept_body = None;
+        if let Some(s) = &stream {
+            call.set_stream_replayable(s.replayable());
+        }
         loop {
-            if let Some(s) = &stream {
-                call.set_stream_replayable(s.replayable());
-            }
             match call.poll(SystemTime::now()) {
                 Action::Send(request) => {
-                    match transport::send(&self.inner.agent, request, stream.as_mut()) {
+                    let sent = transport::send(&self.inner.agent, request, stream.as_mut());
+                    // The retry decision is made when the outcome is handed in, so the core
+                    // must know now whether this attempt consumed a one-shot body.
+                    if let Some(s) = &stream {
+                        call.set_stream_replayable(s.replayable());
+                    }
+                    match sent {
                         Ok(response) => {
                             let (parts, body) = response.into_parts();
                             match call.response_body_mode(parts.status) {

@@ -157,10 +157,10 @@ pub(crate) fn send(
                 SendBody::from_reader(&mut *stream),
             ));
             // A short or long body is the caller's mistake, not a transport fault: never retried.
-            if result.is_err() {
-                if let Some(e) = stream.mismatch() {
-                    return Err(SendError::Body(e));
-                }
+            if result.is_err()
+                && let Some(e) = stream.mismatch()
+            {
+                return Err(SendError::Body(e));
             }
             result
         }

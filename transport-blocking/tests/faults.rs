@@ -289,7 +289,12 @@ fn an_interrupted_one_shot_upload_fails_typed_and_stores_nothing() {
             first_failure,
         }) => {
             assert_eq!(*operation, "PutObject");
-            assert!(!first_failure.is_empty());
+            // The real failure of the one attempt, not a generic refusal.
+            assert!(
+                !first_failure.contains("earlier attempt"),
+                "{first_failure}"
+            );
+            assert!(first_failure.contains("PUT"), "{first_failure}");
         }
         other => panic!("{other:?}"),
     }

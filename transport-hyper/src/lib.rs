@@ -1,12 +1,84 @@
-//! Async OCI client on hyper 1 — not built yet (issue 4); today this crate only re-exports the
-//! core so that the workspace layout is in place.
+//! Async OCI client for Identity and Object Storage, on [`hyper`] 1 and tokio.
 //!
-//! Everything protocol-related is already usable from [`ocisdk_core`], for example resolving a
-//! region to its endpoints:
+//! All protocol logic (signing, request building, retries, response decoding, pagination) lives
+//! in [`ocisdk_core`]; this crate only moves bytes: it drives the core's
+//! [`Call`](ocisdk_core::Call) state machine with one pooled `hyper_util` client (rustls on
+//! aws-lc-rs, the library that also signs), sleeps with tokio between retries, streams object
+//! uploads from any [`Stream`](futures_core::Stream), reader or file, and hands object downloads
+//! back as a [`Stream`](futures_core::Stream) of chunks. It is the async twin of
+//! `ocisdk-blocking`: same names, same behaviour.
+//!
+//! The [`Client`] is cheap to clone and every operation returns a `Send + 'static` future, so
+//! one client serves any number of spawned tasks over one connection pool.
+//!
+//! ```no_run
+//! use futures_util::StreamExt;
+//! use ocisdk_hyper::Client;
+//! use ocisdk_core::identity::ListUsers;
+//!
+//! # async fn run() -> Result<(), ocisdk_core::Error> {
+//! let client = Client::from_config_file(None, None)?; // ~/.oci/config, [DEFAULT]
+//! let identity = client.identity();
+//! let mut users = identity.paginate(ListUsers::new(client.tenancy()));
+//! while let Some(user) = users.next().await {
+//!     println!("{}", user?.name);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Against the emulator (what the tests and the quickstart do):
 //!
 //! ```
-//! let region = ocisdk_hyper::ocisdk_core::region::Region::from_table("fra").expect("known code");
-//! assert_eq!(region.object_storage_endpoint(), "https://objectstorage.eu-frankfurt-1.oraclecloud.com");
+//! use ocisdk_hyper::Client;
+//! use ocisdk_core::object_storage::{CreateBucket, GetNamespace, GetObject, PutObject};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let emulator = ocisdk_emulator::Emulator::start()?;
+//! let dir = tempfile::tempdir()?;
+//! let config = emulator.write_config(dir.path())?;
+//! let client = Client::builder_from_config_file(Some(&config), None)?
+//!     .endpoint(emulator.url())
+//!     .build()?;
+//!
+//! let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+//! runtime.block_on(async {
+//!     let os = client.object_storage();
+//!     let namespace = os.get_namespace(GetNamespace::new()).await?.data;
+//!     assert_eq!(namespace, emulator.namespace());
+//!
+//!     os.create_bucket(CreateBucket::new(&namespace, "docs", client.tenancy())).await?;
+//!     let put = PutObject::new(&namespace, "docs", "hello.txt", 5);
+//!     os.put_object(put, &b"hello"[..]).await?;
+//!     let got = os.get_object(GetObject::new(&namespace, "docs", "hello.txt")).await?;
+//!     assert_eq!(got.meta.data.content_length, Some(5));
+//!     assert_eq!(&got.bytes().await?[..], b"hello");
+//!     Ok::<_, Box<dyn std::error::Error>>(())
+//! })?;
+//! # Ok(()) }
 //! ```
+//!
+//! # Timeouts, pooling, connectors
+//!
+//! [`ClientBuilder`] sets the connect timeout (10 s), the read timeout (60 s: the longest wait
+//! for a response head and for each body chunk), the pool (idle timeout, idle connections per
+//! host), an optional bound on requests in flight, and the connector: bring your own (a proxy,
+//! custom roots, another TLS library) with [`ClientBuilder::connector`].
+
+mod body;
+mod client;
+mod paginate;
+mod services;
+mod transport;
+mod upload;
+
+pub use body::ObjectBody;
+pub use client::{
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT,
+    DEFAULT_POOL_MAX_IDLE_PER_HOST, DEFAULT_READ_TIMEOUT, DefaultConnector, default_connector,
+};
+pub use paginate::{Pages, Records};
+pub use services::{GetObjectResponse, IdentityClient, ObjectStorageClient};
+pub use upload::UploadBody;
 
 pub use ocisdk_core;
+pub use ocisdk_core::Error;

@@ -715,7 +715,7 @@ fn legacy_decrypt(
                 cipher.block_len()
             ))
         })?;
-    if ciphertext.is_empty() || ciphertext.len() % cipher.block_len() != 0 {
+    if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(cipher.block_len()) {
         return Err(malformed(
             "the encrypted data is not a whole number of cipher blocks; the file looks truncated"
                 .into(),
@@ -771,7 +771,7 @@ fn evp_bytes_to_key(passphrase: &[u8], salt: &[u8], key_len: usize) -> Zeroizing
 }
 
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     hex.as_bytes()

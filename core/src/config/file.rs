@@ -184,17 +184,17 @@ impl ConfigFile {
                 inherited: false,
             })
             .collect();
-        if name != DEFAULT_PROFILE {
-            if let Some(default) = self.section(DEFAULT_PROFILE) {
-                for e in &default.entries {
-                    if !entries.iter().any(|own| own.key == e.key) {
-                        entries.push(ProfileEntry {
-                            key: e.key.clone(),
-                            value: e.value.clone(),
-                            line: e.line,
-                            inherited: true,
-                        });
-                    }
+        if name != DEFAULT_PROFILE
+            && let Some(default) = self.section(DEFAULT_PROFILE)
+        {
+            for e in &default.entries {
+                if !entries.iter().any(|own| own.key == e.key) {
+                    entries.push(ProfileEntry {
+                        key: e.key.clone(),
+                        value: e.value.clone(),
+                        line: e.line,
+                        inherited: true,
+                    });
                 }
             }
         }

@@ -1,0 +1,178 @@
+//! Per-service clients with methods named as in the official SDKs.
+
+use std::future::Future;
+use std::io;
+
+use bytes::Bytes;
+use futures_core::Stream;
+use ocisdk_core::call::Response;
+use ocisdk_core::error::Error;
+use ocisdk_core::identity::*;
+use ocisdk_core::object_storage::*;
+use ocisdk_core::paginate::{ListOperation, Paginator};
+use tokio_util::io::StreamReader;
+
+use crate::{Client, ObjectBody, Pages, Records, UploadBody};
+
+macro_rules! methods {
+    ($( $(#[$doc:meta])* $name:ident($op:ty) -> $out:ty; )*) => {
+        $(
+            $(#[$doc])*
+            ///
+            /// The future owns what it needs (`Send + 'static`): it can be spawned.
+            pub fn $name(
+                &self,
+                request: $op,
+            ) -> impl Future<Output = Result<Response<$out>, Error>> + Send + 'static {
+                self.client.execute(request)
+            }
+        )*
+    };
+}
+
+/// Pagination helpers shared by both service clients.
+macro_rules! paginators {
+    () => {
+        /// Every record of a list, across pages, as a [`Stream`].
+        pub fn paginate<O: ListOperation>(&self, request: O) -> Records<O> {
+            Records::new(self.client.clone(), Paginator::new(request))
+        }
+
+        /// The pages of a list, each with its response metadata, as a [`Stream`].
+        pub fn pages<O: ListOperation>(&self, request: O) -> Pages<O> {
+            Pages::new(self.client.clone(), Paginator::new(request))
+        }
+    };
+}
+
+/// Identity: groups, users, memberships.
+#[derive(Debug, Clone)]
+pub struct IdentityClient {
+    pub(crate) client: Client,
+}
+
+impl IdentityClient {
+    methods! {
+        /// CreateGroup.
+        create_group(CreateGroup) -> Group;
+        /// GetGroup.
+        get_group(GetGroup) -> Group;
+        /// UpdateGroup.
+        update_group(UpdateGroup) -> Group;
+        /// ListGroups (one page; see [`IdentityClient::paginate`]).
+        list_groups(ListGroups) -> Vec<Group>;
+        /// DeleteGroup.
+        delete_group(DeleteGroup) -> ();
+        /// CreateUser.
+        create_user(CreateUser) -> User;
+        /// GetUser.
+        get_user(GetUser) -> User;
+        /// UpdateUser.
+        update_user(UpdateUser) -> User;
+        /// ListUsers (one page; see [`IdentityClient::paginate`]).
+        list_users(ListUsers) -> Vec<User>;
+        /// DeleteUser.
+        delete_user(DeleteUser) -> ();
+        /// AddUserToGroup.
+        add_user_to_group(AddUserToGroup) -> UserGroupMembership;
+        /// GetUserGroupMembership.
+        get_user_group_membership(GetUserGroupMembership) -> UserGroupMembership;
+        /// ListUserGroupMemberships (one page).
+        list_user_group_memberships(ListUserGroupMemberships) -> Vec<UserGroupMembership>;
+        /// RemoveUserFromGroup.
+        remove_user_from_group(RemoveUserFromGroup) -> ();
+    }
+    paginators!();
+}
+
+/// Object Storage: namespace, buckets, objects.
+#[derive(Debug, Clone)]
+pub struct ObjectStorageClient {
+    pub(crate) client: Client,
+}
+
+impl ObjectStorageClient {
+    methods! {
+        /// GetNamespace.
+        get_namespace(GetNamespace) -> String;
+        /// CreateBucket.
+        create_bucket(CreateBucket) -> Bucket;
+        /// GetBucket.
+        get_bucket(GetBucket) -> Bucket;
+        /// ListBuckets (one page; see [`ObjectStorageClient::paginate`]).
+        list_buckets(ListBuckets) -> Vec<BucketSummary>;
+        /// DeleteBucket.
+        delete_bucket(DeleteBucket) -> ();
+        /// HeadObject.
+        head_object(HeadObject) -> ObjectMetadata;
+        /// DeleteObject.
+        delete_object(DeleteObject) -> ();
+        /// ListObjects (one page; see [`ObjectStorageClient::paginate`]).
+        list_objects(ListObjects) -> ocisdk_core::object_storage::models::ListObjects;
+    }
+    paginators!();
+
+    /// PutObject: streams exactly `request.content_length` bytes from `body` without buffering
+    /// them. A body shorter or longer than that fails with
+    /// [`BodyError::LengthMismatch`](ocisdk_core::error::BodyError::LengthMismatch), and a too
+    /// long one fails before its last declared byte is sent, so nothing is stored.
+    ///
+    /// `Bytes`, `Vec`s, static slices, files, [`UploadBody::from_seekable`] readers and
+    /// [`UploadBody::from_fn`] factories are retried after transient failures;
+    /// [`UploadBody::from_stream`] and [`UploadBody::from_reader`] bodies are sent at most once.
+    pub fn put_object(
+        &self,
+        request: PutObject,
+        body: impl Into<UploadBody>,
+    ) -> impl Future<Output = Result<Response<PutObjectOutput>, Error>> + Send + 'static {
+        let client = self.client.clone();
+        let body = body.into();
+        async move { client.run_upload(request, body).await }
+    }
+
+    /// GetObject: the metadata, and the body as a [`Stream`] of chunks read from the connection
+    /// as they arrive.
+    pub fn get_object(
+        &self,
+        request: GetObject,
+    ) -> impl Future<Output = Result<GetObjectResponse, Error>> + Send + 'static {
+        let client = self.client.clone();
+        async move {
+            let (meta, body) = client.run(request, None).await?;
+            let body = body.ok_or(Error::Misuse("GetObject answered without a body stream"))?;
+            Ok(GetObjectResponse { meta, body })
+        }
+    }
+}
+
+/// A downloaded object: metadata plus a streaming body.
+#[derive(Debug)]
+pub struct GetObjectResponse {
+    /// Status, headers and typed metadata (`content-length`, `etag`, `content-md5`, …).
+    pub meta: Response<ObjectMetadata>,
+    /// The object's bytes, a [`Stream`] of `Result<Bytes, io::Error>`.
+    pub body: ObjectBody,
+}
+
+impl GetObjectResponse {
+    /// Reads the whole body into memory (for small objects).
+    pub async fn bytes(self) -> io::Result<Bytes> {
+        self.body.bytes().await
+    }
+
+    /// The body as a [`tokio::io::AsyncRead`] (see [`ObjectBody::into_async_read`]).
+    pub fn into_async_read(self) -> StreamReader<ObjectBody, Bytes> {
+        self.body.into_async_read()
+    }
+}
+
+impl Stream for GetObjectResponse {
+    type Item = Result<Bytes, io::Error>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::pin::Pin::new(&mut self.get_mut().body).poll_next(cx)
+    }
+}
