@@ -63,6 +63,7 @@ pub mod config;
 pub mod error;
 pub mod identity;
 pub mod object_storage;
+mod operations;
 pub mod paginate;
 pub mod region;
 pub mod retry;

@@ -4,7 +4,6 @@ use std::io::{self, Read};
 
 use ocisdk_core::call::Response;
 use ocisdk_core::error::Error;
-use ocisdk_core::identity::*;
 use ocisdk_core::object_storage::*;
 use ocisdk_core::paginate::{ListOperation, Paginator};
 
@@ -43,36 +42,7 @@ pub struct IdentityClient {
 }
 
 impl IdentityClient {
-    methods! {
-        /// CreateGroup.
-        create_group(CreateGroup) -> Group;
-        /// GetGroup.
-        get_group(GetGroup) -> Group;
-        /// UpdateGroup.
-        update_group(UpdateGroup) -> Group;
-        /// ListGroups (one page; see [`IdentityClient::paginate`]).
-        list_groups(ListGroups) -> Vec<Group>;
-        /// DeleteGroup.
-        delete_group(DeleteGroup) -> ();
-        /// CreateUser.
-        create_user(CreateUser) -> User;
-        /// GetUser.
-        get_user(GetUser) -> User;
-        /// UpdateUser.
-        update_user(UpdateUser) -> User;
-        /// ListUsers (one page; see [`IdentityClient::paginate`]).
-        list_users(ListUsers) -> Vec<User>;
-        /// DeleteUser.
-        delete_user(DeleteUser) -> ();
-        /// AddUserToGroup.
-        add_user_to_group(AddUserToGroup) -> UserGroupMembership;
-        /// GetUserGroupMembership.
-        get_user_group_membership(GetUserGroupMembership) -> UserGroupMembership;
-        /// ListUserGroupMemberships (one page).
-        list_user_group_memberships(ListUserGroupMemberships) -> Vec<UserGroupMembership>;
-        /// RemoveUserFromGroup.
-        remove_user_from_group(RemoveUserFromGroup) -> ();
-    }
+    ocisdk_core::identity_operations!(methods);
     paginators!();
 }
 
@@ -83,24 +53,7 @@ pub struct ObjectStorageClient {
 }
 
 impl ObjectStorageClient {
-    methods! {
-        /// GetNamespace.
-        get_namespace(GetNamespace) -> String;
-        /// CreateBucket.
-        create_bucket(CreateBucket) -> Bucket;
-        /// GetBucket.
-        get_bucket(GetBucket) -> Bucket;
-        /// ListBuckets (one page; see [`ObjectStorageClient::paginate`]).
-        list_buckets(ListBuckets) -> Vec<BucketSummary>;
-        /// DeleteBucket.
-        delete_bucket(DeleteBucket) -> ();
-        /// HeadObject.
-        head_object(HeadObject) -> ObjectMetadata;
-        /// DeleteObject.
-        delete_object(DeleteObject) -> ();
-        /// ListObjects (one page; see [`ObjectStorageClient::paginate`]).
-        list_objects(ListObjects) -> ocisdk_core::object_storage::models::ListObjects;
-    }
+    ocisdk_core::object_storage_operations!(methods);
     paginators!();
 
     /// PutObject: streams exactly `request.content_length` bytes from `body` without buffering
