@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 cargo test --workspace --all-targets
 cargo test --workspace --doc
 
-# The quickstart example, exactly as a user runs it (embedded emulator, several pages of users).
+# The quickstart examples, exactly as a user runs them (embedded emulator, several pages of users).
 cargo run -q -p ocisdk-blocking --example quickstart -- --users 7
+cargo run -q -p ocisdk-hyper --example quickstart -- --users 7
 
 # Conformance: the official Python SDK against our emulator.
 OCI_PY_VERSION=2.189.0
