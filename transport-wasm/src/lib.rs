@@ -1,13 +1,110 @@
-//! OCI client for browsers, workers and Node over `fetch` — not built yet (issue 5); today
-//! this crate only re-exports the core, which already compiles for `wasm32-unknown-unknown`
-//! without its `std`/`fs` features.
+//! OCI client for Identity and Object Storage in browsers, web workers and Node ≥ 18 / Deno,
+//! over the platform's `fetch`.
 //!
-//! Config text parses without any file system, as it will in the browser:
+//! All protocol logic (signing, request building, retries, response decoding, pagination) lives
+//! in [`ocisdk_core`]; this crate only moves bytes. It is the `fetch` twin of `ocisdk-blocking`
+//! and `ocisdk-hyper`, with the same names: `Client`, `ClientBuilder`, `client.identity()`,
+//! `client.object_storage()`, one method per operation, and the `Records` / `Pages` paginators,
+//! here `futures_core::Stream`s. Everything but this doc and the re-exported core is built for
+//! `wasm32` only.
+//!
+//! # How it moves bytes
+//!
+//! - **fetch from the global scope** (`globalThis.fetch`), so the same build runs in a window, a
+//!   dedicated worker, Node ≥ 18 and Deno.
+//! - **`x-date`**: browsers drop a script-set `Date`, so requests are signed with `x-date`.
+//!   Headers the platform forbids scripts to set (`host`, `content-length`, `user-agent`,
+//!   `connection`, …) are never copied onto the fetch request: the `host` and `content-length`
+//!   the core signs are the very values the platform sends, derived from the URL and the body.
+//! - **Time** comes from `Date.now()` and **backoff sleeps** from `setTimeout`; the core's seeds
+//!   from `crypto.getRandomValues`. `SystemTime::now()`, which panics on `wasm32`, is never
+//!   called.
+//! - **Uploads** have a known length and can be sent again (`Vec<u8>`, `&[u8]`, `Bytes`, a JS
+//!   `Uint8Array`, a `Blob` or `File`): Object Storage refuses chunked bodies, so nothing is
+//!   streamed with an unknown length. `fetch` reports no upload progress, so there is none.
+//! - **Downloads** (`get_object`) come back as bytes (`.bytes().await`), a `Blob`, or the raw
+//!   `ReadableStream`.
+//! - Responses are never taken from the browser's HTTP cache (`cache: "no-store"`).
+//!
+//! # From Rust
+//!
+//! ```ignore
+//! use futures_util::TryStreamExt;
+//! use ocisdk_wasm::Client;
+//! use ocisdk_wasm::ocisdk_core::identity::ListUsers;
+//! use ocisdk_wasm::ocisdk_core::object_storage::{GetNamespace, GetObject, PutObject};
+//!
+//! # async fn run(config_text: &str, key_pem: &str) -> Result<(), ocisdk_wasm::Error> {
+//! let client = Client::builder_from_config_text(config_text, None, key_pem)?
+//!     .endpoint("http://127.0.0.1:8080") // or `.region("us-ashburn-1")`
+//!     .build()?;
+//! let users: Vec<_> = client.identity().paginate(ListUsers::new(client.tenancy())).try_collect().await?;
+//!
+//! let os = client.object_storage();
+//! let ns = os.get_namespace(GetNamespace::new()).await?.data;
+//! os.put_object(PutObject::new(&ns, "docs", "hello.txt", 5), b"hello").await?;
+//! let body = os.get_object(GetObject::new(&ns, "docs", "hello.txt")).await?.bytes().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # From JavaScript
+//!
+//! The `cdylib` built with `wasm-bindgen` exports an `OciClient` class whose methods return
+//! promises of plain objects (TypeScript declarations included):
+//!
+//! ```js
+//! import init, { OciClient } from "./pkg/ocisdk_wasm.js";
+//! await init();
+//! const oci = new OciClient(configText, "DEFAULT", keyPem, "http://127.0.0.1:8080");
+//! const ns = await oci.getNamespace();
+//! for (const b of await oci.listBuckets(ns)) console.log(b.name);
+//! await oci.putObject(ns, "docs", file.name, file); // a File, Blob or Uint8Array
+//! const bytes = await oci.getObject(ns, "docs", file.name); // Uint8Array
+//! ```
+//!
+//! # Without a file system
+//!
+//! Credentials come in as text: the config file's text and the private key's PEM. Config text
+//! parses exactly as the file would:
 //!
 //! ```
 //! use ocisdk_wasm::ocisdk_core::config::ConfigFile;
 //! let config = ConfigFile::parse("[DEFAULT]\nregion=us-ashburn-1\n", "<inline>").expect("valid");
 //! assert_eq!(config.profile("DEFAULT").expect("exists").region(), Some("us-ashburn-1"));
 //! ```
+//!
+//! # Errors a browser adds
+//!
+//! A CORS refusal, a mixed-content block and a refused connection all reach script as the same
+//! opaque `TypeError` from `fetch`; they are reported as retryable transport errors, so a
+//! misconfigured endpoint fails only after the retry policy gives up (use
+//! `ClientBuilder::retry_policy` with `RetryPolicy::disabled()` while setting up).
+
+#[cfg(target_arch = "wasm32")]
+mod client;
+#[cfg(target_arch = "wasm32")]
+mod js;
+#[cfg(target_arch = "wasm32")]
+mod paginate;
+#[cfg(target_arch = "wasm32")]
+mod services;
+#[cfg(target_arch = "wasm32")]
+mod transport;
+#[cfg(target_arch = "wasm32")]
+mod upload;
+
+#[cfg(target_arch = "wasm32")]
+pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT};
+#[cfg(target_arch = "wasm32")]
+pub use js::OciClient;
+#[cfg(target_arch = "wasm32")]
+pub use paginate::{Pages, Records};
+#[cfg(target_arch = "wasm32")]
+pub use services::{GetObjectResponse, IdentityClient, ObjectStorageClient};
+#[cfg(target_arch = "wasm32")]
+pub use transport::{is_forbidden_header, now};
+#[cfg(target_arch = "wasm32")]
+pub use upload::UploadBody;
 
 pub use ocisdk_core;
+pub use ocisdk_core::Error;

@@ -1,0 +1,230 @@
+//! Per-service clients with methods named as in the official SDKs.
+
+use js_sys::Uint8Array;
+use ocisdk_core::call::Response;
+use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
+use ocisdk_core::identity::*;
+use ocisdk_core::object_storage::*;
+use ocisdk_core::paginate::{ListOperation, Paginator};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::transport::{describe, is_encoded};
+use crate::{Client, Pages, Records, UploadBody};
+
+macro_rules! methods {
+    ($( $(#[$doc:meta])* $name:ident($op:ty) -> $out:ty; )*) => {
+        $(
+            $(#[$doc])*
+            pub async fn $name(&self, request: $op) -> Result<Response<$out>, Error> {
+                self.client.execute(request).await
+            }
+        )*
+    };
+}
+
+/// Pagination helpers shared by both service clients.
+macro_rules! paginators {
+    () => {
+        /// Every record of a list, across pages, as a stream.
+        pub fn paginate<O: ListOperation + 'static>(&self, request: O) -> Records<O> {
+            Records::new(self.client.clone(), Paginator::new(request))
+        }
+
+        /// The pages of a list, each with its response metadata, as a stream.
+        pub fn pages<O: ListOperation + 'static>(&self, request: O) -> Pages<O> {
+            Pages::new(self.client.clone(), Paginator::new(request))
+        }
+    };
+}
+
+/// Identity: groups, users, memberships.
+#[derive(Debug, Clone)]
+pub struct IdentityClient {
+    pub(crate) client: Client,
+}
+
+impl IdentityClient {
+    methods! {
+        /// CreateGroup.
+        create_group(CreateGroup) -> Group;
+        /// GetGroup.
+        get_group(GetGroup) -> Group;
+        /// UpdateGroup.
+        update_group(UpdateGroup) -> Group;
+        /// ListGroups (one page; see [`IdentityClient::paginate`]).
+        list_groups(ListGroups) -> Vec<Group>;
+        /// DeleteGroup.
+        delete_group(DeleteGroup) -> ();
+        /// CreateUser.
+        create_user(CreateUser) -> User;
+        /// GetUser.
+        get_user(GetUser) -> User;
+        /// UpdateUser.
+        update_user(UpdateUser) -> User;
+        /// ListUsers (one page; see [`IdentityClient::paginate`]).
+        list_users(ListUsers) -> Vec<User>;
+        /// DeleteUser.
+        delete_user(DeleteUser) -> ();
+        /// AddUserToGroup.
+        add_user_to_group(AddUserToGroup) -> UserGroupMembership;
+        /// GetUserGroupMembership.
+        get_user_group_membership(GetUserGroupMembership) -> UserGroupMembership;
+        /// ListUserGroupMemberships (one page).
+        list_user_group_memberships(ListUserGroupMemberships) -> Vec<UserGroupMembership>;
+        /// RemoveUserFromGroup.
+        remove_user_from_group(RemoveUserFromGroup) -> ();
+    }
+    paginators!();
+}
+
+/// Object Storage: namespace, buckets, objects.
+#[derive(Debug, Clone)]
+pub struct ObjectStorageClient {
+    pub(crate) client: Client,
+}
+
+impl ObjectStorageClient {
+    methods! {
+        /// GetNamespace.
+        get_namespace(GetNamespace) -> String;
+        /// CreateBucket.
+        create_bucket(CreateBucket) -> Bucket;
+        /// GetBucket.
+        get_bucket(GetBucket) -> Bucket;
+        /// ListBuckets (one page; see [`ObjectStorageClient::paginate`]).
+        list_buckets(ListBuckets) -> Vec<BucketSummary>;
+        /// DeleteBucket.
+        delete_bucket(DeleteBucket) -> ();
+        /// HeadObject.
+        head_object(HeadObject) -> ObjectMetadata;
+        /// DeleteObject.
+        delete_object(DeleteObject) -> ();
+        /// ListObjects (one page; see [`ObjectStorageClient::paginate`]).
+        list_objects(ListObjects) -> ocisdk_core::object_storage::models::ListObjects;
+    }
+    paginators!();
+
+    /// PutObject: sends `body`, which must hold exactly `request.content_length` bytes (a
+    /// mismatch fails with [`ocisdk_core::error::BodyError::LengthMismatch`] before anything is
+    /// sent).
+    ///
+    /// Every body kind ([`UploadBody`]: slices, `Vec`s, `Bytes`, `Uint8Array`, `Blob`, `File`)
+    /// can be read again, so transient failures are retried under the retry policy.
+    pub async fn put_object<'a>(
+        &self,
+        request: PutObject,
+        body: impl Into<UploadBody<'a>>,
+    ) -> Result<Response<PutObjectOutput>, Error> {
+        let body = body.into();
+        self.client
+            .run(request, Some(&body))
+            .await
+            .map(|(resp, _)| resp)
+    }
+
+    /// GetObject: the metadata, and the body still unread (read it with
+    /// [`GetObjectResponse::bytes`], or take the `ReadableStream`).
+    pub async fn get_object(&self, request: GetObject) -> Result<GetObjectResponse, Error> {
+        let (meta, body) = self.client.run(request, None).await?;
+        let body = body.ok_or(Error::Misuse("GetObject answered without a body stream"))?;
+        Ok(GetObjectResponse { meta, body })
+    }
+}
+
+/// A downloaded object: metadata plus the still unread `fetch` response.
+pub struct GetObjectResponse {
+    /// Status, headers and typed metadata (`content-length`, `etag`, `content-md5`, …).
+    pub meta: Response<ObjectMetadata>,
+    body: web_sys::Response,
+}
+
+impl std::fmt::Debug for GetObjectResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetObjectResponse")
+            .field("meta", &self.meta)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GetObjectResponse {
+    fn body_error(&self, kind: TransportErrorKind, message: String) -> Error {
+        Error::Transport(TransportError {
+            kind,
+            message,
+            endpoint: self.body.url(),
+        })
+    }
+
+    /// Checks that `n` bytes are what `content-length` announced (unless `fetch` decoded a
+    /// `content-encoding`, which changes the length).
+    fn check_length(&self, n: u64) -> Result<(), Error> {
+        match self.meta.data.content_length {
+            Some(declared) if declared != n && !is_encoded(&self.meta.headers) => Err(self
+                .body_error(
+                    TransportErrorKind::Truncated,
+                    format!("content-length is {declared} but {n} bytes arrived"),
+                )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Reads the whole body into wasm memory.
+    pub async fn bytes(self) -> Result<Vec<u8>, Error> {
+        let promise = self.body.array_buffer().map_err(|e| {
+            self.body_error(
+                TransportErrorKind::Io,
+                format!("body unreadable: {}", describe(&e)),
+            )
+        })?;
+        let buffer = JsFuture::from(promise).await.map_err(|e| {
+            self.body_error(
+                TransportErrorKind::Truncated,
+                format!("reading the object body failed: {}", describe(&e)),
+            )
+        })?;
+        let bytes = Uint8Array::new(&buffer).to_vec();
+        self.check_length(bytes.len() as u64)?;
+        Ok(bytes)
+    }
+
+    /// Reads the whole body into a `Blob`, in the browser's memory or disk cache rather than
+    /// wasm memory (for large objects headed to a download link or an `<img>`).
+    pub async fn blob(self) -> Result<web_sys::Blob, Error> {
+        let promise = self.body.blob().map_err(|e| {
+            self.body_error(
+                TransportErrorKind::Io,
+                format!("body unreadable: {}", describe(&e)),
+            )
+        })?;
+        let blob = JsFuture::from(promise)
+            .await
+            .map_err(|e| {
+                self.body_error(
+                    TransportErrorKind::Truncated,
+                    format!("reading the object body failed: {}", describe(&e)),
+                )
+            })?
+            .dyn_into::<web_sys::Blob>()
+            .map_err(|_| {
+                self.body_error(
+                    TransportErrorKind::Io,
+                    "Response.blob() gave no Blob".into(),
+                )
+            })?;
+        self.check_length(blob.size() as u64)?;
+        Ok(blob)
+    }
+
+    /// The body as the platform's `ReadableStream` of `Uint8Array` chunks, read as it arrives;
+    /// `None` for an empty body. Nothing checks its length: a broken connection shows as an
+    /// error from the stream's reader.
+    pub fn into_readable_stream(self) -> Option<web_sys::ReadableStream> {
+        self.body.body()
+    }
+
+    /// The underlying `fetch` `Response`, body unread.
+    pub fn into_web_response(self) -> web_sys::Response {
+        self.body
+    }
+}

@@ -1,0 +1,380 @@
+//! Moving one request and its response through the global `fetch`, plus the clock and the
+//! timer: everything this crate asks of its JavaScript host.
+
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use js_sys::{Function, Promise, Reflect, Uint8Array};
+use ocisdk_core::call::RequestBody;
+use ocisdk_core::error::{BodyError, TransportError, TransportErrorKind};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::upload::UploadBody;
+
+/// The wall-clock time from `Date.now()`.
+///
+/// `SystemTime::now()` panics on `wasm32-unknown-unknown`; this is what the client hands the
+/// core instead (the request date, retry budgets).
+pub fn now() -> SystemTime {
+    let ms = js_sys::Date::now();
+    let ms = if ms.is_finite() && ms > 0.0 {
+        ms as u64
+    } else {
+        0
+    };
+    SystemTime::UNIX_EPOCH + Duration::from_millis(ms)
+}
+
+/// Whether the Fetch standard (or a browser in practice) refuses to let script set header
+/// `name`: such headers are left to the platform, which derives them itself.
+///
+/// The core's signed requests carry `host` and `content-length`; the platform sends exactly
+/// those values (from the URL and the body), so signatures still verify.
+pub fn is_forbidden_header(name: &str) -> bool {
+    const FORBIDDEN: &[&str] = &[
+        "accept-charset",
+        "accept-encoding",
+        "access-control-request-headers",
+        "access-control-request-method",
+        "connection",
+        "content-length",
+        "cookie",
+        "cookie2",
+        "date",
+        "dnt",
+        "expect",
+        "host",
+        "keep-alive",
+        "origin",
+        "referer",
+        "set-cookie",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        // No longer forbidden by the standard, but Chromium still ignores it from script.
+        "user-agent",
+        "via",
+    ];
+    let name = name.to_ascii_lowercase();
+    FORBIDDEN.contains(&name.as_str()) || name.starts_with("proxy-") || name.starts_with("sec-")
+}
+
+/// A property of the global object (`window`, `self` of a worker, `globalThis` of Node/Deno).
+fn global_function(name: &str) -> Result<(JsValue, Function), JsValue> {
+    let global: JsValue = js_sys::global().into();
+    let f = Reflect::get(&global, &JsValue::from_str(name))?;
+    let f = f
+        .dyn_into::<Function>()
+        .map_err(|_| JsValue::from_str(&format!("globalThis.{name} is not a function")))?;
+    Ok((global, f))
+}
+
+/// `setTimeout(f, ms)`; returns the timer handle (a number, or an object in Node).
+fn set_timeout(f: &Function, delay: Duration) -> Result<JsValue, JsValue> {
+    let (global, set_timeout) = global_function("setTimeout")?;
+    // Timers take a signed 32-bit delay; the core never asks for more than minutes.
+    let ms = delay.as_millis().min(i32::MAX as u128) as f64;
+    set_timeout.call2(&global, f, &JsValue::from_f64(ms))
+}
+
+fn clear_timeout(handle: &JsValue) {
+    if let Ok((global, clear)) = global_function("clearTimeout") {
+        let _ = clear.call1(&global, handle);
+    }
+}
+
+/// Waits `duration` on the host's timer (`setTimeout`); never blocks the thread.
+pub(crate) async fn sleep(duration: Duration) {
+    let mut failed = false;
+    let promise = Promise::new(&mut |resolve, _reject| {
+        failed = set_timeout(&resolve, duration).is_err();
+        if failed {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    if failed {
+        tracing::warn!("setTimeout is unavailable; retrying without waiting");
+    }
+    let _ = JsFuture::from(promise).await;
+}
+
+/// A human-readable description of a thrown JS value (an `Error`'s name and message, its
+/// `cause` as Node's fetch reports it).
+pub(crate) fn describe(value: &JsValue) -> String {
+    if let Some(e) = value.dyn_ref::<js_sys::Error>() {
+        let mut s = format!("{}: {}", String::from(e.name()), String::from(e.message()));
+        if let Ok(cause) = Reflect::get(e, &JsValue::from_str("cause"))
+            && !cause.is_undefined()
+            && !cause.is_null()
+        {
+            s.push_str(" (cause: ");
+            s.push_str(&describe(&cause));
+            s.push(')');
+        }
+        return s;
+    }
+    if let Some(s) = value.as_string() {
+        return s;
+    }
+    let code = Reflect::get(value, &JsValue::from_str("code"))
+        .ok()
+        .and_then(|c| c.as_string());
+    match code {
+        Some(code) => format!("error code {code}"),
+        None => format!("{value:?}"),
+    }
+}
+
+/// The error `code` Node's fetch puts on `error.cause` (`ECONNREFUSED`, `UND_ERR_SOCKET`, …).
+fn cause_code(value: &JsValue) -> Option<String> {
+    let cause = Reflect::get(value, &JsValue::from_str("cause")).ok()?;
+    if cause.is_undefined() || cause.is_null() {
+        return None;
+    }
+    Reflect::get(&cause, &JsValue::from_str("code"))
+        .ok()?
+        .as_string()
+}
+
+/// Classifies a rejected `fetch`. Browsers report every network failure (refused connection,
+/// reset, CORS refusal) as one opaque `TypeError`; Node says more through `cause.code`.
+fn classify_fetch_error(value: &JsValue, timed_out: bool, endpoint: &str) -> TransportError {
+    let kind = if timed_out {
+        TransportErrorKind::Timeout
+    } else {
+        match cause_code(value).as_deref() {
+            Some("ECONNREFUSED" | "ENOTFOUND" | "EAI_AGAIN" | "UND_ERR_CONNECT_TIMEOUT") => {
+                TransportErrorKind::Connect
+            }
+            Some("ETIMEDOUT" | "UND_ERR_HEADERS_TIMEOUT" | "UND_ERR_BODY_TIMEOUT") => {
+                TransportErrorKind::Timeout
+            }
+            Some(code) if code.starts_with("ERR_TLS") || code.contains("CERT") => {
+                TransportErrorKind::Tls
+            }
+            _ => TransportErrorKind::Io,
+        }
+    };
+    TransportError {
+        kind,
+        message: if timed_out {
+            "no response within the client's timeout; the request was aborted".to_string()
+        } else {
+            describe(value)
+        },
+        endpoint: endpoint.to_string(),
+    }
+}
+
+/// Why an attempt could not be made or completed.
+pub(crate) enum SendError {
+    /// The exchange failed; the core decides whether to retry.
+    Transport(TransportError),
+    /// The body is wrong (never retried).
+    Body(BodyError),
+}
+
+/// A `setTimeout` that aborts a fetch, cleared when the exchange ends.
+pub(crate) struct Deadline {
+    timer: JsValue,
+    fired: std::rc::Rc<std::cell::Cell<bool>>,
+    _on_timeout: wasm_bindgen::closure::Closure<dyn FnMut()>,
+}
+
+impl Deadline {
+    /// Whether the timeout fired (and aborted the exchange).
+    pub(crate) fn fired(&self) -> bool {
+        self.fired.get()
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        clear_timeout(&self.timer);
+    }
+}
+
+fn deadline(timeout: Duration, controller: &web_sys::AbortController) -> Result<Deadline, JsValue> {
+    let fired = std::rc::Rc::new(std::cell::Cell::new(false));
+    let flag = fired.clone();
+    let controller = controller.clone();
+    let on_timeout = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+        flag.set(true);
+        controller.abort();
+    });
+    let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), timeout)?;
+    Ok(Deadline {
+        timer,
+        fired,
+        _on_timeout: on_timeout,
+    })
+}
+
+/// Sends one attempt and waits for the response head. `timeout` bounds the wait for the
+/// head (and, when the response is read with [`read_body`] before the deadline is dropped,
+/// its body too); it does not apply to uploads.
+pub(crate) async fn send(
+    operation: &'static str,
+    request: http::Request<RequestBody>,
+    upload: Option<&UploadBody<'_>>,
+    timeout: Option<Duration>,
+) -> Result<(web_sys::Response, Option<Deadline>), SendError> {
+    let (parts, body) = request.into_parts();
+    let url = parts.uri.to_string();
+    let endpoint = format!("{} {}", parts.method, url);
+    let invalid = |e: JsValue| {
+        SendError::Transport(TransportError {
+            kind: TransportErrorKind::InvalidUrl,
+            message: format!("cannot build the fetch request: {}", describe(&e)),
+            endpoint: endpoint.clone(),
+        })
+    };
+
+    let headers = web_sys::Headers::new().map_err(invalid)?;
+    for (name, value) in &parts.headers {
+        if is_forbidden_header(name.as_str()) {
+            continue;
+        }
+        let value = String::from_utf8_lossy(value.as_bytes());
+        headers.append(name.as_str(), &value).map_err(invalid)?;
+    }
+
+    let init = web_sys::RequestInit::new();
+    init.set_method(parts.method.as_str());
+    init.set_headers(&headers);
+    // A signed GET must reach the service: never answer it from the HTTP cache.
+    init.set_cache(web_sys::RequestCache::NoStore);
+    match body {
+        RequestBody::Empty => {}
+        RequestBody::Bytes(bytes) => init.set_body(&Uint8Array::from(&bytes[..])),
+        RequestBody::Stream { length } => {
+            let Some(upload) = upload else {
+                return Err(SendError::Body(BodyError::Read {
+                    operation,
+                    reason: "the operation streams a body but none was given".into(),
+                }));
+            };
+            let actual = upload.len();
+            if actual != length {
+                return Err(SendError::Body(BodyError::LengthMismatch {
+                    operation,
+                    declared: length,
+                    actual,
+                }));
+            }
+            init.set_body(&upload.to_js());
+        }
+    }
+
+    // fetch cannot tell when an upload's body has left, so a deadline on the response would
+    // also bound the upload itself: object uploads are left to the platform's own timeouts.
+    let timeout = if upload.is_some() { None } else { timeout };
+    let controller = match timeout {
+        Some(_) => Some(web_sys::AbortController::new().map_err(invalid)?),
+        None => None,
+    };
+    if let Some(c) = &controller {
+        init.set_signal(Some(&c.signal()));
+    }
+    let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(invalid)?;
+    let (global, fetch) = global_function("fetch").map_err(invalid)?;
+    let guard = match (timeout, &controller) {
+        (Some(t), Some(c)) => Some(deadline(t, c).map_err(invalid)?),
+        _ => None,
+    };
+    let promise = fetch
+        .call1(&global, &request)
+        .map_err(invalid)?
+        .dyn_into::<Promise>()
+        .map_err(|_| invalid(JsValue::from_str("fetch did not return a Promise")))?;
+    match JsFuture::from(promise).await {
+        Ok(value) => {
+            let response = value.dyn_into::<web_sys::Response>().map_err(|v| {
+                SendError::Transport(TransportError {
+                    kind: TransportErrorKind::Io,
+                    message: format!("fetch resolved to something else than a Response: {v:?}"),
+                    endpoint: endpoint.clone(),
+                })
+            })?;
+            Ok((response, guard))
+        }
+        Err(e) => {
+            let timed_out = guard.as_ref().is_some_and(Deadline::fired);
+            Err(SendError::Transport(classify_fetch_error(
+                &e, timed_out, &endpoint,
+            )))
+        }
+    }
+}
+
+/// The status and headers of a fetch response as an `http::Response` with an empty body.
+///
+/// `fetch` decodes `content-encoding` transparently, so for an encoded response the declared
+/// `content-length` is that of the encoded bytes, not of what script reads: it is dropped
+/// (`buffered` only) so the core does not mistake the decoded body for a truncated one.
+pub(crate) fn head(
+    response: &web_sys::Response,
+    buffered: bool,
+) -> Result<http::Response<Bytes>, TransportError> {
+    let mut headers = HeaderMap::new();
+    let entries = js_sys::try_iter(&response.headers())
+        .ok()
+        .flatten()
+        .ok_or_else(|| {
+            TransportError::new(TransportErrorKind::Io, "response headers are not iterable")
+        })?;
+    for entry in entries {
+        let Ok(entry) = entry else { continue };
+        let pair = js_sys::Array::from(&entry);
+        let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) else {
+            continue;
+        };
+        let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) else {
+            continue;
+        };
+        headers.append(name, value);
+    }
+    if buffered && is_encoded(&headers) {
+        headers.remove(http::header::CONTENT_LENGTH);
+    }
+    let mut out = http::Response::new(Bytes::new());
+    *out.status_mut() = http::StatusCode::from_u16(response.status()).map_err(|_| {
+        TransportError::new(
+            TransportErrorKind::Io,
+            format!("invalid status {} from fetch", response.status()),
+        )
+    })?;
+    *out.headers_mut() = headers;
+    Ok(out)
+}
+
+/// Whether the body was sent with a `content-encoding` that fetch has already undone.
+pub(crate) fn is_encoded(headers: &HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| !v.trim().is_empty() && !v.trim().eq_ignore_ascii_case("identity"))
+}
+
+/// Reads a whole response body.
+pub(crate) async fn read_body(response: &web_sys::Response) -> Result<Bytes, TransportError> {
+    let promise = response.array_buffer().map_err(|e| {
+        TransportError::new(
+            TransportErrorKind::Io,
+            format!("cannot read the response body: {}", describe(&e)),
+        )
+    })?;
+    match JsFuture::from(promise).await {
+        Ok(buffer) => Ok(Bytes::from(Uint8Array::new(&buffer).to_vec())),
+        Err(e) => Err(TransportError::new(
+            TransportErrorKind::Truncated,
+            format!("reading the response body failed: {}", describe(&e)),
+        )),
+    }
+}

@@ -1,0 +1,563 @@
+//! Scenarios against `ocisdk-emulator`, run by `tests/run.sh` in headless Chromium (a window
+//! and a dedicated worker) and in Node. The emulator's URL, config text and key PEM are baked
+//! in at compile time (wasm has no environment at run time); the emulator is started with
+//! `--page-size 2 --fault kind=503,op=HeadObject,times=2 --fault
+//! kind=stall,op=GetBucket,times=1,stall-ms=2000`.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use futures_util::{StreamExt, TryStreamExt};
+use js_sys::{Reflect, Uint8Array};
+use ocisdk_core::identity::{
+    AddUserToGroup, CreateGroup, CreateUser, DeleteGroup, DeleteUser, ListUserGroupMemberships,
+    ListUsers, RemoveUserFromGroup,
+};
+use ocisdk_core::object_storage::{
+    CreateBucket, DeleteBucket, DeleteObject, GetBucket, GetNamespace, GetObject, HeadObject,
+    ListBuckets, ListObjects, PutObject, content_md5,
+};
+use ocisdk_core::{Error, RetryPolicy};
+use ocisdk_wasm::{Client, OciClient, ocisdk_core};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const URL: Option<&str> = option_env!("OCISDK_WASM_TEST_URL");
+const CONFIG: Option<&str> = option_env!("OCISDK_WASM_TEST_CONFIG");
+const KEY: Option<&str> = option_env!("OCISDK_WASM_TEST_KEY");
+
+const NOT_SET: &str = "emulator settings missing: run these tests with transport-wasm/tests/run.sh";
+
+fn url() -> &'static str {
+    URL.expect(NOT_SET)
+}
+
+/// A client of the emulator, retrying fast so fault scenarios stay quick.
+fn client() -> Client {
+    Client::builder_from_config_text(CONFIG.expect(NOT_SET), None, KEY.expect(NOT_SET))
+        .unwrap()
+        .endpoint(url())
+        .retry_policy(RetryPolicy {
+            base_delay: Duration::from_millis(20),
+            max_jitter: Duration::from_millis(10),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap()
+}
+
+/// A name no other test (or earlier run) uses.
+fn unique(prefix: &str) -> String {
+    let n = (js_sys::Math::random() * 1e9) as u64;
+    format!("{prefix}-{n}")
+}
+
+async fn namespace(client: &Client) -> String {
+    client
+        .object_storage()
+        .get_namespace(GetNamespace::new())
+        .await
+        .unwrap()
+        .data
+}
+
+/// `n` deterministic pseudo-random bytes.
+fn pattern(n: usize) -> Vec<u8> {
+    let mut x: u32 = 0x9e37_79b9;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn quickstart_identity() {
+    let client = client();
+    let identity = client.identity();
+    let tenancy = client.tenancy().to_string();
+
+    let group = identity
+        .create_group(CreateGroup::new(
+            &tenancy,
+            unique("wasm-group"),
+            "wasm test",
+        ))
+        .await
+        .unwrap()
+        .data;
+    let mut users = Vec::new();
+    let mut memberships = Vec::new();
+    for i in 0..3 {
+        let user = identity
+            .create_user(CreateUser::new(
+                &tenancy,
+                unique(&format!("wasm-user{i}")),
+                "u",
+            ))
+            .await
+            .unwrap()
+            .data;
+        let membership = identity
+            .add_user_to_group(AddUserToGroup::new(&user.id, &group.id))
+            .await
+            .unwrap()
+            .data;
+        users.push(user);
+        memberships.push(membership);
+    }
+
+    // Paginated (page size 2): every user created here comes back.
+    let listed: Vec<_> = identity
+        .paginate(ListUsers::new(&tenancy))
+        .try_collect()
+        .await
+        .unwrap();
+    for user in &users {
+        assert!(
+            listed.iter().any(|u| u.id == user.id),
+            "{} listed",
+            user.name
+        );
+    }
+    let pages: Vec<_> = identity
+        .pages(ListUsers::new(&tenancy))
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(pages.len() >= 2, "{} pages", pages.len());
+    assert!(pages.iter().all(|p| p.data.len() <= 2));
+    assert!(pages[0].opc_request_id.is_some());
+
+    let mut in_group = ListUserGroupMemberships::new(&tenancy);
+    in_group.group_id = Some(group.id.clone());
+    let members: Vec<_> = identity.paginate(in_group).try_collect().await.unwrap();
+    assert_eq!(members.len(), 3);
+
+    for (user, membership) in users.iter().zip(&memberships) {
+        identity
+            .remove_user_from_group(RemoveUserFromGroup::new(&membership.id))
+            .await
+            .unwrap();
+        identity
+            .delete_user(DeleteUser::new(&user.id))
+            .await
+            .unwrap();
+    }
+    identity
+        .delete_group(DeleteGroup::new(&group.id))
+        .await
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn quickstart_object_storage() {
+    let client = client();
+    let os = client.object_storage();
+    let ns = namespace(&client).await;
+    let bucket = unique("wasm-bucket");
+    let created = os
+        .create_bucket(CreateBucket::new(&ns, &bucket, client.tenancy()))
+        .await
+        .unwrap();
+    assert_eq!(created.data.name, bucket);
+
+    let body = b"hello from wasm";
+    let put = os
+        .put_object(
+            PutObject::new(&ns, &bucket, "dir/hello.txt", body.len() as u64),
+            body,
+        )
+        .await
+        .unwrap();
+    assert_eq!(put.data.opc_content_md5, Some(content_md5(body)));
+
+    let got = os
+        .get_object(GetObject::new(&ns, &bucket, "dir/hello.txt"))
+        .await
+        .unwrap();
+    assert_eq!(got.meta.data.content_length, Some(body.len() as u64));
+    assert_eq!(got.bytes().await.unwrap(), body);
+
+    let listed: Vec<_> = os
+        .paginate(ListObjects::new(&ns, &bucket))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].name, "dir/hello.txt");
+
+    os.delete_object(DeleteObject::new(&ns, &bucket, "dir/hello.txt"))
+        .await
+        .unwrap();
+    os.delete_bucket(DeleteBucket::new(&ns, &bucket))
+        .await
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn pagination_across_pages() {
+    let client = client();
+    let os = client.object_storage();
+    let ns = namespace(&client).await;
+    let bucket = unique("wasm-pages");
+    os.create_bucket(CreateBucket::new(&ns, &bucket, client.tenancy()))
+        .await
+        .unwrap();
+    let names: Vec<String> = (0..5).map(|i| format!("obj-{i}")).collect();
+    for name in &names {
+        os.put_object(PutObject::new(&ns, &bucket, name, 1), b"x")
+            .await
+            .unwrap();
+    }
+
+    // ListObjects pages by `nextStartWith`; page size 2 gives 3 pages.
+    let all: Vec<_> = os
+        .paginate(ListObjects::new(&ns, &bucket))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        all.iter().map(|o| o.name.clone()).collect::<Vec<_>>(),
+        names
+    );
+    let pages: Vec<_> = os
+        .pages(ListObjects::new(&ns, &bucket))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        pages.iter().map(|p| p.data.len()).collect::<Vec<_>>(),
+        vec![2, 2, 1]
+    );
+    let first3: Vec<_> = os
+        .paginate(ListObjects::new(&ns, &bucket))
+        .max_records(3)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(first3.len(), 3);
+
+    // ListBuckets pages by `opc-next-page`.
+    let extra = [unique("wasm-pages-a"), unique("wasm-pages-b")];
+    for b in &extra {
+        os.create_bucket(CreateBucket::new(&ns, b, client.tenancy()))
+            .await
+            .unwrap();
+    }
+    let mut stream = os.pages(ListBuckets::new(&ns, client.tenancy()));
+    let mut seen = Vec::new();
+    let mut page_count = 0;
+    while let Some(page) = stream.next().await {
+        let page = page.unwrap();
+        page_count += 1;
+        seen.extend(page.data.into_iter().map(|b| b.name));
+    }
+    assert!(page_count >= 2, "{page_count} bucket pages");
+    for b in extra.iter().chain([&bucket]) {
+        assert!(seen.contains(b), "{b} listed");
+    }
+
+    for name in &names {
+        os.delete_object(DeleteObject::new(&ns, &bucket, name))
+            .await
+            .unwrap();
+    }
+    for b in extra.iter().chain([&bucket]) {
+        os.delete_bucket(DeleteBucket::new(&ns, b)).await.unwrap();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn sixteen_mib_round_trip_with_md5() {
+    let client = client();
+    let os = client.object_storage();
+    let ns = namespace(&client).await;
+    let bucket = unique("wasm-big");
+    os.create_bucket(CreateBucket::new(&ns, &bucket, client.tenancy()))
+        .await
+        .unwrap();
+    let data = pattern(16 << 20);
+    let md5 = content_md5(&data);
+
+    let mut put = PutObject::new(&ns, &bucket, "big.bin", data.len() as u64);
+    put.content_md5 = Some(md5.clone());
+    let resp = os.put_object(put, &data[..]).await.unwrap();
+    assert_eq!(resp.data.opc_content_md5.as_deref(), Some(md5.as_str()));
+
+    let got = os
+        .get_object(GetObject::new(&ns, &bucket, "big.bin"))
+        .await
+        .unwrap();
+    assert_eq!(got.meta.data.content_md5.as_deref(), Some(md5.as_str()));
+    let back = got.bytes().await.unwrap();
+    assert_eq!(back.len(), data.len());
+    assert_eq!(content_md5(&back), md5);
+
+    os.delete_object(DeleteObject::new(&ns, &bucket, "big.bin"))
+        .await
+        .unwrap();
+    os.delete_bucket(DeleteBucket::new(&ns, &bucket))
+        .await
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn blob_upload_and_readable_stream_download() {
+    let client = client();
+    let os = client.object_storage();
+    let ns = namespace(&client).await;
+    let bucket = unique("wasm-blob");
+    os.create_bucket(CreateBucket::new(&ns, &bucket, client.tenancy()))
+        .await
+        .unwrap();
+    let data = pattern(1 << 20);
+    let parts = js_sys::Array::of1(&Uint8Array::from(&data[..]));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).unwrap();
+    os.put_object(
+        PutObject::new(&ns, &bucket, "blob.bin", data.len() as u64),
+        &blob,
+    )
+    .await
+    .unwrap();
+
+    let got = os
+        .get_object(GetObject::new(&ns, &bucket, "blob.bin"))
+        .await
+        .unwrap();
+    let stream = got.into_readable_stream().expect("a body");
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut back = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.unwrap();
+        if Reflect::get(&chunk, &"done".into()).unwrap().is_truthy() {
+            break;
+        }
+        let value = Reflect::get(&chunk, &"value".into()).unwrap();
+        back.extend(Uint8Array::new(&value).to_vec());
+    }
+    assert_eq!(back.len(), data.len());
+    assert_eq!(content_md5(&back), content_md5(&data));
+
+    // A declared length that differs from the body's is refused before sending.
+    let err = os
+        .put_object(PutObject::new(&ns, &bucket, "short.bin", 10), &blob)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Body(_)), "{err}");
+
+    os.delete_object(DeleteObject::new(&ns, &bucket, "blob.bin"))
+        .await
+        .unwrap();
+    os.delete_bucket(DeleteBucket::new(&ns, &bucket))
+        .await
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn service_errors_are_typed() {
+    let client = client();
+    let os = client.object_storage();
+    let ns = namespace(&client).await;
+    let err = os
+        .get_object(GetObject::new(&ns, unique("no-such-bucket"), "x"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err}");
+    assert_eq!(err.code(), Some("BucketNotFound"), "{err}");
+    assert!(err.as_service().unwrap().opc_request_id.is_some());
+}
+
+/// The emulator answers the first two HeadObject requests with 503 (`--fault
+/// kind=503,op=HeadObject,times=2`): without retries the first fails; with them the second
+/// call succeeds after one more injected 503.
+#[wasm_bindgen_test]
+async fn retries_after_503() {
+    let client = client();
+    let os = client.object_storage();
+    let ns = namespace(&client).await;
+    let bucket = unique("wasm-retry");
+    os.create_bucket(CreateBucket::new(&ns, &bucket, client.tenancy()))
+        .await
+        .unwrap();
+    os.put_object(PutObject::new(&ns, &bucket, "r", 2), b"ok")
+        .await
+        .unwrap();
+
+    let once = client.with_retry_policy(RetryPolicy::disabled());
+    let err = once
+        .object_storage()
+        .head_object(HeadObject::new(&ns, &bucket, "r"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err}");
+    assert!(err.is_retryable());
+
+    let head = os
+        .head_object(HeadObject::new(&ns, &bucket, "r"))
+        .await
+        .unwrap();
+    assert_eq!(head.data.content_length, Some(2));
+
+    os.delete_object(DeleteObject::new(&ns, &bucket, "r"))
+        .await
+        .unwrap();
+    os.delete_bucket(DeleteBucket::new(&ns, &bucket))
+        .await
+        .unwrap();
+}
+
+/// The emulator holds the first GetBucket without answering (`kind=stall`): the client's
+/// timeout aborts the fetch and reports a retryable timeout; the next GetBucket is answered.
+#[wasm_bindgen_test]
+async fn timeout_aborts_a_stalled_request() {
+    let client = client();
+    let ns = namespace(&client).await;
+    let bucket = unique("wasm-stall");
+    client
+        .object_storage()
+        .create_bucket(CreateBucket::new(&ns, &bucket, client.tenancy()))
+        .await
+        .unwrap();
+    let impatient =
+        Client::builder_from_config_text(CONFIG.expect(NOT_SET), None, KEY.expect(NOT_SET))
+            .unwrap()
+            .endpoint(url())
+            .retry_policy(RetryPolicy::disabled())
+            .timeout(Some(Duration::from_millis(300)))
+            .build()
+            .unwrap();
+    let err = impatient
+        .object_storage()
+        .get_bucket(GetBucket::new(&ns, &bucket))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Transport(e) => {
+            assert_eq!(
+                e.kind,
+                ocisdk_core::error::TransportErrorKind::Timeout,
+                "{err}"
+            )
+        }
+        other => panic!("expected a timeout, got {other}"),
+    }
+    assert!(err.is_retryable());
+    let got = impatient
+        .object_storage()
+        .get_bucket(GetBucket::new(&ns, &bucket))
+        .await
+        .unwrap();
+    assert_eq!(got.data.name, bucket);
+    client
+        .object_storage()
+        .delete_bucket(DeleteBucket::new(&ns, &bucket))
+        .await
+        .unwrap();
+}
+
+async fn await_js(promise: js_sys::Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(promise).await
+}
+
+fn get(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &key.into()).unwrap()
+}
+
+/// The JavaScript API, called as JS would (promises of plain objects, `OciError` rejections).
+#[wasm_bindgen_test]
+async fn js_api() {
+    let oci = OciClient::new(
+        CONFIG.expect(NOT_SET),
+        None,
+        KEY.expect(NOT_SET),
+        Some(url().to_string()),
+    )
+    .unwrap();
+    let ns = await_js(oci.get_namespace())
+        .await
+        .unwrap()
+        .as_string()
+        .unwrap();
+    let bucket = unique("wasm-js");
+    let created = await_js(oci.create_bucket(ns.clone(), bucket.clone(), None))
+        .await
+        .unwrap();
+    assert_eq!(get(&created, "name").as_string(), Some(bucket.clone()));
+
+    let buckets = await_js(oci.list_buckets(ns.clone(), None)).await.unwrap();
+    let buckets = js_sys::Array::from(&buckets);
+    assert!(
+        buckets
+            .iter()
+            .any(|b| get(&b, "name").as_string().as_deref() == Some(bucket.as_str()))
+    );
+
+    for i in 0..3 {
+        let body: JsValue = Uint8Array::from(&b"abc"[..]).into();
+        let put = await_js(oci.put_object(
+            ns.clone(),
+            bucket.clone(),
+            format!("o{i}"),
+            body,
+            Some("text/plain".into()),
+        ))
+        .await
+        .unwrap();
+        assert_eq!(
+            get(&put, "opcContentMd5").as_string(),
+            Some(content_md5(b"abc"))
+        );
+    }
+    let objects = await_js(oci.list_objects(ns.clone(), bucket.clone(), None))
+        .await
+        .unwrap();
+    let objects = js_sys::Array::from(&objects);
+    assert_eq!(objects.length(), 3);
+    assert_eq!(get(&objects.get(0), "size").as_f64(), Some(3.0));
+
+    let bytes = await_js(oci.get_object(ns.clone(), bucket.clone(), "o1".into()))
+        .await
+        .unwrap();
+    assert_eq!(Uint8Array::new(&bytes).to_vec(), b"abc");
+
+    let err = await_js(oci.delete_bucket(ns.clone(), bucket.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(get(&err, "name").as_string().as_deref(), Some("OciError"));
+    assert_eq!(
+        get(&err, "code").as_string().as_deref(),
+        Some("BucketNotEmpty")
+    );
+    assert_eq!(get(&err, "status").as_f64(), Some(409.0));
+
+    for i in 0..3 {
+        await_js(oci.delete_object(ns.clone(), bucket.clone(), format!("o{i}")))
+            .await
+            .unwrap();
+    }
+    await_js(oci.delete_bucket(ns.clone(), bucket))
+        .await
+        .unwrap();
+
+    let users = await_js(oci.list_users(None)).await.unwrap();
+    assert!(js_sys::Array::is_array(&users));
+}
+
+/// The clock the client signs with is the host's `Date.now()`.
+#[wasm_bindgen_test]
+fn clock_is_date_now() {
+    let now = ocisdk_wasm::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as f64;
+    assert!((now - js_sys::Date::now()).abs() < 5_000.0);
+    assert!(ocisdk_wasm::is_forbidden_header("Host"));
+    assert!(ocisdk_wasm::is_forbidden_header("content-length"));
+    assert!(!ocisdk_wasm::is_forbidden_header("x-date"));
+}
