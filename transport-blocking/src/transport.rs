@@ -27,6 +27,9 @@ pub(crate) struct StreamBody<'a> {
     sent: u64,
     used: bool,
     overflow: bool,
+    /// What went wrong with the body itself in this attempt (its source failed, ended early or
+    /// ran over), as opposed to the connection failing while it was being sent.
+    failure: Option<BodyError>,
 }
 
 impl<'a> StreamBody<'a> {
@@ -38,6 +41,7 @@ impl<'a> StreamBody<'a> {
             sent: 0,
             used: false,
             overflow: false,
+            failure: None,
         }
     }
 
@@ -54,6 +58,7 @@ impl<'a> StreamBody<'a> {
         }
         self.sent = 0;
         self.overflow = false;
+        self.failure = None;
         Ok(())
     }
 
@@ -64,19 +69,37 @@ impl<'a> StreamBody<'a> {
         }
     }
 
-    fn mismatch(&self) -> Option<BodyError> {
-        if self.overflow || self.sent < self.declared {
-            Some(BodyError::LengthMismatch {
-                operation: self.operation,
-                declared: self.declared,
-                actual: if self.overflow {
-                    self.declared + 1
-                } else {
-                    self.sent
-                },
-            })
-        } else {
-            None
+    /// The body's own failure in this attempt, if it had one: a short or long body, or a
+    /// source that failed. A connection that broke while a good body was being sent is not one.
+    fn take_failure(&mut self) -> Option<BodyError> {
+        self.failure.take()
+    }
+
+    fn fail(&mut self, failure: BodyError) {
+        self.failure.get_or_insert(failure);
+    }
+
+    fn length_mismatch(&self, actual: u64) -> BodyError {
+        BodyError::LengthMismatch {
+            operation: self.operation,
+            declared: self.declared,
+            actual,
+        }
+    }
+
+    /// Reads from the source, recording a failure of the source itself.
+    fn read_source(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.reader().read(buf) {
+            Ok(n) => Ok(n),
+            // The caller reads again.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
+            Err(e) => {
+                self.fail(BodyError::Read {
+                    operation: self.operation,
+                    reason: e.to_string(),
+                });
+                Err(e)
+            }
         }
     }
 }
@@ -90,8 +113,9 @@ impl Read for StreamBody<'_> {
         let cap = buf
             .len()
             .min(usize::try_from(remaining).unwrap_or(usize::MAX));
-        let n = self.reader().read(&mut buf[..cap])?;
+        let n = self.read_source(&mut buf[..cap])?;
         if n == 0 {
+            self.fail(self.length_mismatch(self.sent));
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "body ended before its declared length",
@@ -103,8 +127,9 @@ impl Read for StreamBody<'_> {
             // the request short, so the service stores nothing rather than a silently
             // shortened object.
             let mut probe = [0u8; 1];
-            if self.reader().read(&mut probe)? > 0 {
+            if self.read_source(&mut probe)? > 0 {
                 self.overflow = true;
+                self.fail(self.length_mismatch(self.declared + 1));
                 return Err(io::Error::other("body is longer than its declared length"));
             }
         }
@@ -156,10 +181,10 @@ pub(crate) fn send(
                 parts,
                 SendBody::from_reader(&mut *stream),
             ));
-            // A short or long body is the caller's mistake, not a transport fault: never retried.
-            if result.is_err()
-                && let Some(e) = stream.mismatch()
-            {
+            // A short or long body, or a failing source, is the caller's problem, not a
+            // transport fault: reported as such and never retried. A connection that broke
+            // while the body was being sent is a transport error like any other.
+            if let Some(e) = stream.take_failure() {
                 return Err(SendError::Body(e));
             }
             result

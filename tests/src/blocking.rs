@@ -1,0 +1,148 @@
+//! [`Transport`] for the blocking client: every call goes straight through.
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use md5::{Digest, Md5};
+use ocisdk_blocking::{Client, UploadBody};
+use ocisdk_core::call::{Context, Operation, Response};
+use ocisdk_core::error::{BodyError, Error};
+use ocisdk_core::object_storage::{GetObject, PutObject, PutObjectOutput};
+use ocisdk_core::paginate::ListOperation;
+use ocisdk_core::retry::RetryPolicy;
+
+use crate::transport::{
+    ChunksReader, ClientOptions, ObjectDigest, PatternReader, TestBody, Transport, body_read_error,
+};
+
+/// The blocking client (`ocisdk-blocking`, on ureq) is a [`Transport`] as it is.
+impl Transport for Client {
+    const NAME: &'static str = "blocking";
+
+    fn connect(config_path: &Path, options: &ClientOptions) -> Result<Self, Error> {
+        let mut builder = Client::builder_from_config_file(Some(config_path), None)?;
+        if let Some(endpoint) = &options.endpoint {
+            builder = builder.endpoint(endpoint);
+        }
+        if let Some(policy) = &options.retry_policy {
+            builder = builder.retry_policy(policy.clone());
+        }
+        if let Some(timeout) = options.read_timeout {
+            builder = builder.read_timeout(timeout);
+        }
+        builder.build()
+    }
+
+    fn with_retry_policy(&self, policy: RetryPolicy) -> Self {
+        Client::with_retry_policy(self, policy)
+    }
+
+    fn tenancy(&self) -> &str {
+        Client::tenancy(self)
+    }
+
+    fn context(&self) -> &Arc<Context> {
+        Client::context(self)
+    }
+
+    fn execute<O>(&self, op: O) -> Result<Response<O::Output>, Error>
+    where
+        O: Operation + Send + 'static,
+        O::Output: Send + 'static,
+    {
+        Client::execute(self, op)
+    }
+
+    fn collect_all<O>(&self, op: O, max_records: Option<u64>) -> Result<Vec<O::Item>, Error>
+    where
+        O: ListOperation + Send + 'static,
+        O::Output: Send + 'static,
+        O::Item: Send + 'static,
+    {
+        // The paginators of either service client take any list operation.
+        let mut records = self.identity().paginate(op);
+        if let Some(n) = max_records {
+            records = records.max_records(n);
+        }
+        records.collect()
+    }
+
+    fn collect_pages<O>(
+        &self,
+        op: O,
+        max_records: Option<u64>,
+    ) -> Result<Vec<Response<Vec<O::Item>>>, Error>
+    where
+        O: ListOperation + Send + 'static,
+        O::Output: Send + 'static,
+        O::Item: Send + 'static,
+    {
+        let mut pages = self.identity().pages(op);
+        if let Some(n) = max_records {
+            pages = pages.max_records(n);
+        }
+        pages.collect()
+    }
+
+    fn put_object(
+        &self,
+        request: PutObject,
+        body: TestBody,
+    ) -> Result<Response<PutObjectOutput>, Error> {
+        let os = self.object_storage();
+        match body {
+            TestBody::Bytes(bytes) => os.put_object(request, bytes),
+            TestBody::File(path) => {
+                let file = std::fs::File::open(&path).map_err(|e| {
+                    Error::Body(BodyError::Read {
+                        operation: "PutObject",
+                        reason: format!("cannot open {}: {e}", path.display()),
+                    })
+                })?;
+                os.put_object(request, file)
+            }
+            TestBody::OneShotPattern { len, seed } => os.put_object(
+                request,
+                UploadBody::from_reader(PatternReader::new(len, seed)),
+            ),
+            TestBody::ReplayablePattern { len, seed } => {
+                let body =
+                    UploadBody::from_seekable(PatternReader::new(len, seed)).map_err(|e| {
+                        Error::Body(BodyError::Read {
+                            operation: "PutObject",
+                            reason: e.to_string(),
+                        })
+                    })?;
+                os.put_object(request, body)
+            }
+            TestBody::OneShotChunks { chunks, error } => os.put_object(
+                request,
+                UploadBody::from_reader(ChunksReader::new(chunks, error)),
+            ),
+        }
+    }
+
+    fn get_object_digest(&self, request: GetObject) -> Result<ObjectDigest, Error> {
+        let mut got = self.object_storage().get_object(request)?;
+        let mut md5 = Md5::new();
+        let mut len = 0u64;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match got.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    md5.update(&buf[..n]);
+                    len += n as u64;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(body_read_error(&e)),
+            }
+        }
+        Ok(ObjectDigest {
+            meta: got.meta,
+            len,
+            md5: md5.finalize().into(),
+        })
+    }
+}

@@ -1,0 +1,207 @@
+//! [`Transport`] for the async client: each call is spawned on a multi-thread tokio runtime and
+//! waited for.
+
+use std::future::Future;
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use md5::{Digest, Md5};
+use ocisdk_core::call::{Context, Operation, Response};
+use ocisdk_core::error::{BodyError, Error, TransportError, TransportErrorKind};
+use ocisdk_core::object_storage::{GetObject, PutObject, PutObjectOutput};
+use ocisdk_core::paginate::ListOperation;
+use ocisdk_core::retry::RetryPolicy;
+use ocisdk_hyper::{Client, UploadBody};
+
+use crate::transport::{
+    ClientOptions, ObjectDigest, PATTERN_CHUNK, TestBody, Transport, body_read_error, fill_pattern,
+};
+
+/// The async client (`ocisdk-hyper`) with the runtime its calls run on.
+///
+/// Each call becomes a task spawned on a two-worker multi-thread runtime (so its future must be
+/// `Send + 'static`, as a server's would), and the scenario waits for it. Clones made by
+/// [`Transport::with_retry_policy`] share the runtime and the connection pool.
+#[derive(Clone, Debug)]
+pub struct Hyper {
+    client: Client,
+    runtime: Arc<tokio::runtime::Runtime>,
+}
+
+impl Hyper {
+    /// The async client itself, for transport-specific checks.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Runs `future` as a task on this client's runtime and waits for its output. A panic in
+    /// the task is resumed here.
+    pub fn run<F>(&self, future: F) -> F::Output
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self.runtime.block_on(self.runtime.spawn(future)) {
+            Ok(output) => output,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("the task of a call did not finish: {e}"),
+        }
+    }
+}
+
+/// Pattern `seed`'s first `len` bytes as a stream of chunks generated as they are polled.
+fn pattern_stream(len: u64, seed: u64) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
+    futures_util::stream::unfold(0u64, move |pos| async move {
+        if pos >= len {
+            return None;
+        }
+        let n = usize::try_from(len - pos).map_or(PATTERN_CHUNK, |r| r.min(PATTERN_CHUNK));
+        let mut chunk = vec![0u8; n];
+        fill_pattern(seed, pos, &mut chunk);
+        Some((Ok(Bytes::from(chunk)), pos + n as u64))
+    })
+}
+
+impl Transport for Hyper {
+    const NAME: &'static str = "hyper";
+
+    fn connect(config_path: &Path, options: &ClientOptions) -> Result<Self, Error> {
+        let mut builder = Client::builder_from_config_file(Some(config_path), None)?;
+        if let Some(endpoint) = &options.endpoint {
+            builder = builder.endpoint(endpoint);
+        }
+        if let Some(policy) = &options.retry_policy {
+            builder = builder.retry_policy(policy.clone());
+        }
+        if let Some(timeout) = options.read_timeout {
+            builder = builder.read_timeout(timeout);
+        }
+        let client = builder.build()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                Error::Transport(TransportError::new(
+                    TransportErrorKind::Io,
+                    format!("cannot start the tokio runtime: {e}"),
+                ))
+            })?;
+        Ok(Hyper {
+            client,
+            runtime: Arc::new(runtime),
+        })
+    }
+
+    fn with_retry_policy(&self, policy: RetryPolicy) -> Self {
+        Hyper {
+            client: self.client.with_retry_policy(policy),
+            runtime: self.runtime.clone(),
+        }
+    }
+
+    fn tenancy(&self) -> &str {
+        self.client.tenancy()
+    }
+
+    fn context(&self) -> &Arc<Context> {
+        self.client.context()
+    }
+
+    fn execute<O>(&self, op: O) -> Result<Response<O::Output>, Error>
+    where
+        O: Operation + Send + 'static,
+        O::Output: Send + 'static,
+    {
+        self.run(self.client.execute(op))
+    }
+
+    fn collect_all<O>(&self, op: O, max_records: Option<u64>) -> Result<Vec<O::Item>, Error>
+    where
+        O: ListOperation + Send + 'static,
+        O::Output: Send + 'static,
+        O::Item: Send + 'static,
+    {
+        // The paginators of either service client take any list operation.
+        let mut records = self.client.identity().paginate(op);
+        if let Some(n) = max_records {
+            records = records.max_records(n);
+        }
+        self.run(records.try_collect())
+    }
+
+    fn collect_pages<O>(
+        &self,
+        op: O,
+        max_records: Option<u64>,
+    ) -> Result<Vec<Response<Vec<O::Item>>>, Error>
+    where
+        O: ListOperation + Send + 'static,
+        O::Output: Send + 'static,
+        O::Item: Send + 'static,
+    {
+        let mut pages = self.client.identity().pages(op);
+        if let Some(n) = max_records {
+            pages = pages.max_records(n);
+        }
+        self.run(pages.try_collect())
+    }
+
+    fn put_object(
+        &self,
+        request: PutObject,
+        body: TestBody,
+    ) -> Result<Response<PutObjectOutput>, Error> {
+        let os = self.client.object_storage();
+        self.run(async move {
+            let body = match body {
+                TestBody::Bytes(bytes) => UploadBody::from(bytes),
+                TestBody::File(path) => {
+                    let file = tokio::fs::File::open(&path).await.map_err(|e| {
+                        Error::Body(BodyError::Read {
+                            operation: "PutObject",
+                            reason: format!("cannot open {}: {e}", path.display()),
+                        })
+                    })?;
+                    UploadBody::from(file)
+                }
+                TestBody::OneShotPattern { len, seed } => {
+                    UploadBody::from_stream(pattern_stream(len, seed))
+                }
+                TestBody::ReplayablePattern { len, seed } => {
+                    UploadBody::from_fn(move || pattern_stream(len, seed))
+                }
+                TestBody::OneShotChunks { chunks, error } => {
+                    let chunks = chunks.into_iter().map(|c| Ok(Bytes::from(c)));
+                    let error = error.map(|message| Err(io::Error::other(message)));
+                    UploadBody::from_stream(futures_util::stream::iter(chunks.chain(error)))
+                }
+            };
+            os.put_object(request, body).await
+        })
+    }
+
+    fn get_object_digest(&self, request: GetObject) -> Result<ObjectDigest, Error> {
+        let os = self.client.object_storage();
+        self.run(async move {
+            let got = os.get_object(request).await?;
+            let meta = got.meta;
+            let mut body = got.body;
+            let mut md5 = Md5::new();
+            let mut len = 0u64;
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|e| body_read_error(&e))?;
+                md5.update(&chunk);
+                len += chunk.len() as u64;
+            }
+            Ok(ObjectDigest {
+                meta,
+                len,
+                md5: md5.finalize().into(),
+            })
+        })
+    }
+}

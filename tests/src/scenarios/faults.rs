@@ -1,0 +1,374 @@
+//! The emulator's injected faults: transient faults never reach the user and nothing happens
+//! twice.
+
+use std::time::{Duration, Instant};
+
+use ocisdk_core::error::BodyError;
+use ocisdk_core::identity::*;
+use ocisdk_core::object_storage::*;
+use ocisdk_core::{Error, RetryPolicy};
+use ocisdk_emulator::{EmulatorConfig, Fault, FaultKind};
+
+use crate::Env;
+use crate::env::fast_policy;
+use crate::transport::{ClientOptions, TestBody, Transport, md5, pattern, pattern_md5};
+
+/// The operations that create something, each protected by an `opc-retry-token`.
+pub const CREATES: [&str; 4] = [
+    "CreateGroup",
+    "CreateUser",
+    "AddUserToGroup",
+    "CreateBucket",
+];
+
+/// The read timeout of the fault suites, except where a stall is to be noticed.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// An emulator with `page_size: 2` and `faults`, and a client with [`fast_policy`] and
+/// `read_timeout`.
+pub fn fault_env<T: Transport>(faults: Vec<Fault>, read_timeout: Duration) -> Env<T> {
+    Env::start(
+        EmulatorConfig {
+            page_size: 2,
+            faults,
+            ..Default::default()
+        },
+        ClientOptions {
+            retry_policy: Some(fast_policy()),
+            read_timeout: Some(read_timeout),
+            ..Default::default()
+        },
+    )
+}
+
+/// The quickstart walkthrough (groups, users, a membership, a bucket, an object), checking
+/// through the API after every create that each thing exists exactly once, and at the end that
+/// everything is gone.
+pub fn walkthrough<T: Transport>(env: &Env<T>) {
+    let c = &env.client;
+    let tenancy = env.tenancy();
+
+    let group = c
+        .execute(CreateGroup::new(&tenancy, "fault-group", "g"))
+        .unwrap()
+        .data;
+    let mut users = Vec::new();
+    for i in 0..3 {
+        users.push(
+            c.execute(CreateUser::new(&tenancy, format!("fault-user-{i}"), "u"))
+                .unwrap()
+                .data,
+        );
+    }
+    let membership = c
+        .execute(AddUserToGroup::new(&users[0].id, &group.id))
+        .unwrap()
+        .data;
+
+    let groups: Vec<Group> = c.collect_all(ListGroups::new(&tenancy), None).unwrap();
+    assert_eq!(groups.iter().filter(|g| g.name == "fault-group").count(), 1);
+    let listed: Vec<User> = c.collect_all(ListUsers::new(&tenancy), None).unwrap();
+    for u in &users {
+        assert_eq!(
+            listed.iter().filter(|l| l.name == u.name).count(),
+            1,
+            "{}",
+            u.name
+        );
+    }
+    let mut list = ListUserGroupMemberships::new(&tenancy);
+    list.group_id = Some(group.id.clone());
+    let memberships = c.collect_all(list, None).unwrap();
+    assert_eq!(memberships.len(), 1);
+    assert_eq!(memberships[0].id, membership.id);
+
+    c.execute(RemoveUserFromGroup::new(&membership.id)).unwrap();
+    for u in &users {
+        c.execute(DeleteUser::new(&u.id)).unwrap();
+    }
+    c.execute(DeleteGroup::new(&group.id)).unwrap();
+
+    let ns = c.execute(GetNamespace::new()).unwrap().data;
+    c.execute(CreateBucket::new(&ns, "fault-bucket", &tenancy))
+        .unwrap();
+    let buckets = c
+        .collect_all(ListBuckets::new(&ns, &tenancy), None)
+        .unwrap();
+    assert_eq!(
+        buckets.iter().filter(|b| b.name == "fault-bucket").count(),
+        1
+    );
+    let body: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    c.put_object(
+        PutObject::new(&ns, "fault-bucket", "data.bin", body.len() as u64),
+        TestBody::Bytes(body.clone()),
+    )
+    .unwrap();
+    let got = c
+        .get_object_digest(GetObject::new(&ns, "fault-bucket", "data.bin"))
+        .unwrap();
+    assert!(got.is(&body), "{got:?}");
+    let objects = c
+        .collect_all(ListObjects::new(&ns, "fault-bucket"), None)
+        .unwrap();
+    assert_eq!(objects.len(), 1);
+    c.execute(DeleteObject::new(&ns, "fault-bucket", "data.bin"))
+        .unwrap();
+    c.execute(DeleteBucket::new(&ns, "fault-bucket")).unwrap();
+
+    let users_left: Vec<User> = c.collect_all(ListUsers::new(&tenancy), None).unwrap();
+    assert!(users_left.iter().all(|u| !u.name.starts_with("fault-user")));
+}
+
+/// Runs the walkthrough with `faults`, returning how many fired and how long it took.
+pub fn run_with<T: Transport>(faults: Vec<Fault>, read_timeout: Duration) -> (u64, Duration) {
+    let env = fault_env::<T>(faults, read_timeout);
+    let started = Instant::now();
+    walkthrough(&env);
+    let took = started.elapsed();
+    let stats = env.emulator.stats();
+    eprintln!(
+        "{}: faults fired {:?}, {} requests, {} connections, walkthrough took {took:?}",
+        T::NAME,
+        stats.fired_by_kind,
+        stats.requests,
+        stats.connections
+    );
+    (stats.faults_fired, took)
+}
+
+fn on_every_op(kind: FaultKind, seed: u64) -> Vec<Fault> {
+    vec![Fault::new(kind).probability(0.25, seed)]
+}
+
+fn on_creates(kind: FaultKind) -> Vec<Fault> {
+    CREATES
+        .iter()
+        .map(|op| Fault::new(kind.clone()).on(op).times(1))
+        .collect()
+}
+
+/// The walkthrough without faults: the baseline every fault scenario varies.
+pub fn walkthrough_without_faults<T: Transport>() {
+    let (fired, _) = run_with::<T>(Vec::new(), READ_TIMEOUT);
+    assert_eq!(fired, 0);
+}
+
+/// 429, 500, 503 and 409 IncorrectState on a quarter of all requests are retried away.
+pub fn status_faults_are_retried<T: Transport>() {
+    for kind in [
+        FaultKind::too_many_requests(None),
+        FaultKind::internal_error(),
+        FaultKind::unavailable(),
+        FaultKind::incorrect_state(),
+    ] {
+        let (fired, took) = run_with::<T>(on_every_op(kind.clone(), 7), READ_TIMEOUT);
+        assert!(fired >= 3, "{kind:?} fired {fired} times");
+        // Each of the ~30 calls waits at most 7 × 80 ms; far less in practice.
+        assert!(took < Duration::from_secs(20), "{kind:?} took {took:?}");
+    }
+}
+
+/// `retry-after` is waited for, even beyond the policy's own delays.
+pub fn retry_after_is_waited_for<T: Transport>() {
+    let faults = vec![
+        Fault::new(FaultKind::too_many_requests(Some(1)))
+            .on("CreateGroup")
+            .times(2),
+    ];
+    let (fired, took) = run_with::<T>(faults, READ_TIMEOUT);
+    assert_eq!(fired, 2);
+    assert!(
+        took >= Duration::from_secs(2),
+        "two retry-after: 1 waits: {took:?}"
+    );
+}
+
+/// A create whose response is lost after it was applied (a 500, a dropped connection, a reset
+/// or truncated body) is retried with its token: no duplicate, no conflict.
+pub fn lost_create_responses<T: Transport>() {
+    for kind in [
+        FaultKind::CommitThenStatus {
+            status: 500,
+            code: "InternalServerError".into(),
+        },
+        FaultKind::CommitThenDrop,
+        FaultKind::ResetResponseBody,
+        FaultKind::TruncateResponseBody,
+    ] {
+        let (fired, _) = run_with::<T>(on_creates(kind.clone()), READ_TIMEOUT);
+        assert_eq!(fired, CREATES.len() as u64, "{kind:?}");
+    }
+}
+
+/// Response bodies reset or truncated on any request (object downloads included) are
+/// retried.
+pub fn broken_response_bodies_are_retried<T: Transport>() {
+    for kind in [
+        FaultKind::ResetResponseBody,
+        FaultKind::TruncateResponseBody,
+    ] {
+        let (fired, _) = run_with::<T>(on_every_op(kind.clone(), 11), READ_TIMEOUT);
+        assert!(fired >= 3, "{kind:?} fired {fired}");
+    }
+}
+
+/// A response that never comes is a read timeout, and is retried.
+pub fn stalled_response_times_out<T: Transport>() {
+    let faults = vec![
+        Fault::new(FaultKind::Stall {
+            duration: Duration::from_millis(1500),
+        })
+        .on("GetNamespace")
+        .times(1),
+        Fault::new(FaultKind::Stall {
+            duration: Duration::from_millis(1500),
+        })
+        .on("ListUsers")
+        .times(1),
+    ];
+    let (fired, took) = run_with::<T>(faults, Duration::from_millis(300));
+    assert_eq!(fired, 2);
+    assert!(
+        took >= Duration::from_millis(600),
+        "two read timeouts: {took:?}"
+    );
+}
+
+/// An emulator with `fault` and a bucket `b`; returns the namespace too.
+fn upload_env<T: Transport>(fault: Fault) -> (Env<T>, String) {
+    let env = fault_env::<T>(vec![fault], READ_TIMEOUT);
+    let ns = env.bucket("b");
+    (env, ns)
+}
+
+/// A one-shot upload cut off mid-body is not sent again: a typed `NotReplayable` carrying the
+/// real failure, one request, and no partial object.
+pub fn interrupted_one_shot_upload<T: Transport>() {
+    let (env, ns) = upload_env::<T>(
+        Fault::new(FaultKind::ResetRequestBody)
+            .on("PutObject")
+            .times(1),
+    );
+    let c = &env.client;
+    let len = 1 << 20;
+    let err = c
+        .put_object(
+            PutObject::new(&ns, "b", "pipe.bin", len),
+            TestBody::OneShotPattern { len, seed: 42 },
+        )
+        .unwrap_err();
+    match &err {
+        Error::Body(BodyError::NotReplayable {
+            operation,
+            first_failure,
+        }) => {
+            assert_eq!(*operation, "PutObject");
+            // The real failure of the one attempt, not a generic refusal.
+            assert!(
+                !first_failure.contains("earlier attempt"),
+                "{first_failure}"
+            );
+            assert!(first_failure.contains("PUT"), "{first_failure}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(env.emulator.stats().operation("PutObject"), 1, "sent once");
+    let head = c
+        .execute(HeadObject::new(&ns, "b", "pipe.bin"))
+        .unwrap_err();
+    assert_eq!(
+        head.status().map(|s| s.as_u16()),
+        Some(404),
+        "no partial object"
+    );
+}
+
+/// Replayable uploads (bytes, a file, a regenerated stream) cut off mid-body are sent again
+/// whole: the stored bytes and checksums are right.
+pub fn interrupted_replayable_upload<T: Transport>() {
+    let (env, ns) = upload_env::<T>(
+        Fault::new(FaultKind::ResetRequestBody)
+            .on("PutObject")
+            .times(3),
+    );
+    let c = &env.client;
+    let len: u64 = 3 << 20;
+    let body = pattern(len, 0);
+
+    // From bytes in memory.
+    c.put_object(
+        PutObject::new(&ns, "b", "bytes.bin", len),
+        TestBody::Bytes(body.clone()),
+    )
+    .unwrap();
+    // From a file, which seeks back for the retry.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("upload.bin");
+    std::fs::write(&path, &body).unwrap();
+    c.put_object(
+        PutObject::new(&ns, "b", "file.bin", len),
+        TestBody::File(path),
+    )
+    .unwrap();
+    // From a stream made again for the retry.
+    c.put_object(
+        PutObject::new(&ns, "b", "stream.bin", len),
+        TestBody::ReplayablePattern { len, seed: 5 },
+    )
+    .unwrap();
+    assert_eq!(env.emulator.stats().faults_fired, 3);
+    assert_eq!(env.emulator.stats().operation("PutObject"), 6);
+
+    for (name, want_md5) in [
+        ("bytes.bin", md5(&body)),
+        ("file.bin", md5(&body)),
+        ("stream.bin", pattern_md5(len, 5)),
+    ] {
+        let got = c.get_object_digest(GetObject::new(&ns, "b", name)).unwrap();
+        assert_eq!(got.len, len, "{name}");
+        assert_eq!(got.md5, want_md5, "{name}");
+        let want = {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode(want_md5)
+        };
+        assert_eq!(
+            got.meta.data.content_md5.as_deref(),
+            Some(want.as_str()),
+            "{name}"
+        );
+    }
+}
+
+/// When every attempt fails, the error says how many were made and what the last failure was,
+/// and the waits stay within the policy's budget.
+pub fn retries_exhausted_within_budget<T: Transport>() {
+    let policy = RetryPolicy {
+        max_attempts: 4,
+        ..fast_policy()
+    };
+    let env = fault_env::<T>(
+        vec![Fault::new(FaultKind::unavailable()).on("GetNamespace")],
+        READ_TIMEOUT,
+    );
+    let started = Instant::now();
+    let err = env
+        .client
+        .with_retry_policy(policy)
+        .execute(GetNamespace::new())
+        .unwrap_err();
+    let took = started.elapsed();
+    match &err {
+        Error::RetriesExhausted { attempts, last, .. } => {
+            assert_eq!(*attempts, 4);
+            assert_eq!(last.code(), Some("ServiceUnavailable"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(env.emulator.stats().operation("GetNamespace"), 4);
+    // Waits of 10, 20 and 40 ms plus jitter: at least 70 ms, and well under a second.
+    assert!(
+        took >= Duration::from_millis(70) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+}

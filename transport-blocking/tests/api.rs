@@ -1,0 +1,53 @@
+//! What only the blocking API has, against the emulator: borrowed slices and files as upload
+//! bodies, object bodies as a `Read` and read whole. (The scenarios every transport runs, these
+//! operations included, are in `ocisdk-tests`.)
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::io::{Read, Seek, Write};
+
+use ocisdk_blocking::{Client, UploadBody};
+use ocisdk_core::object_storage::*;
+use ocisdk_emulator::Emulator;
+
+#[test]
+fn borrowed_bodies_and_read_bodies() {
+    let emulator = Emulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = emulator.write_config(dir.path()).unwrap();
+    let client = Client::builder_from_config_file(Some(&path), None)
+        .unwrap()
+        .endpoint(emulator.url())
+        .build()
+        .unwrap();
+    let os = client.object_storage();
+    let ns = os.get_namespace(GetNamespace::new()).unwrap().data;
+    os.create_bucket(CreateBucket::new(&ns, "b", client.tenancy()))
+        .unwrap();
+
+    // A borrowed slice, read back whole.
+    let body = b"borrowed bytes".to_vec();
+    os.put_object(
+        PutObject::new(&ns, "b", "slice.txt", body.len() as u64),
+        &body[..],
+    )
+    .unwrap();
+    let got = os
+        .get_object(GetObject::new(&ns, "b", "slice.txt"))
+        .unwrap();
+    assert_eq!(got.meta.data.content_length, Some(body.len() as u64));
+    assert_eq!(got.bytes().unwrap(), body);
+
+    // A borrowed file, uploaded from its current position, is replayable.
+    let mut file = tempfile::tempfile().unwrap();
+    file.write_all(b"skip:file bytes").unwrap();
+    file.seek(std::io::SeekFrom::Start(5)).unwrap();
+    let upload = UploadBody::from(&mut file);
+    assert!(upload.is_replayable());
+    os.put_object(PutObject::new(&ns, "b", "file.txt", 10), upload)
+        .unwrap();
+    let mut got = os.get_object(GetObject::new(&ns, "b", "file.txt")).unwrap();
+    let mut text = String::new();
+    got.read_to_string(&mut text).unwrap();
+    assert_eq!(text, "file bytes");
+    assert!(!UploadBody::from_reader(&b"once"[..]).is_replayable());
+}
