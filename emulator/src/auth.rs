@@ -57,12 +57,13 @@ impl Verified {
         body_sha256: Option<&[u8]>,
     ) -> Result<(), String> {
         if let Some(len) = &self.signed_length
-            && len.trim().parse::<u64>().ok() != Some(body_len) {
-                return Err(format!(
-                    "content-length {} does not match the {body_len} body bytes received",
-                    len.trim()
-                ));
-            }
+            && len.trim().parse::<u64>().ok() != Some(body_len)
+        {
+            return Err(format!(
+                "content-length {} does not match the {body_len} body bytes received",
+                len.trim()
+            ));
+        }
         if let (Some(claimed), Some(actual)) = (&self.signed_sha256, body_sha256) {
             let actual = B64.encode(actual);
             if claimed.trim() != actual {
@@ -108,11 +109,12 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
     let params = parse_authorization(header)?;
 
     if let Some(v) = &params.version
-        && v != "1" {
-            return Err(format!(
-                "unsupported signature version \"{v}\" (expected \"1\")"
-            ));
-        }
+        && v != "1"
+    {
+        return Err(format!(
+            "unsupported signature version \"{v}\" (expected \"1\")"
+        ));
+    }
     match &params.algorithm {
         Some(a) if a.eq_ignore_ascii_case("rsa-sha256") => {}
         Some(a) => {

@@ -166,7 +166,11 @@ impl Cut {
 
     /// Feeds one byte of the head to the `\r\n\r\n` matcher.
     fn step(matched: u8, b: u8) -> u8 {
-        let want = if matched.is_multiple_of(2) { b'\r' } else { b'\n' };
+        let want = if matched.is_multiple_of(2) {
+            b'\r'
+        } else {
+            b'\n'
+        };
         if b == want {
             matched + 1
         } else if b == b'\r' {

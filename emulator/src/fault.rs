@@ -250,9 +250,10 @@ impl Slot {
             return false;
         }
         if let Some(times) = self.fault.times
-            && self.seen > skip + u64::from(times) {
-                return false;
-            }
+            && self.seen > skip + u64::from(times)
+        {
+            return false;
+        }
         match self.fault.probability {
             None => true,
             Some(p) => unit_f64(&mut self.rng) < p,
@@ -291,14 +292,15 @@ impl FaultTable {
 
     pub(crate) fn push(&self, fault: Fault) {
         if let Some(op) = &fault.operation
-            && !OPERATIONS.contains(&op.as_str()) {
-                // Not an error: the caller may mean a name a later emulator version routes; but
-                // today the fault can never fire, which is worth saying.
-                tracing::warn!(
-                    operation = %op,
-                    "injected fault names an operation the emulator does not know; it will never fire"
-                );
-            }
+            && !OPERATIONS.contains(&op.as_str())
+        {
+            // Not an error: the caller may mean a name a later emulator version routes; but
+            // today the fault can never fire, which is worth saying.
+            tracing::warn!(
+                operation = %op,
+                "injected fault names an operation the emulator does not know; it will never fire"
+            );
+        }
         self.lock_slots().push(Slot::new(fault));
     }
 

@@ -302,9 +302,10 @@ fn profile_value<'a>(ini: &'a Ini, profile: &str, key: &str) -> Option<&'a str> 
 
 fn expand_home(p: &str) -> PathBuf {
     if let Some(rest) = p.strip_prefix("~/")
-        && let Some(home) = std::env::var_os("HOME") {
-            return PathBuf::from(home).join(rest);
-        }
+        && let Some(home) = std::env::var_os("HOME")
+    {
+        return PathBuf::from(home).join(rest);
+    }
     PathBuf::from(p)
 }
 

@@ -251,21 +251,21 @@ fn fields_list(ctx: &Ctx<'_>) -> Vec<String> {
 /// `if-match` / `if-none-match` on reads: 412 IfMatchFailed, or 304 Not Modified.
 fn read_preconditions(ctx: &Ctx<'_>, etag: &str) -> Result<Option<Reply>, ApiError> {
     if let Some(want) = ctx.header("if-match")
-        && !etag_list_matches(want, etag) {
-            return Err(ApiError::new(
-                StatusCode::PRECONDITION_FAILED,
-                "IfMatchFailed",
-                format!(
-                    "The if-match header \"{want}\" does not match the current etag \"{etag}\""
-                ),
-            ));
-        }
+        && !etag_list_matches(want, etag)
+    {
+        return Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "IfMatchFailed",
+            format!("The if-match header \"{want}\" does not match the current etag \"{etag}\""),
+        ));
+    }
     if let Some(want) = ctx.header("if-none-match")
-        && etag_list_matches(want, etag) {
-            return Ok(Some(
-                Reply::empty(StatusCode::NOT_MODIFIED).header("etag", etag),
-            ));
-        }
+        && etag_list_matches(want, etag)
+    {
+        return Ok(Some(
+            Reply::empty(StatusCode::NOT_MODIFIED).header("etag", etag),
+        ));
+    }
     Ok(None)
 }
 
@@ -311,16 +311,17 @@ pub(crate) fn delete_bucket(
 ) -> Result<Reply, ApiError> {
     let b = bucket_ref(st, ns, name)?;
     if let Some(want) = ctx.header("if-match")
-        && !etag_list_matches(want, &b.etag) {
-            return Err(ApiError::new(
-                StatusCode::PRECONDITION_FAILED,
-                "IfMatchFailed",
-                format!(
-                    "The if-match header \"{want}\" does not match the bucket etag \"{}\"",
-                    b.etag
-                ),
-            ));
-        }
+        && !etag_list_matches(want, &b.etag)
+    {
+        return Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "IfMatchFailed",
+            format!(
+                "The if-match header \"{want}\" does not match the bucket etag \"{}\"",
+                b.etag
+            ),
+        ));
+    }
     if !b.objects.is_empty() {
         return Err(ApiError::conflict(
             "BucketNotEmpty",
@@ -416,11 +417,12 @@ pub(crate) fn list_objects(
     let start_after = q.get("startAfter").map(str::to_string);
     let delimiter = q.get("delimiter").map(str::to_string);
     if let Some(d) = &delimiter
-        && d != "/" {
-            return Err(ApiError::invalid(format!(
-                "delimiter must be '/', got \"{d}\""
-            )));
-        }
+        && d != "/"
+    {
+        return Err(ApiError::invalid(format!(
+            "delimiter must be '/', got \"{d}\""
+        )));
+    }
     let fields = fields_list(ctx);
     for f in &fields {
         if !OBJECT_FIELDS.contains(&f.as_str()) {
@@ -435,19 +437,20 @@ pub(crate) fn list_objects(
 
     // Test knob: answer a continuation request once with an empty page that still points on.
     if ctx.empty_pages
-        && let Some(s) = &start {
-            let key = (bucket.to_string(), s.clone());
-            if st.empty_served.remove(&key) {
-                // second time round: fall through to the real page
-            } else {
-                st.empty_served.insert(key);
-                let mut body = json!({"objects": [], "nextStartWith": s});
-                if delimiter.is_some() {
-                    body["prefixes"] = json!([]);
-                }
-                return Ok(Reply::json(StatusCode::OK, &body));
+        && let Some(s) = &start
+    {
+        let key = (bucket.to_string(), s.clone());
+        if st.empty_served.remove(&key) {
+            // second time round: fall through to the real page
+        } else {
+            st.empty_served.insert(key);
+            let mut body = json!({"objects": [], "nextStartWith": s});
+            if delimiter.is_some() {
+                body["prefixes"] = json!([]);
             }
+            return Ok(Reply::json(StatusCode::OK, &body));
         }
+    }
 
     let b = bucket_ref(st, ns, bucket)?;
     let lower = match (&start, &start_after) {
@@ -477,9 +480,10 @@ pub(crate) fn list_objects(
             _ => None,
         };
         if let Some(p) = &collapsed
-            && prefixes.last() == Some(p) {
-                continue;
-            }
+            && prefixes.last() == Some(p)
+        {
+            continue;
+        }
         if count == limit {
             next_start_with = Some(name.clone());
             break;
@@ -555,9 +559,10 @@ fn parse_range(header: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
         Some(b.parse().ok()?)
     };
     if let Some(e) = end
-        && e < start {
-            return None;
-        }
+        && e < start
+    {
+        return None;
+    }
     if start >= size {
         return Some(Err(()));
     }
@@ -577,10 +582,9 @@ fn object_headers(mut reply: Reply, obj: &StoredObject, ctx: &Ctx<'_>, whole: bo
         .header("last-modified", httpdate::fmt_http_date(obj.time_modified))
         .header("accept-ranges", "bytes")
         .header("storage-tier", &obj.storage_tier);
-    if whole
-        && let Some(md5) = &obj.md5 {
-            reply = reply.header("content-md5", md5);
-        }
+    if whole && let Some(md5) = &obj.md5 {
+        reply = reply.header("content-md5", md5);
+    }
     if let Some(m) = &obj.multipart_md5 {
         reply = reply.header("opc-multipart-md5", m);
     }
@@ -685,16 +689,17 @@ pub(crate) fn delete_object(
         .get(name)
         .ok_or_else(|| object_not_found(bucket, name))?;
     if let Some(want) = ctx.header("if-match")
-        && !etag_list_matches(want, &obj.etag) {
-            return Err(ApiError::new(
-                StatusCode::PRECONDITION_FAILED,
-                "IfMatchFailed",
-                format!(
-                    "The if-match header \"{want}\" does not match the current etag \"{}\"",
-                    obj.etag
-                ),
-            ));
-        }
+        && !etag_list_matches(want, &obj.etag)
+    {
+        return Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "IfMatchFailed",
+            format!(
+                "The if-match header \"{want}\" does not match the current etag \"{}\"",
+                obj.etag
+            ),
+        ));
+    }
     let last_modified = httpdate::fmt_http_date(ctx.now);
     b.objects.remove(name);
     Ok(Reply::empty(StatusCode::NO_CONTENT).header("last-modified", last_modified))
@@ -1117,13 +1122,14 @@ pub(crate) async fn upload_part(
         let st = app.lock();
         let u = upload_ref(&st, ns, bucket, object, &upload_id)?;
         if let Some(existing) = u.parts.get(&num)
-            && header(headers, "if-none-match").is_some_and(|v| v.trim() == "*") {
-                return Err(ApiError::new(
-                    StatusCode::PRECONDITION_FAILED,
-                    "IfNoneMatchFailed",
-                    format!("part {num} already exists (etag {})", existing.etag),
-                ));
-            }
+            && header(headers, "if-none-match").is_some_and(|v| v.trim() == "*")
+        {
+            return Err(ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "IfNoneMatchFailed",
+                format!("part {num} already exists (etag {})", existing.etag),
+            ));
+        }
         Ok((len, md5, upload_id, num))
     })();
     let (len, claimed_md5, upload_id, num) = match pre {

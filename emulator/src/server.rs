@@ -631,13 +631,14 @@ fn dispatch(
                 .into_reply();
             }
             if let Some(created) = &entry.reply.created
-                && !st.exists(created) {
-                    return ApiError::conflict(
+                && !st.exists(created)
+            {
+                return ApiError::conflict(
                         "InvalidatedRetryToken",
                         "The opc-retry-token was used in an earlier request whose result has since been deleted; retry with a different token",
                     )
                     .into_reply();
-                }
+            }
             return entry.reply.clone();
         }
         st.retry.remove(&cache_key);

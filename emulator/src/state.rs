@@ -310,13 +310,14 @@ pub(crate) fn paginate<T: Clone>(
     empty_pages: bool,
 ) -> (Vec<T>, Option<String>) {
     if let Some(p) = page
-        && p.empty {
-            let next = PageToken {
-                empty: false,
-                after: p.after.clone(),
-            };
-            return (Vec::new(), Some(next.encode()));
-        }
+        && p.empty
+    {
+        let next = PageToken {
+            empty: false,
+            after: p.after.clone(),
+        };
+        return (Vec::new(), Some(next.encode()));
+    }
     let after = page.map(|p| p.after.as_str());
     let candidates: Vec<&(String, T)> = if descending {
         sorted

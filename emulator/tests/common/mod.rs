@@ -418,9 +418,10 @@ pub fn raw(emu: &Emulator, parts: &[&[u8]], shutdown_write: bool, read_timeout: 
             Ok(n) => {
                 out.bytes.extend_from_slice(&buf[..n]);
                 if let (Some(len), Some(_)) = (out.content_length(), out.head())
-                    && out.body().len() >= len {
-                        break End::Complete;
-                    }
+                    && out.body().len() >= len
+                {
+                    break End::Complete;
+                }
             }
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                 break End::TimedOut;
