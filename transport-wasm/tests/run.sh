@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the ocisdk-wasm scenarios (tests/emulator.rs) against ocisdk-emulator in three hosts:
-# headless Chromium (a window), headless Chromium (a dedicated worker) and Node; then the
-# JavaScript API from JavaScript (tests/js_api.test.mjs, node:test, the `--target nodejs`
-# package).
+# Runs the ocisdk-wasm tests against ocisdk-emulator in three hosts: headless Chromium (a
+# window), headless Chromium (a dedicated worker) and Node; in each, tests/emulator.rs (what only
+# the fetch client has) and then tests/scenarios.rs (the portable scenarios of ocisdk-tests, the
+# ones the native transports run), each on a freshly started emulator; then the JavaScript API
+# from JavaScript (tests/js_api.test.mjs, node:test, the `--target nodejs` package).
 #
 # Installs what it needs when missing: Debian's chromium + chromium-driver + nodejs, the
 # wasm32 target, and wasm-bindgen-cli at exactly the version the workspace pins wasm-bindgen
@@ -22,32 +23,11 @@ say() { printf '[wasm-tests] %s\n' "$*"; }
 die() { printf '[wasm-tests] FAILED: %s\n' "$*" >&2; exit 1; }
 
 # --- tools ---------------------------------------------------------------------------------
-WB_VERSION="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml)"
-[ -n "$WB_VERSION" ] || die "no exact wasm-bindgen pin (wasm-bindgen = \"=X\") in Cargo.toml"
-
-missing=()
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
-command -v node >/dev/null 2>&1 || missing+=(nodejs)
-if [ ${#missing[@]} -gt 0 ]; then
-    say "installing ${missing[*]} (apt-get)"
-    command -v apt-get >/dev/null 2>&1 || die "need ${missing[*]} and there is no apt-get"
-    apt-get update -qq >/dev/null || die "apt-get update failed"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
-        || die "apt-get install ${missing[*]} failed"
-fi
-NODE_MAJOR="$(node -p 'process.versions.node.split(".")[0]')"
-[ "$NODE_MAJOR" -ge 18 ] || die "Node $(node --version) has no global fetch; need >= 18"
-
-rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
-if [ "$(wasm-bindgen-test-runner --version 2>/dev/null || true)" != "wasm-bindgen-test-runner $WB_VERSION" ]; then
-    say "installing wasm-bindgen-cli $WB_VERSION (cargo install --locked; takes a few minutes)"
-    cargo install wasm-bindgen-cli --version "=$WB_VERSION" --locked --quiet \
-        || die "cargo install wasm-bindgen-cli $WB_VERSION failed"
-fi
-RUNNER="$(command -v wasm-bindgen-test-runner || echo "$HOME/.cargo/bin/wasm-bindgen-test-runner")"
-[ "$("$RUNNER" --version)" = "wasm-bindgen-test-runner $WB_VERSION" ] \
-    || die "$RUNNER is not version $WB_VERSION"
+# shellcheck source=tools.sh
+. "$CRATE/tests/tools.sh"
+wasm_tools_apt chromium:chromium chromedriver:chromium-driver node:nodejs
+wasm_tools_node
+wasm_tools_bindgen
 
 say "node $(node --version), $(chromium --version 2>/dev/null), $(chromedriver --version | cut -d' ' -f1-2), wasm-bindgen $WB_VERSION"
 
@@ -65,9 +45,11 @@ stop_emulator() {
 }
 trap 'stop_emulator; rm -rf "$STATE"' EXIT
 
+# The faults tests/emulator.rs counts on; tests/scenarios.rs gets an emulator without them.
 FAULTS=(--fault "kind=503,op=HeadObject,times=2" --fault "kind=stall,op=GetBucket,times=1,stall-ms=2000")
-# Starts an emulator with fresh state; the first time on a free port with a new key, later on
-# the same address trusting the same key (so the test build's baked settings stay valid).
+# Starts an emulator with fresh state and the flags given (`"${FAULTS[@]}"` or none); the first
+# time on a free port with a new key, later on the same address trusting the same key (so the
+# test build's baked settings stay valid).
 start_emulator() {
     local listen="127.0.0.1:0" keyargs=(--state-dir "$STATE")
     if [ -n "${EMU_URL:-}" ]; then
@@ -77,7 +59,7 @@ start_emulator() {
     : >"$STATE/emulator.out"
     local tries=0
     while :; do
-        "$EMULATOR" --listen "$listen" "${keyargs[@]}" --page-size 2 "${FAULTS[@]}" \
+        "$EMULATOR" --listen "$listen" "${keyargs[@]}" --page-size 2 "$@" \
             >"$STATE/emulator.out" 2>"$STATE/emulator.err" &
         EMU_PID=$!
         for _ in $(seq 100); do
@@ -96,7 +78,7 @@ start_emulator() {
     EMU_URL="$(head -n1 "$STATE/emulator.out")"
 }
 
-start_emulator
+start_emulator "${FAULTS[@]}"
 [ -f "$STATE/config" ] && [ -f "$STATE/key.pem" ] || die "emulator wrote no config/key.pem"
 say "emulator at $EMU_URL"
 export OCISDK_WASM_TEST_URL="$EMU_URL"
@@ -109,15 +91,13 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$RUNNER"
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$CRATE/webdriver.json"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}"
-cargo test -q -p ocisdk-wasm --target wasm32-unknown-unknown --test emulator --no-run
+cargo test -q -p ocisdk-wasm --target wasm32-unknown-unknown --test emulator --test scenarios --no-run
 
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-WASM_BINDGEN="$(dirname "$RUNNER")/wasm-bindgen"
-[ "$("$WASM_BINDGEN" --version)" = "wasm-bindgen $WB_VERSION" ] || die "$WASM_BINDGEN is not version $WB_VERSION"
 
 for host in $HOSTS; do
     stop_emulator
-    start_emulator
+    start_emulator "${FAULTS[@]}"
     unset WASM_BINDGEN_USE_BROWSER WASM_BINDGEN_USE_DEDICATED_WORKER
     say "=== $host ==="
     log="$STATE/$host.log"
@@ -128,6 +108,12 @@ for host in $HOSTS; do
             [ "$host" = worker ] && export WASM_BINDGEN_USE_DEDICATED_WORKER=1
             cargo test -p ocisdk-wasm --target wasm32-unknown-unknown --test emulator 2>&1 | tee "$log"
             status=${PIPESTATUS[0]}
+            if [ "$status" -eq 0 ]; then
+                stop_emulator
+                start_emulator
+                cargo test -p ocisdk-wasm --target wasm32-unknown-unknown --test scenarios 2>&1 | tee -a "$log"
+                status=${PIPESTATUS[0]}
+            fi
             ;;
         js)
             # The JS API from JavaScript: the `--target nodejs` package under node:test.

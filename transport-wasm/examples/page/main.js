@@ -73,7 +73,9 @@ async function refreshObjects() {
   body.replaceChildren();
   for (const o of objects) {
     const row = document.createElement("tr");
-    row.append(text(o.name), text(o.size), text(o.md5), text(o.timeModified));
+    // RFC 3339 in UTC, without the fraction: 2026-01-02 03:04:05Z
+    const modified = o.timeModified?.replace("T", " ").replace(/\.\d+Z$/, "Z");
+    row.append(text(o.name), text(o.size), text(o.md5), text(modified));
     const actions = document.createElement("td");
     const get = document.createElement("button");
     get.textContent = "Download";
