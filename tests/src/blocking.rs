@@ -1,7 +1,8 @@
-//! [`Transport`] for the blocking client: every call goes straight through.
+//! [`Transport`] for the blocking client: every call goes straight through, so its futures
+//! are ready when first polled and [`block_on`](crate::native::block_on) drives them.
 
+use std::future::Future;
 use std::io::Read;
-use std::path::Path;
 use std::sync::Arc;
 
 use md5::{Digest, Md5};
@@ -12,16 +13,20 @@ use ocisdk_core::object_storage::{GetObject, PutObject, PutObjectOutput};
 use ocisdk_core::paginate::ListOperation;
 use ocisdk_core::retry::RetryPolicy;
 
+use crate::native::{NativeTransport, connect_through_files};
 use crate::transport::{
-    ChunksReader, ClientOptions, ObjectDigest, PatternReader, TestBody, Transport, body_read_error,
+    ChunksReader, ClientOptions, Credentials, ObjectDigest, PatternReader, TestBody, Transport,
+    body_read_error,
 };
 
 /// The blocking client (`ocisdk-blocking`, on ureq) is a [`Transport`] as it is.
 impl Transport for Client {
     const NAME: &'static str = "blocking";
 
-    fn connect(config_path: &Path, options: &ClientOptions) -> Result<Self, Error> {
-        let mut builder = Client::builder_from_config_file(Some(config_path), None)?;
+    fn connect(credentials: &Credentials, options: &ClientOptions) -> Result<Self, Error> {
+        let mut builder = connect_through_files(credentials, |path| {
+            Client::builder_from_config_file(Some(path), None)
+        })?;
         if let Some(endpoint) = &options.endpoint {
             builder = builder.endpoint(endpoint);
         }
@@ -46,7 +51,7 @@ impl Transport for Client {
         Client::context(self)
     }
 
-    fn execute<O>(&self, op: O) -> Result<Response<O::Output>, Error>
+    async fn execute<O>(&self, op: O) -> Result<Response<O::Output>, Error>
     where
         O: Operation + Send + 'static,
         O::Output: Send + 'static,
@@ -54,7 +59,7 @@ impl Transport for Client {
         Client::execute(self, op)
     }
 
-    fn collect_all<O>(&self, op: O, max_records: Option<u64>) -> Result<Vec<O::Item>, Error>
+    async fn collect_all<O>(&self, op: O, max_records: Option<u64>) -> Result<Vec<O::Item>, Error>
     where
         O: ListOperation + Send + 'static,
         O::Output: Send + 'static,
@@ -68,7 +73,7 @@ impl Transport for Client {
         records.collect()
     }
 
-    fn collect_pages<O>(
+    async fn collect_pages<O>(
         &self,
         op: O,
         max_records: Option<u64>,
@@ -85,7 +90,7 @@ impl Transport for Client {
         pages.collect()
     }
 
-    fn put_object(
+    async fn put_object(
         &self,
         request: PutObject,
         body: TestBody,
@@ -123,7 +128,7 @@ impl Transport for Client {
         }
     }
 
-    fn get_object_digest(&self, request: GetObject) -> Result<ObjectDigest, Error> {
+    async fn get_object_digest(&self, request: GetObject) -> Result<ObjectDigest, Error> {
         let mut got = self.object_storage().get_object(request)?;
         let mut md5 = Md5::new();
         let mut len = 0u64;
@@ -144,5 +149,11 @@ impl Transport for Client {
             len,
             md5: md5.finalize().into(),
         })
+    }
+}
+
+impl NativeTransport for Client {
+    fn block_on<F: Future>(future: F) -> F::Output {
+        crate::native::block_on(future)
     }
 }

@@ -1,34 +1,44 @@
 //! [`Transport`] for the async client: each call is spawned on a multi-thread tokio runtime and
-//! waited for.
+//! awaited.
 
 use std::future::Future;
 use std::io;
-use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use md5::{Digest, Md5};
 use ocisdk_core::call::{Context, Operation, Response};
-use ocisdk_core::error::{BodyError, Error, TransportError, TransportErrorKind};
+use ocisdk_core::error::{BodyError, Error};
 use ocisdk_core::object_storage::{GetObject, PutObject, PutObjectOutput};
 use ocisdk_core::paginate::ListOperation;
 use ocisdk_core::retry::RetryPolicy;
 use ocisdk_hyper::{Client, UploadBody};
 
+use crate::native::{NativeTransport, connect_through_files};
 use crate::transport::{
-    ClientOptions, ObjectDigest, PATTERN_CHUNK, TestBody, Transport, body_read_error, fill_pattern,
+    ClientOptions, Credentials, ObjectDigest, PATTERN_CHUNK, TestBody, Transport, body_read_error,
+    fill_pattern,
 };
 
-/// The async client (`ocisdk-hyper`) with the runtime its calls run on.
+/// The runtime of every [`Hyper`] client: two workers, shared by the tests of the process and
+/// never dropped (a runtime must not be dropped inside the scenario it drives).
+static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts")
+});
+
+/// The async client (`ocisdk-hyper`), each call a task on a shared multi-thread tokio runtime.
 ///
-/// Each call becomes a task spawned on a two-worker multi-thread runtime (so its future must be
-/// `Send + 'static`, as a server's would), and the scenario waits for it. Clones made by
-/// [`Transport::with_retry_policy`] share the runtime and the connection pool.
+/// A scenario runs in that runtime's `block_on` ([`NativeTransport::block_on`]); each call is
+/// spawned as a task (so its future must be `Send + 'static`, as a server's would) and awaited.
+/// Clones made by [`Transport::with_retry_policy`] share the connection pool.
 #[derive(Clone, Debug)]
 pub struct Hyper {
     client: Client,
-    runtime: Arc<tokio::runtime::Runtime>,
 }
 
 impl Hyper {
@@ -37,18 +47,24 @@ impl Hyper {
         &self.client
     }
 
-    /// Runs `future` as a task on this client's runtime and waits for its output. A panic in
-    /// the task is resumed here.
-    pub fn run<F>(&self, future: F) -> F::Output
+    /// Runs `future` as a task on the runtime and awaits its output. A panic in the task is
+    /// resumed here.
+    pub async fn spawn<F>(future: F) -> F::Output
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        match self.runtime.block_on(self.runtime.spawn(future)) {
+        match RUNTIME.spawn(future).await {
             Ok(output) => output,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(e) => panic!("the task of a call did not finish: {e}"),
         }
+    }
+}
+
+impl NativeTransport for Hyper {
+    fn block_on<F: Future>(future: F) -> F::Output {
+        RUNTIME.block_on(future)
     }
 }
 
@@ -68,8 +84,10 @@ fn pattern_stream(len: u64, seed: u64) -> impl Stream<Item = io::Result<Bytes>> 
 impl Transport for Hyper {
     const NAME: &'static str = "hyper";
 
-    fn connect(config_path: &Path, options: &ClientOptions) -> Result<Self, Error> {
-        let mut builder = Client::builder_from_config_file(Some(config_path), None)?;
+    fn connect(credentials: &Credentials, options: &ClientOptions) -> Result<Self, Error> {
+        let mut builder = connect_through_files(credentials, |path| {
+            Client::builder_from_config_file(Some(path), None)
+        })?;
         if let Some(endpoint) = &options.endpoint {
             builder = builder.endpoint(endpoint);
         }
@@ -79,27 +97,14 @@ impl Transport for Hyper {
         if let Some(timeout) = options.read_timeout {
             builder = builder.read_timeout(timeout);
         }
-        let client = builder.build()?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                Error::Transport(TransportError::new(
-                    TransportErrorKind::Io,
-                    format!("cannot start the tokio runtime: {e}"),
-                ))
-            })?;
         Ok(Hyper {
-            client,
-            runtime: Arc::new(runtime),
+            client: builder.build()?,
         })
     }
 
     fn with_retry_policy(&self, policy: RetryPolicy) -> Self {
         Hyper {
             client: self.client.with_retry_policy(policy),
-            runtime: self.runtime.clone(),
         }
     }
 
@@ -111,15 +116,15 @@ impl Transport for Hyper {
         self.client.context()
     }
 
-    fn execute<O>(&self, op: O) -> Result<Response<O::Output>, Error>
+    async fn execute<O>(&self, op: O) -> Result<Response<O::Output>, Error>
     where
         O: Operation + Send + 'static,
         O::Output: Send + 'static,
     {
-        self.run(self.client.execute(op))
+        Self::spawn(self.client.execute(op)).await
     }
 
-    fn collect_all<O>(&self, op: O, max_records: Option<u64>) -> Result<Vec<O::Item>, Error>
+    async fn collect_all<O>(&self, op: O, max_records: Option<u64>) -> Result<Vec<O::Item>, Error>
     where
         O: ListOperation + Send + 'static,
         O::Output: Send + 'static,
@@ -130,10 +135,10 @@ impl Transport for Hyper {
         if let Some(n) = max_records {
             records = records.max_records(n);
         }
-        self.run(records.try_collect())
+        Self::spawn(records.try_collect()).await
     }
 
-    fn collect_pages<O>(
+    async fn collect_pages<O>(
         &self,
         op: O,
         max_records: Option<u64>,
@@ -147,16 +152,16 @@ impl Transport for Hyper {
         if let Some(n) = max_records {
             pages = pages.max_records(n);
         }
-        self.run(pages.try_collect())
+        Self::spawn(pages.try_collect()).await
     }
 
-    fn put_object(
+    async fn put_object(
         &self,
         request: PutObject,
         body: TestBody,
     ) -> Result<Response<PutObjectOutput>, Error> {
         let os = self.client.object_storage();
-        self.run(async move {
+        Self::spawn(async move {
             let body = match body {
                 TestBody::Bytes(bytes) => UploadBody::from(bytes),
                 TestBody::File(path) => {
@@ -182,11 +187,12 @@ impl Transport for Hyper {
             };
             os.put_object(request, body).await
         })
+        .await
     }
 
-    fn get_object_digest(&self, request: GetObject) -> Result<ObjectDigest, Error> {
+    async fn get_object_digest(&self, request: GetObject) -> Result<ObjectDigest, Error> {
         let os = self.client.object_storage();
-        self.run(async move {
+        Self::spawn(async move {
             let got = os.get_object(request).await?;
             let meta = got.meta;
             let mut body = got.body;
@@ -203,5 +209,6 @@ impl Transport for Hyper {
                 md5: md5.finalize().into(),
             })
         })
+        .await
     }
 }

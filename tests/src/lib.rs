@@ -1,42 +1,59 @@
 //! Scenario suites written once and run on every transport of ocisdk, against
 //! `ocisdk-emulator`. A behaviour difference between transports is a bug.
 //!
-//! A scenario is a plain function generic over [`Transport`]: the handful of operations
-//! scenarios need (run any operation, collect a list through the paginators, upload a
-//! [`TestBody`], download an object while digesting it), driven synchronously. Each transport
-//! implements it over its real client: the blocking [`ocisdk_blocking::Client`] as it is, the
-//! async [`ocisdk_hyper::Client`] as [`Hyper`] (each call a task on a multi-thread tokio
-//! runtime). [`scenarios!`] expands to one `#[test]` per scenario for a transport; this crate's
-//! `tests/blocking.rs` and `tests/hyper.rs` are each that one line. Tests of what only one
-//! transport has (hyper's scripted-server tests, its concurrency, its `Send` futures) stay in
-//! that transport's crate.
+//! A scenario is an `async fn` over a [`Transport`]: the handful of operations scenarios need
+//! (run any operation, collect a list through the paginators, upload a [`TestBody`], download
+//! an object while digesting it). Each transport implements it over its real client: the
+//! blocking `ocisdk_blocking::Client` (its futures are ready when first polled), the async
+//! `ocisdk_hyper::Client` as `Hyper` (each call a task on a multi-thread tokio runtime), and in
+//! wasm the `fetch` client `ocisdk_wasm::Client`.
+//!
+//! The portable scenarios take the [`ScenarioEnv`] they run in: a client pointed at an
+//! emulator, what they may assume of it (page size, empty pages), unique names, and
+//! capabilities only the in-process emulator has (its counters, files). Natively that is `Env`,
+//! a fresh in-process emulator per scenario; in the browser it is a [`RemoteEnv`] on the
+//! emulator process `transport-wasm/tests/run.sh` starts, shared by all scenarios. The fault
+//! scenarios inject faults into an in-process emulator and read its counters: native only.
+//!
+//! [`scenarios!`] expands to one test per scenario: `scenarios!(ocisdk_blocking::Client)` is
+//! every scenario as a `#[test]` on a native transport (this crate's `tests/blocking.rs` and
+//! `tests/hyper.rs` are that one line each); `scenarios!(#[wasm_bindgen_test] async env())`
+//! is every portable one as an async test built on `env()` (`transport-wasm/tests/scenarios.rs`).
+//! Tests of what only one transport has (hyper's scripted-server tests, its concurrency, the
+//! browser's `Blob`s and JS API) stay in that transport's crate.
 //!
 //! The conformance run of the official Python SDK against the emulator lives in
 //! `tests/python/` and is driven by `scripts/test.sh`.
 //!
-//! One scenario on two transports, and a new check written against [`Env`]:
+//! One scenario on two transports, and a new check written against an environment:
 //!
 //! ```no_run
+//! # #[cfg(not(target_arch = "wasm32"))] {
 //! use ocisdk_core::object_storage::{GetObject, PutObject};
-//! use ocisdk_tests::{Env, Hyper, TestBody, Transport, scenarios};
+//! use ocisdk_tests::{Env, Hyper, NativeTransport, ScenarioEnv, TestBody, Transport, scenarios};
 //!
-//! scenarios::groups_users_memberships::<ocisdk_blocking::Client>();
-//! scenarios::groups_users_memberships::<Hyper>();
+//! let env = Env::<ocisdk_blocking::Client>::portable();
+//! ocisdk_blocking::Client::block_on(scenarios::groups_users_memberships(&env));
+//! let env = Env::<Hyper>::portable();
+//! Hyper::block_on(scenarios::groups_users_memberships(&env));
 //!
-//! fn round_trip<T: Transport>() {
-//!     let env = Env::<T>::new();
-//!     let ns = env.bucket("docs");
-//!     let put = PutObject::new(&ns, "docs", "hello.txt", 5);
-//!     env.client.put_object(put, TestBody::Bytes(b"hello".to_vec())).unwrap();
-//!     let got = env.client.get_object_digest(GetObject::new(&ns, "docs", "hello.txt")).unwrap();
-//!     assert!(got.is(b"hello"), "on {}", T::NAME);
+//! async fn round_trip<E: ScenarioEnv>(env: &E) {
+//!     let bucket = env.name("docs");
+//!     let ns = env.bucket(&bucket).await;
+//!     let c = env.client();
+//!     let put = PutObject::new(&ns, &bucket, "hello.txt", 5);
+//!     c.put_object(put, TestBody::Bytes(b"hello".to_vec())).await.unwrap();
+//!     let got = c.get_object_digest(GetObject::new(&ns, &bucket, "hello.txt")).await.unwrap();
+//!     assert!(got.is(b"hello"), "on {}", E::Transport::NAME);
 //! }
-//! round_trip::<Hyper>();
+//! Hyper::block_on(round_trip(&Env::<Hyper>::new()));
+//! # }
 //! ```
 //!
-//! In a test file, every scenario on a transport:
+//! In a test file, every scenario on a native transport:
 //!
 //! ```no_run
+//! # #[cfg(not(target_arch = "wasm32"))]
 //! ocisdk_tests::scenarios!(ocisdk_blocking::Client);
 //! # fn main() {}
 //! ```
@@ -44,36 +61,84 @@
 // Test support: a failed expectation is a panic, as in any test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[cfg(not(target_arch = "wasm32"))]
 mod blocking;
 mod env;
+#[cfg(not(target_arch = "wasm32"))]
 mod hyper;
+#[cfg(not(target_arch = "wasm32"))]
+mod native;
 pub mod scenarios;
 mod transport;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
 
-pub use env::{Env, fast_policy};
-pub use hyper::Hyper;
+pub use env::{Counts, RemoteEnv, ScenarioEnv};
 pub use transport::{
-    ChunksReader, ClientOptions, ObjectDigest, PATTERN_CHUNK, PatternReader, TestBody, Transport,
-    body_read_error, fill_pattern, for_each_pattern_chunk, md5, pattern, pattern_byte, pattern_md5,
+    ChunksReader, ClientOptions, Credentials, ObjectDigest, PATTERN_CHUNK, PatternReader, TestBody,
+    Transport, body_read_error, fill_pattern, for_each_pattern_chunk, md5, pattern, pattern_byte,
+    pattern_md5,
 };
 
+#[cfg(not(target_arch = "wasm32"))]
+pub use hyper::Hyper;
+#[cfg(not(target_arch = "wasm32"))]
+pub use native::{
+    Env, NativeTransport, block_on, connect_through_files, fast_policy, portable_config,
+};
+#[cfg(not(target_arch = "wasm32"))]
 pub use ocisdk_emulator;
 
-/// One `#[test]` per scenario of [`scenarios`](mod@scenarios), run on the [`Transport`] type given:
-/// `ocisdk_tests::scenarios!(ocisdk_blocking::Client);` in a test file.
+/// One test per scenario of [`scenarios`](mod@scenarios).
+///
+/// - `ocisdk_tests::scenarios!(ocisdk_blocking::Client);` in a native test file: every
+///   scenario as a `#[test]` on that [`Transport`] (a `NativeTransport`), the portable ones
+///   each on a fresh `Env` (`Env::portable()`, or `Env::with_empty_pages()` for the identity
+///   pagination), the fault ones on the emulators they start.
+/// - `ocisdk_tests::scenarios!(#[wasm_bindgen_test] async env());` in an async harness: every
+///   portable scenario as an `async fn` test with that attribute, run on the [`ScenarioEnv`]
+///   `env()` returns (called once per test).
 #[macro_export]
 macro_rules! scenarios {
-    ($transport:ty) => {
-        $crate::scenarios!(@tests $transport;
-            groups_users_memberships,
-            pagination_across_empty_pages,
-            buckets_and_objects,
-            streamed_64_mib,
-            length_mismatch,
-            wrong_key_401,
+    // The portable scenarios: a name, the arguments after the environment, and the `Env`
+    // constructor of its native emulator.
+    (@portable $mode:ident [$($ctx:tt)*]) => {
+        $crate::scenarios!(@$mode [$($ctx)*]
+            groups_users_memberships() portable,
+            pagination_across_pages() with_empty_pages,
+            object_storage_pagination() portable,
+            buckets_and_objects() portable,
+            streamed_round_trip($crate::scenarios::STREAMED_BYTES) portable,
+            length_mismatch() portable,
+            wrong_key_401() portable,
+            unknown_region() portable,
+            walkthrough_without_faults() portable,
+        );
+    };
+    (@native [$transport:ty] $($name:ident($($arg:expr),*) $setup:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                let env = $crate::Env::<$transport>::$setup();
+                <$transport as $crate::NativeTransport>::block_on(
+                    $crate::scenarios::$name(&env $(, $arg)*),
+                );
+            }
+        )*
+    };
+    (@harness [#[$test:meta] $env:expr] $($name:ident($($arg:expr),*) $setup:ident),* $(,)?) => {
+        $(
+            #[$test]
+            async fn $name() {
+                let env = $env;
+                $crate::scenarios::$name(&env $(, $arg)*).await;
+            }
+        )*
+    };
+    // The native-only scenarios, each starting the emulator(s) it needs.
+    (@faults [$transport:ty]) => {
+        $crate::scenarios!(@fault_tests [$transport]
             connection_refused_retried,
-            unknown_region,
-            walkthrough_without_faults,
             status_faults_are_retried,
             retry_after_is_waited_for,
             lost_create_responses,
@@ -84,12 +149,21 @@ macro_rules! scenarios {
             retries_exhausted_within_budget,
         );
     };
-    (@tests $transport:ty; $($name:ident),* $(,)?) => {
+    (@fault_tests [$transport:ty] $($name:ident),* $(,)?) => {
         $(
             #[test]
             fn $name() {
-                $crate::scenarios::$name::<$transport>();
+                <$transport as $crate::NativeTransport>::block_on(
+                    $crate::scenarios::$name::<$transport>(),
+                );
             }
         )*
+    };
+    (#[$test:meta] async $env:expr) => {
+        $crate::scenarios!(@portable harness [#[$test] $env]);
+    };
+    ($transport:ty) => {
+        $crate::scenarios!(@portable native [$transport]);
+        $crate::scenarios!(@faults [$transport]);
     };
 }

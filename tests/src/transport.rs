@@ -1,7 +1,6 @@
 //! What a scenario needs from a client, whatever moves its bytes.
 
 use std::io;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,20 +16,68 @@ use ocisdk_core::retry::RetryPolicy;
 pub struct ClientOptions {
     /// Sends every service here (the emulator's URL) instead of the profile region's endpoints.
     pub endpoint: Option<String>,
-    /// The retry policy of every call (default: the client's, from the environment).
+    /// The retry policy of every call (default: the client's).
     pub retry_policy: Option<RetryPolicy>,
-    /// The read timeout (default: the client's, 60 s).
+    /// The read timeout (default: the client's, 60 s); on `fetch`, the client's timeout.
     pub read_timeout: Option<Duration>,
 }
 
+/// What a client is built from, as text (a browser has no files): an OCI config file whose
+/// `DEFAULT` profile names the user, tenancy, fingerprint and region, and the private key's PEM
+/// (the profile's `key_file` is not read).
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The config file's text.
+    pub config_text: String,
+    /// The private key of the profile, PEM.
+    pub key_pem: String,
+}
+
+impl Credentials {
+    /// The same credentials with `key=value` in place of the profile's `key` line (added when
+    /// there is none), e.g. another `region` or `fingerprint`.
+    pub fn with_setting(&self, key: &str, value: &str) -> Credentials {
+        let mut found = false;
+        let mut text = String::with_capacity(self.config_text.len() + value.len());
+        for line in self.config_text.lines() {
+            let is_key = line
+                .split_once('=')
+                .is_some_and(|(k, _)| k.trim() == key && !line.trim_start().starts_with('#'));
+            if is_key && !found {
+                found = true;
+                text.push_str(&format!("{key}={value}"));
+            } else {
+                text.push_str(line);
+            }
+            text.push('\n');
+        }
+        if !found {
+            text.push_str(&format!("{key}={value}\n"));
+        }
+        Credentials {
+            config_text: text,
+            key_pem: self.key_pem.clone(),
+        }
+    }
+
+    /// The same profile signing with `key_pem` instead (its `fingerprint` line follows the
+    /// key): credentials the service has never seen.
+    pub fn with_key(&self, key_pem: &str) -> Result<Credentials, Error> {
+        let key = ocisdk_core::auth::PrivateKey::from_pem(key_pem, None, "<other key>")?;
+        let mut other = self.with_setting("fingerprint", &key.fingerprint());
+        other.key_pem = key_pem.to_string();
+        Ok(other)
+    }
+}
+
 /// An upload body, described independently of any transport; each [`Transport`] maps it onto
-/// its own upload types, keeping whether it can be sent twice.
+/// its own upload types, keeping whether it can be sent twice (see [`Transport::accepts`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TestBody {
     /// Bytes in memory: replayable.
     Bytes(Vec<u8>),
-    /// A file, read from its start: replayable (it seeks back for a retry).
-    File(PathBuf),
+    /// A file, read from its start: replayable (it seeks back for a retry). Native only.
+    File(std::path::PathBuf),
     /// `len` bytes of [`pattern`] generated while they are sent, never whole in memory, and
     /// read at most once: a failed attempt that read from it is not retried.
     OneShotPattern {
@@ -40,7 +87,8 @@ pub enum TestBody {
         seed: u64,
     },
     /// `len` bytes of [`pattern`] generated while they are sent, never whole in memory, that
-    /// can be generated again from the start for a retry.
+    /// can be generated again from the start for a retry (on `fetch`: a `Blob` built chunk by
+    /// chunk, so never whole in wasm memory either).
     ReplayablePattern {
         /// Bytes in all.
         len: u64,
@@ -85,19 +133,23 @@ impl ObjectDigest {
     }
 }
 
-/// A client of one transport, driven synchronously by the scenarios.
+/// A client of one transport, as the scenarios drive it: async, whatever the client is.
 ///
 /// Every method runs one thing to completion on the transport's real client: the blocking
-/// client calls straight through; an async client runs the call on its runtime and waits for
-/// it. Errors are the core's [`Error`], exactly as the client returned them; a scenario
-/// asserting on them asserts on the transport.
-pub trait Transport: std::fmt::Debug + Sized + Send + Sync + 'static {
-    /// A short name for messages (`blocking`, `hyper`).
+/// client calls straight through (its futures are ready when first polled); the hyper client
+/// runs each call as a task on its runtime; the `fetch` client awaits the browser. Errors are
+/// the core's [`Error`], exactly as the client returned them; a scenario asserting on them
+/// asserts on the transport.
+///
+/// The futures are not `Send`: a scenario is driven on one thread (a test's, a browser's).
+#[allow(async_fn_in_trait)]
+pub trait Transport: std::fmt::Debug + Sized + 'static {
+    /// A short name for messages (`blocking`, `hyper`, `wasm`).
     const NAME: &'static str;
 
-    /// A client from the OCI config file at `config_path` (its `DEFAULT` profile), adjusted by
-    /// `options`. Fails as building the real client fails (unknown region, bad key, …).
-    fn connect(config_path: &Path, options: &ClientOptions) -> Result<Self, Error>;
+    /// A client from `credentials`, adjusted by `options`. Fails as building the real client
+    /// fails (unknown region, bad key, …).
+    fn connect(credentials: &Credentials, options: &ClientOptions) -> Result<Self, Error>;
 
     /// A client sharing this one's connections whose calls use `policy`.
     fn with_retry_policy(&self, policy: RetryPolicy) -> Self;
@@ -108,15 +160,23 @@ pub trait Transport: std::fmt::Debug + Sized + Send + Sync + 'static {
     /// The core context (signer, endpoints, retry policy).
     fn context(&self) -> &Arc<Context>;
 
+    /// Whether [`Transport::put_object`] can send `body` as the scenario means it (a transport
+    /// that cannot keep a body one-shot, or has no files, refuses it rather than send it
+    /// differently). Scenarios skip, or replace, the bodies a transport does not accept.
+    fn accepts(body: &TestBody) -> bool {
+        let _ = body;
+        true
+    }
+
     /// Runs any operation whose bodies fit in memory.
-    fn execute<O>(&self, op: O) -> Result<Response<O::Output>, Error>
+    async fn execute<O>(&self, op: O) -> Result<Response<O::Output>, Error>
     where
         O: Operation + Send + 'static,
         O::Output: Send + 'static;
 
     /// Every record of a list through the transport's paginator (an `Iterator`, a `Stream`),
     /// stopping after `max_records` if given. The first failing page is the error.
-    fn collect_all<O>(&self, op: O, max_records: Option<u64>) -> Result<Vec<O::Item>, Error>
+    async fn collect_all<O>(&self, op: O, max_records: Option<u64>) -> Result<Vec<O::Item>, Error>
     where
         O: ListOperation + Send + 'static,
         O::Output: Send + 'static,
@@ -124,7 +184,7 @@ pub trait Transport: std::fmt::Debug + Sized + Send + Sync + 'static {
 
     /// Every page of a list, with its metadata, through the transport's page paginator,
     /// stopping after `max_records` records in all if given.
-    fn collect_pages<O>(
+    async fn collect_pages<O>(
         &self,
         op: O,
         max_records: Option<u64>,
@@ -135,8 +195,9 @@ pub trait Transport: std::fmt::Debug + Sized + Send + Sync + 'static {
         O::Item: Send + 'static;
 
     /// PutObject with `body` mapped onto the transport's upload type (`request.content_length`
-    /// is what is declared, whatever the body holds).
-    fn put_object(
+    /// is what is declared, whatever the body holds). A body the transport does not
+    /// [accept](Transport::accepts) is [`Error::Misuse`].
+    async fn put_object(
         &self,
         request: PutObject,
         body: TestBody,
@@ -144,7 +205,7 @@ pub trait Transport: std::fmt::Debug + Sized + Send + Sync + 'static {
 
     /// GetObject, streaming the body through an MD5 without keeping it. A body that fails
     /// while streaming is a [`Error::Transport`] (see [`body_read_error`]).
-    fn get_object_digest(&self, request: GetObject) -> Result<ObjectDigest, Error>;
+    async fn get_object_digest(&self, request: GetObject) -> Result<ObjectDigest, Error>;
 }
 
 /// A failed read of an object body (an [`io::Error`] from the transport's body reader or

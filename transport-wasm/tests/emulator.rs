@@ -1,22 +1,20 @@
-//! Scenarios against `ocisdk-emulator`, run by `tests/run.sh` in headless Chromium (a window
-//! and a dedicated worker) and in Node. The emulator's URL, config text and key PEM are baked
-//! in at compile time (wasm has no environment at run time); the emulator is started with
-//! `--page-size 2 --fault kind=503,op=HeadObject,times=2 --fault
-//! kind=stall,op=GetBucket,times=1,stall-ms=2000`.
+//! What only the `fetch` client has, against `ocisdk-emulator`: `Blob` uploads and
+//! `ReadableStream` downloads, retries with `setTimeout` sleeps, a timeout that aborts the
+//! fetch, the JS API called from Rust, the host's clock. Run by `tests/run.sh` in headless
+//! Chromium (a window and a dedicated worker) and in Node. The emulator's URL, config text and
+//! key PEM are baked in at compile time (wasm has no environment at run time); the emulator is
+//! started with `--page-size 2 --fault kind=503,op=HeadObject,times=2 --fault
+//! kind=stall,op=GetBucket,times=1,stall-ms=2000`, faults these tests count on, so they get an
+//! emulator of their own. The scenarios every transport runs are in `tests/scenarios.rs`.
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 
-use futures_util::{StreamExt, TryStreamExt};
 use js_sys::{Reflect, Uint8Array};
-use ocisdk_core::identity::{
-    AddUserToGroup, CreateGroup, CreateUser, DeleteGroup, DeleteUser, ListUserGroupMemberships,
-    ListUsers, RemoveUserFromGroup,
-};
 use ocisdk_core::object_storage::{
     CreateBucket, DeleteBucket, DeleteObject, GetBucket, GetNamespace, GetObject, HeadObject,
-    ListBuckets, ListObjects, PutObject, content_md5,
+    PutObject, content_md5,
 };
 use ocisdk_core::{Error, RetryPolicy};
 use ocisdk_wasm::{Client, OciClient, ocisdk_core};
@@ -77,237 +75,6 @@ fn pattern(n: usize) -> Vec<u8> {
 }
 
 #[wasm_bindgen_test]
-async fn quickstart_identity() {
-    let client = client();
-    let identity = client.identity();
-    let tenancy = client.tenancy().to_string();
-
-    let group = identity
-        .create_group(CreateGroup::new(
-            &tenancy,
-            unique("wasm-group"),
-            "wasm test",
-        ))
-        .await
-        .unwrap()
-        .data;
-    let mut users = Vec::new();
-    let mut memberships = Vec::new();
-    for i in 0..3 {
-        let user = identity
-            .create_user(CreateUser::new(
-                &tenancy,
-                unique(&format!("wasm-user{i}")),
-                "u",
-            ))
-            .await
-            .unwrap()
-            .data;
-        let membership = identity
-            .add_user_to_group(AddUserToGroup::new(&user.id, &group.id))
-            .await
-            .unwrap()
-            .data;
-        users.push(user);
-        memberships.push(membership);
-    }
-
-    // Paginated (page size 2): every user created here comes back.
-    let listed: Vec<_> = identity
-        .paginate(ListUsers::new(&tenancy))
-        .try_collect()
-        .await
-        .unwrap();
-    for user in &users {
-        assert!(
-            listed.iter().any(|u| u.id == user.id),
-            "{} listed",
-            user.name
-        );
-    }
-    let pages: Vec<_> = identity
-        .pages(ListUsers::new(&tenancy))
-        .try_collect()
-        .await
-        .unwrap();
-    assert!(pages.len() >= 2, "{} pages", pages.len());
-    assert!(pages.iter().all(|p| p.data.len() <= 2));
-    assert!(pages[0].opc_request_id.is_some());
-
-    let mut in_group = ListUserGroupMemberships::new(&tenancy);
-    in_group.group_id = Some(group.id.clone());
-    let members: Vec<_> = identity.paginate(in_group).try_collect().await.unwrap();
-    assert_eq!(members.len(), 3);
-
-    for (user, membership) in users.iter().zip(&memberships) {
-        identity
-            .remove_user_from_group(RemoveUserFromGroup::new(&membership.id))
-            .await
-            .unwrap();
-        identity
-            .delete_user(DeleteUser::new(&user.id))
-            .await
-            .unwrap();
-    }
-    identity
-        .delete_group(DeleteGroup::new(&group.id))
-        .await
-        .unwrap();
-}
-
-#[wasm_bindgen_test]
-async fn quickstart_object_storage() {
-    let client = client();
-    let os = client.object_storage();
-    let ns = namespace(&client).await;
-    let bucket = unique("wasm-bucket");
-    let created = os
-        .create_bucket(CreateBucket::new(&ns, &bucket, client.tenancy()))
-        .await
-        .unwrap();
-    assert_eq!(created.data.name, bucket);
-
-    let body = b"hello from wasm";
-    let put = os
-        .put_object(
-            PutObject::new(&ns, &bucket, "dir/hello.txt", body.len() as u64),
-            body,
-        )
-        .await
-        .unwrap();
-    assert_eq!(put.data.opc_content_md5, Some(content_md5(body)));
-
-    let got = os
-        .get_object(GetObject::new(&ns, &bucket, "dir/hello.txt"))
-        .await
-        .unwrap();
-    assert_eq!(got.meta.data.content_length, Some(body.len() as u64));
-    assert_eq!(got.bytes().await.unwrap(), body);
-
-    let listed: Vec<_> = os
-        .paginate(ListObjects::new(&ns, &bucket))
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].name, "dir/hello.txt");
-
-    os.delete_object(DeleteObject::new(&ns, &bucket, "dir/hello.txt"))
-        .await
-        .unwrap();
-    os.delete_bucket(DeleteBucket::new(&ns, &bucket))
-        .await
-        .unwrap();
-}
-
-#[wasm_bindgen_test]
-async fn pagination_across_pages() {
-    let client = client();
-    let os = client.object_storage();
-    let ns = namespace(&client).await;
-    let bucket = unique("wasm-pages");
-    os.create_bucket(CreateBucket::new(&ns, &bucket, client.tenancy()))
-        .await
-        .unwrap();
-    let names: Vec<String> = (0..5).map(|i| format!("obj-{i}")).collect();
-    for name in &names {
-        os.put_object(PutObject::new(&ns, &bucket, name, 1), b"x")
-            .await
-            .unwrap();
-    }
-
-    // ListObjects pages by `nextStartWith`; page size 2 gives 3 pages.
-    let all: Vec<_> = os
-        .paginate(ListObjects::new(&ns, &bucket))
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(
-        all.iter().map(|o| o.name.clone()).collect::<Vec<_>>(),
-        names
-    );
-    let pages: Vec<_> = os
-        .pages(ListObjects::new(&ns, &bucket))
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(
-        pages.iter().map(|p| p.data.len()).collect::<Vec<_>>(),
-        vec![2, 2, 1]
-    );
-    let first3: Vec<_> = os
-        .paginate(ListObjects::new(&ns, &bucket))
-        .max_records(3)
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(first3.len(), 3);
-
-    // ListBuckets pages by `opc-next-page`.
-    let extra = [unique("wasm-pages-a"), unique("wasm-pages-b")];
-    for b in &extra {
-        os.create_bucket(CreateBucket::new(&ns, b, client.tenancy()))
-            .await
-            .unwrap();
-    }
-    let mut stream = os.pages(ListBuckets::new(&ns, client.tenancy()));
-    let mut seen = Vec::new();
-    let mut page_count = 0;
-    while let Some(page) = stream.next().await {
-        let page = page.unwrap();
-        page_count += 1;
-        seen.extend(page.data.into_iter().map(|b| b.name));
-    }
-    assert!(page_count >= 2, "{page_count} bucket pages");
-    for b in extra.iter().chain([&bucket]) {
-        assert!(seen.contains(b), "{b} listed");
-    }
-
-    for name in &names {
-        os.delete_object(DeleteObject::new(&ns, &bucket, name))
-            .await
-            .unwrap();
-    }
-    for b in extra.iter().chain([&bucket]) {
-        os.delete_bucket(DeleteBucket::new(&ns, b)).await.unwrap();
-    }
-}
-
-#[wasm_bindgen_test]
-async fn sixteen_mib_round_trip_with_md5() {
-    let client = client();
-    let os = client.object_storage();
-    let ns = namespace(&client).await;
-    let bucket = unique("wasm-big");
-    os.create_bucket(CreateBucket::new(&ns, &bucket, client.tenancy()))
-        .await
-        .unwrap();
-    let data = pattern(16 << 20);
-    let md5 = content_md5(&data);
-
-    let mut put = PutObject::new(&ns, &bucket, "big.bin", data.len() as u64);
-    put.content_md5 = Some(md5.clone());
-    let resp = os.put_object(put, &data[..]).await.unwrap();
-    assert_eq!(resp.data.opc_content_md5.as_deref(), Some(md5.as_str()));
-
-    let got = os
-        .get_object(GetObject::new(&ns, &bucket, "big.bin"))
-        .await
-        .unwrap();
-    assert_eq!(got.meta.data.content_md5.as_deref(), Some(md5.as_str()));
-    let back = got.bytes().await.unwrap();
-    assert_eq!(back.len(), data.len());
-    assert_eq!(content_md5(&back), md5);
-
-    os.delete_object(DeleteObject::new(&ns, &bucket, "big.bin"))
-        .await
-        .unwrap();
-    os.delete_bucket(DeleteBucket::new(&ns, &bucket))
-        .await
-        .unwrap();
-}
-
-#[wasm_bindgen_test]
 async fn blob_upload_and_readable_stream_download() {
     let client = client();
     let os = client.object_storage();
@@ -357,20 +124,6 @@ async fn blob_upload_and_readable_stream_download() {
     os.delete_bucket(DeleteBucket::new(&ns, &bucket))
         .await
         .unwrap();
-}
-
-#[wasm_bindgen_test]
-async fn service_errors_are_typed() {
-    let client = client();
-    let os = client.object_storage();
-    let ns = namespace(&client).await;
-    let err = os
-        .get_object(GetObject::new(&ns, unique("no-such-bucket"), "x"))
-        .await
-        .unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err}");
-    assert_eq!(err.code(), Some("BucketNotFound"), "{err}");
-    assert!(err.as_service().unwrap().opc_request_id.is_some());
 }
 
 /// The emulator answers the first two HeadObject requests with 503 (`--fault

@@ -1,17 +1,20 @@
 //! The emulator's injected faults: transient faults never reach the user and nothing happens
-//! twice.
+//! twice. Native only: each scenario starts its own in-process emulator with the faults it
+//! needs, and reads its counters.
 
 use std::time::{Duration, Instant};
 
-use ocisdk_core::error::BodyError;
-use ocisdk_core::identity::*;
+use ocisdk_core::error::{BodyError, TransportErrorKind};
 use ocisdk_core::object_storage::*;
 use ocisdk_core::{Error, RetryPolicy};
-use ocisdk_emulator::{EmulatorConfig, Fault, FaultKind};
+use ocisdk_emulator::{Emulator, EmulatorConfig, Fault, FaultKind};
 
-use crate::Env;
-use crate::env::fast_policy;
-use crate::transport::{ClientOptions, TestBody, Transport, md5, pattern, pattern_md5};
+use crate::env::ScenarioEnv;
+use crate::native::{Env, fast_policy};
+use crate::scenarios::walkthrough;
+use crate::transport::{
+    ClientOptions, Credentials, TestBody, Transport, md5, pattern, pattern_md5,
+};
 
 /// The operations that create something, each protected by an `opc-retry-token`.
 pub const CREATES: [&str; 4] = [
@@ -41,90 +44,11 @@ pub fn fault_env<T: Transport>(faults: Vec<Fault>, read_timeout: Duration) -> En
     )
 }
 
-/// The quickstart walkthrough (groups, users, a membership, a bucket, an object), checking
-/// through the API after every create that each thing exists exactly once, and at the end that
-/// everything is gone.
-pub fn walkthrough<T: Transport>(env: &Env<T>) {
-    let c = &env.client;
-    let tenancy = env.tenancy();
-
-    let group = c
-        .execute(CreateGroup::new(&tenancy, "fault-group", "g"))
-        .unwrap()
-        .data;
-    let mut users = Vec::new();
-    for i in 0..3 {
-        users.push(
-            c.execute(CreateUser::new(&tenancy, format!("fault-user-{i}"), "u"))
-                .unwrap()
-                .data,
-        );
-    }
-    let membership = c
-        .execute(AddUserToGroup::new(&users[0].id, &group.id))
-        .unwrap()
-        .data;
-
-    let groups: Vec<Group> = c.collect_all(ListGroups::new(&tenancy), None).unwrap();
-    assert_eq!(groups.iter().filter(|g| g.name == "fault-group").count(), 1);
-    let listed: Vec<User> = c.collect_all(ListUsers::new(&tenancy), None).unwrap();
-    for u in &users {
-        assert_eq!(
-            listed.iter().filter(|l| l.name == u.name).count(),
-            1,
-            "{}",
-            u.name
-        );
-    }
-    let mut list = ListUserGroupMemberships::new(&tenancy);
-    list.group_id = Some(group.id.clone());
-    let memberships = c.collect_all(list, None).unwrap();
-    assert_eq!(memberships.len(), 1);
-    assert_eq!(memberships[0].id, membership.id);
-
-    c.execute(RemoveUserFromGroup::new(&membership.id)).unwrap();
-    for u in &users {
-        c.execute(DeleteUser::new(&u.id)).unwrap();
-    }
-    c.execute(DeleteGroup::new(&group.id)).unwrap();
-
-    let ns = c.execute(GetNamespace::new()).unwrap().data;
-    c.execute(CreateBucket::new(&ns, "fault-bucket", &tenancy))
-        .unwrap();
-    let buckets = c
-        .collect_all(ListBuckets::new(&ns, &tenancy), None)
-        .unwrap();
-    assert_eq!(
-        buckets.iter().filter(|b| b.name == "fault-bucket").count(),
-        1
-    );
-    let body: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
-    c.put_object(
-        PutObject::new(&ns, "fault-bucket", "data.bin", body.len() as u64),
-        TestBody::Bytes(body.clone()),
-    )
-    .unwrap();
-    let got = c
-        .get_object_digest(GetObject::new(&ns, "fault-bucket", "data.bin"))
-        .unwrap();
-    assert!(got.is(&body), "{got:?}");
-    let objects = c
-        .collect_all(ListObjects::new(&ns, "fault-bucket"), None)
-        .unwrap();
-    assert_eq!(objects.len(), 1);
-    c.execute(DeleteObject::new(&ns, "fault-bucket", "data.bin"))
-        .unwrap();
-    c.execute(DeleteBucket::new(&ns, "fault-bucket")).unwrap();
-
-    let users_left: Vec<User> = c.collect_all(ListUsers::new(&tenancy), None).unwrap();
-    assert!(users_left.iter().all(|u| !u.name.starts_with("fault-user")));
-}
-
 /// Runs the walkthrough with `faults`, returning how many fired and how long it took.
-pub fn run_with<T: Transport>(faults: Vec<Fault>, read_timeout: Duration) -> (u64, Duration) {
+pub async fn run_with<T: Transport>(faults: Vec<Fault>, read_timeout: Duration) -> (u64, Duration) {
     let env = fault_env::<T>(faults, read_timeout);
     let started = Instant::now();
-    walkthrough(&env);
+    walkthrough(&env).await;
     let took = started.elapsed();
     let stats = env.emulator.stats();
     eprintln!(
@@ -148,21 +72,15 @@ fn on_creates(kind: FaultKind) -> Vec<Fault> {
         .collect()
 }
 
-/// The walkthrough without faults: the baseline every fault scenario varies.
-pub fn walkthrough_without_faults<T: Transport>() {
-    let (fired, _) = run_with::<T>(Vec::new(), READ_TIMEOUT);
-    assert_eq!(fired, 0);
-}
-
 /// 429, 500, 503 and 409 IncorrectState on a quarter of all requests are retried away.
-pub fn status_faults_are_retried<T: Transport>() {
+pub async fn status_faults_are_retried<T: Transport>() {
     for kind in [
         FaultKind::too_many_requests(None),
         FaultKind::internal_error(),
         FaultKind::unavailable(),
         FaultKind::incorrect_state(),
     ] {
-        let (fired, took) = run_with::<T>(on_every_op(kind.clone(), 7), READ_TIMEOUT);
+        let (fired, took) = run_with::<T>(on_every_op(kind.clone(), 7), READ_TIMEOUT).await;
         assert!(fired >= 3, "{kind:?} fired {fired} times");
         // Each of the ~30 calls waits at most 7 × 80 ms; far less in practice.
         assert!(took < Duration::from_secs(20), "{kind:?} took {took:?}");
@@ -170,13 +88,13 @@ pub fn status_faults_are_retried<T: Transport>() {
 }
 
 /// `retry-after` is waited for, even beyond the policy's own delays.
-pub fn retry_after_is_waited_for<T: Transport>() {
+pub async fn retry_after_is_waited_for<T: Transport>() {
     let faults = vec![
         Fault::new(FaultKind::too_many_requests(Some(1)))
             .on("CreateGroup")
             .times(2),
     ];
-    let (fired, took) = run_with::<T>(faults, READ_TIMEOUT);
+    let (fired, took) = run_with::<T>(faults, READ_TIMEOUT).await;
     assert_eq!(fired, 2);
     assert!(
         took >= Duration::from_secs(2),
@@ -186,7 +104,7 @@ pub fn retry_after_is_waited_for<T: Transport>() {
 
 /// A create whose response is lost after it was applied (a 500, a dropped connection, a reset
 /// or truncated body) is retried with its token: no duplicate, no conflict.
-pub fn lost_create_responses<T: Transport>() {
+pub async fn lost_create_responses<T: Transport>() {
     for kind in [
         FaultKind::CommitThenStatus {
             status: 500,
@@ -196,25 +114,25 @@ pub fn lost_create_responses<T: Transport>() {
         FaultKind::ResetResponseBody,
         FaultKind::TruncateResponseBody,
     ] {
-        let (fired, _) = run_with::<T>(on_creates(kind.clone()), READ_TIMEOUT);
+        let (fired, _) = run_with::<T>(on_creates(kind.clone()), READ_TIMEOUT).await;
         assert_eq!(fired, CREATES.len() as u64, "{kind:?}");
     }
 }
 
 /// Response bodies reset or truncated on any request (object downloads included) are
 /// retried.
-pub fn broken_response_bodies_are_retried<T: Transport>() {
+pub async fn broken_response_bodies_are_retried<T: Transport>() {
     for kind in [
         FaultKind::ResetResponseBody,
         FaultKind::TruncateResponseBody,
     ] {
-        let (fired, _) = run_with::<T>(on_every_op(kind.clone(), 11), READ_TIMEOUT);
+        let (fired, _) = run_with::<T>(on_every_op(kind.clone(), 11), READ_TIMEOUT).await;
         assert!(fired >= 3, "{kind:?} fired {fired}");
     }
 }
 
 /// A response that never comes is a read timeout, and is retried.
-pub fn stalled_response_times_out<T: Transport>() {
+pub async fn stalled_response_times_out<T: Transport>() {
     let faults = vec![
         Fault::new(FaultKind::Stall {
             duration: Duration::from_millis(1500),
@@ -227,7 +145,7 @@ pub fn stalled_response_times_out<T: Transport>() {
         .on("ListUsers")
         .times(1),
     ];
-    let (fired, took) = run_with::<T>(faults, Duration::from_millis(300));
+    let (fired, took) = run_with::<T>(faults, Duration::from_millis(300)).await;
     assert_eq!(fired, 2);
     assert!(
         took >= Duration::from_millis(600),
@@ -236,20 +154,21 @@ pub fn stalled_response_times_out<T: Transport>() {
 }
 
 /// An emulator with `fault` and a bucket `b`; returns the namespace too.
-fn upload_env<T: Transport>(fault: Fault) -> (Env<T>, String) {
+async fn upload_env<T: Transport>(fault: Fault) -> (Env<T>, String) {
     let env = fault_env::<T>(vec![fault], READ_TIMEOUT);
-    let ns = env.bucket("b");
+    let ns = env.bucket("b").await;
     (env, ns)
 }
 
 /// A one-shot upload cut off mid-body is not sent again: a typed `NotReplayable` carrying the
 /// real failure, one request, and no partial object.
-pub fn interrupted_one_shot_upload<T: Transport>() {
+pub async fn interrupted_one_shot_upload<T: Transport>() {
     let (env, ns) = upload_env::<T>(
         Fault::new(FaultKind::ResetRequestBody)
             .on("PutObject")
             .times(1),
-    );
+    )
+    .await;
     let c = &env.client;
     let len = 1 << 20;
     let err = c
@@ -257,6 +176,7 @@ pub fn interrupted_one_shot_upload<T: Transport>() {
             PutObject::new(&ns, "b", "pipe.bin", len),
             TestBody::OneShotPattern { len, seed: 42 },
         )
+        .await
         .unwrap_err();
     match &err {
         Error::Body(BodyError::NotReplayable {
@@ -276,6 +196,7 @@ pub fn interrupted_one_shot_upload<T: Transport>() {
     assert_eq!(env.emulator.stats().operation("PutObject"), 1, "sent once");
     let head = c
         .execute(HeadObject::new(&ns, "b", "pipe.bin"))
+        .await
         .unwrap_err();
     assert_eq!(
         head.status().map(|s| s.as_u16()),
@@ -286,12 +207,13 @@ pub fn interrupted_one_shot_upload<T: Transport>() {
 
 /// Replayable uploads (bytes, a file, a regenerated stream) cut off mid-body are sent again
 /// whole: the stored bytes and checksums are right.
-pub fn interrupted_replayable_upload<T: Transport>() {
+pub async fn interrupted_replayable_upload<T: Transport>() {
     let (env, ns) = upload_env::<T>(
         Fault::new(FaultKind::ResetRequestBody)
             .on("PutObject")
             .times(3),
-    );
+    )
+    .await;
     let c = &env.client;
     let len: u64 = 3 << 20;
     let body = pattern(len, 0);
@@ -301,6 +223,7 @@ pub fn interrupted_replayable_upload<T: Transport>() {
         PutObject::new(&ns, "b", "bytes.bin", len),
         TestBody::Bytes(body.clone()),
     )
+    .await
     .unwrap();
     // From a file, which seeks back for the retry.
     let dir = tempfile::tempdir().unwrap();
@@ -310,12 +233,14 @@ pub fn interrupted_replayable_upload<T: Transport>() {
         PutObject::new(&ns, "b", "file.bin", len),
         TestBody::File(path),
     )
+    .await
     .unwrap();
     // From a stream made again for the retry.
     c.put_object(
         PutObject::new(&ns, "b", "stream.bin", len),
         TestBody::ReplayablePattern { len, seed: 5 },
     )
+    .await
     .unwrap();
     assert_eq!(env.emulator.stats().faults_fired, 3);
     assert_eq!(env.emulator.stats().operation("PutObject"), 6);
@@ -325,7 +250,10 @@ pub fn interrupted_replayable_upload<T: Transport>() {
         ("file.bin", md5(&body)),
         ("stream.bin", pattern_md5(len, 5)),
     ] {
-        let got = c.get_object_digest(GetObject::new(&ns, "b", name)).unwrap();
+        let got = c
+            .get_object_digest(GetObject::new(&ns, "b", name))
+            .await
+            .unwrap();
         assert_eq!(got.len, len, "{name}");
         assert_eq!(got.md5, want_md5, "{name}");
         let want = {
@@ -342,7 +270,7 @@ pub fn interrupted_replayable_upload<T: Transport>() {
 
 /// When every attempt fails, the error says how many were made and what the last failure was,
 /// and the waits stay within the policy's budget.
-pub fn retries_exhausted_within_budget<T: Transport>() {
+pub async fn retries_exhausted_within_budget<T: Transport>() {
     let policy = RetryPolicy {
         max_attempts: 4,
         ..fast_policy()
@@ -356,6 +284,7 @@ pub fn retries_exhausted_within_budget<T: Transport>() {
         .client
         .with_retry_policy(policy)
         .execute(GetNamespace::new())
+        .await
         .unwrap_err();
     let took = started.elapsed();
     match &err {
@@ -371,4 +300,59 @@ pub fn retries_exhausted_within_budget<T: Transport>() {
         took >= Duration::from_millis(70) && took < Duration::from_secs(3),
         "{took:?}"
     );
+}
+
+/// A refused connection is retried with backoff, then reported as the last failure; with
+/// retries off it is the bare, retryable transport error.
+pub async fn connection_refused_retried<T: Transport>() {
+    let emulator = Emulator::start().unwrap();
+    let url = emulator.url().to_string();
+    let credentials = Credentials {
+        config_text: emulator.config_text("key.pem"),
+        key_pem: emulator.private_key_pem().to_string(),
+    };
+    drop(emulator);
+    let policy = RetryPolicy {
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(40),
+        max_jitter: Duration::from_millis(5),
+        ..RetryPolicy::default()
+    };
+    let client = T::connect(
+        &credentials,
+        &ClientOptions {
+            endpoint: Some(url),
+            retry_policy: Some(policy),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let started = Instant::now();
+    let err = client.execute(GetNamespace::new()).await.unwrap_err();
+    let took = started.elapsed();
+    match &err {
+        Error::RetriesExhausted { attempts, last, .. } => {
+            assert_eq!(*attempts, 8);
+            assert!(
+                matches!(**last, Error::Transport(ref t) if t.kind == TransportErrorKind::Connect),
+                "{last:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Seven waits of 5, 10, 20, 40, 40, 40, 40 ms (jitter inside the 40 ms cap) at least.
+    assert!(took >= Duration::from_millis(190), "{took:?}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+
+    // Per call, retries can be switched off: one attempt, the bare transport error.
+    let err = client
+        .with_retry_policy(RetryPolicy::disabled())
+        .execute(GetNamespace::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Transport(ref t) if t.kind == TransportErrorKind::Connect),
+        "{err:?}"
+    );
+    assert!(err.is_retryable());
 }

@@ -1,17 +1,33 @@
-//! The scenarios: plain generic functions, each starting its own emulator(s) and panicking on
-//! the first failed assertion. [`scenarios!`](crate::scenarios!) makes one `#[test]` of each;
-//! a new scenario is added here and to that macro's list.
+//! The scenarios: async functions panicking on the first failed assertion.
+//! [`scenarios!`](crate::scenarios!) makes one test of each; a new scenario is added here and
+//! to that macro's list.
+//!
+//! The portable ones (`e2e`) take the [`ScenarioEnv`](crate::ScenarioEnv) they run in and need
+//! nothing but the API, so they run on every transport, the browser's included. The fault
+//! scenarios (native only) start their own in-process emulator with the faults they inject and
+//! read its counters.
 
 mod e2e;
+#[cfg(not(target_arch = "wasm32"))]
 mod faults;
 
 pub use e2e::{
-    buckets_and_objects, connection_refused_retried, groups_users_memberships, length_mismatch,
-    pagination_across_empty_pages, streamed_64_mib, unknown_region, wrong_key_401,
+    UNKNOWN_KEY_PEM, buckets_and_objects, groups_users_memberships, length_mismatch,
+    object_storage_pagination, pagination_across_pages, streamed_round_trip, unknown_region,
+    walkthrough, walkthrough_without_faults, wrong_key_401,
 };
+#[cfg(not(target_arch = "wasm32"))]
 pub use faults::{
-    CREATES, READ_TIMEOUT, broken_response_bodies_are_retried, fault_env,
-    interrupted_one_shot_upload, interrupted_replayable_upload, lost_create_responses,
+    CREATES, READ_TIMEOUT, broken_response_bodies_are_retried, connection_refused_retried,
+    fault_env, interrupted_one_shot_upload, interrupted_replayable_upload, lost_create_responses,
     retries_exhausted_within_budget, retry_after_is_waited_for, run_with,
-    stalled_response_times_out, status_faults_are_retried, walkthrough, walkthrough_without_faults,
+    stalled_response_times_out, status_faults_are_retried,
+};
+
+/// The size of [`streamed_round_trip`]'s object in the suite: 64 MiB natively, 16 MiB in wasm
+/// (a debug build in a browser tab, where the pattern and its MD5 are computed in wasm).
+pub const STREAMED_BYTES: u64 = if cfg!(target_arch = "wasm32") {
+    16 << 20
+} else {
+    64 << 20
 };

@@ -1,0 +1,203 @@
+//! The native side: an in-process emulator with a client pointed at it ([`Env`]), and driving
+//! a scenario from a plain `#[test]` ([`NativeTransport::block_on`]).
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+use ocisdk_core::retry::RetryPolicy;
+use ocisdk_emulator::{Emulator, EmulatorConfig};
+
+use crate::env::{Counts, ScenarioEnv};
+use crate::transport::{ClientOptions, Credentials, TestBody, Transport, for_each_pattern_chunk};
+
+/// A transport of this machine: a scenario on it runs to completion from a plain `#[test]`.
+pub trait NativeTransport: Transport {
+    /// Drives `future` (a scenario) to completion on the calling thread.
+    fn block_on<F: Future>(future: F) -> F::Output;
+}
+
+/// Polls `future` on this thread until it is ready, parking in between: the whole executor a
+/// transport whose calls never wait on anything else (the blocking one) needs.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        match future.as_mut().poll(&mut cx) {
+            Poll::Ready(output) => return output,
+            Poll::Pending => std::thread::park(),
+        }
+    }
+}
+
+/// Builds a client the way a user does, from files: `credentials` written as a config file and
+/// a key file beside it, then `build` with the config file's path.
+pub fn connect_through_files<T>(
+    credentials: &Credentials,
+    build: impl FnOnce(&std::path::Path) -> Result<T, ocisdk_core::Error>,
+) -> Result<T, ocisdk_core::Error> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let key = dir.path().join("key.pem");
+    std::fs::write(&key, &credentials.key_pem).expect("the key file is written");
+    let config = dir.path().join("config");
+    let text = credentials.with_setting("key_file", &key.display().to_string());
+    std::fs::write(&config, text.config_text).expect("the config file is written");
+    build(&config)
+}
+
+/// The emulator settings of the portable scenarios, natively as in the browser
+/// (`transport-wasm/tests/run.sh` starts the emulator with `--page-size 2`).
+pub fn portable_config() -> EmulatorConfig {
+    EmulatorConfig {
+        page_size: 2,
+        ..Default::default()
+    }
+}
+
+/// A running emulator and a client of transport `T` sending every service to it. Dropping it
+/// stops the emulator.
+///
+/// Test support: it panics when the emulator or the client cannot start.
+#[derive(Debug)]
+pub struct Env<T> {
+    /// The emulator (for its stats, its ids, faults injected later).
+    pub emulator: Emulator,
+    /// The client of the transport under test.
+    pub client: T,
+    credentials: Credentials,
+    page_size: usize,
+    empty_pages: bool,
+    dir: tempfile::TempDir,
+}
+
+impl<T: Transport> Env<T> {
+    /// An emulator started with `config`, and a client built from its credentials with
+    /// `options` (the endpoint is always the emulator's).
+    pub fn start(config: EmulatorConfig, options: ClientOptions) -> Env<T> {
+        let (page_size, empty_pages) = (config.page_size, config.empty_pages);
+        let emulator = Emulator::start_with(config).expect("the emulator starts");
+        let credentials = Credentials {
+            config_text: emulator.config_text("key.pem"),
+            key_pem: emulator.private_key_pem().to_string(),
+        };
+        let options = ClientOptions {
+            endpoint: Some(emulator.url().to_string()),
+            ..options
+        };
+        let client = T::connect(&credentials, &options)
+            .unwrap_or_else(|e| panic!("the {} client connects: {e}", T::NAME));
+        Env {
+            emulator,
+            client,
+            credentials,
+            page_size,
+            empty_pages,
+            dir: tempfile::tempdir().expect("a temporary directory"),
+        }
+    }
+
+    /// A default emulator and a client with its default settings.
+    pub fn new() -> Env<T> {
+        Self::start(EmulatorConfig::default(), ClientOptions::default())
+    }
+
+    /// The emulator of the portable scenarios ([`portable_config`]) and a client with its
+    /// default settings.
+    pub fn portable() -> Env<T> {
+        Self::start(portable_config(), ClientOptions::default())
+    }
+
+    /// [`Env::portable`] with empty pages between the real ones.
+    pub fn with_empty_pages() -> Env<T> {
+        let config = EmulatorConfig {
+            empty_pages: true,
+            ..portable_config()
+        };
+        Self::start(config, ClientOptions::default())
+    }
+}
+
+impl<T: Transport> Default for Env<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Transport> ScenarioEnv for Env<T> {
+    type Transport = T;
+
+    fn client(&self) -> &T {
+        &self.client
+    }
+
+    fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    fn endpoint(&self) -> &str {
+        self.emulator.url()
+    }
+
+    fn tenancy(&self) -> &str {
+        self.emulator.tenancy_id()
+    }
+
+    fn page_size(&self) -> usize {
+        self.page_size
+    }
+
+    fn empty_pages(&self) -> bool {
+        self.empty_pages
+    }
+
+    /// The emulator is this environment's own: names are used as they are.
+    fn name(&self, base: &str) -> String {
+        base.to_string()
+    }
+
+    fn counts(&self) -> Option<Counts> {
+        let stats = self.emulator.stats();
+        Some(Counts {
+            auth_failures: stats.auth_failures,
+            faults_fired: stats.faults_fired,
+            operations: stats.operations,
+        })
+    }
+
+    fn pattern_file(&self, len: u64, seed: u64) -> Option<TestBody> {
+        use std::io::Write as _;
+        let path: PathBuf = self.dir.path().join(format!("pattern-{seed}-{len}.bin"));
+        if !path.exists() {
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(&path).expect("the pattern file is created"),
+            );
+            for_each_pattern_chunk(len, seed, |chunk| {
+                file.write_all(chunk).expect("the pattern file is written")
+            });
+            file.flush().expect("the pattern file is written");
+        }
+        Some(TestBody::File(path))
+    }
+}
+
+/// Fast backoff so the fault suites stay quick; the policy's shape is the default one.
+pub fn fast_policy() -> RetryPolicy {
+    RetryPolicy {
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(80),
+        max_jitter: Duration::from_millis(10),
+        ..RetryPolicy::default()
+    }
+}

@@ -1,0 +1,185 @@
+//! [`Transport`] for the `fetch` client (`ocisdk-wasm`), in a browser, a worker or Node.
+
+use std::sync::Arc;
+
+use futures_util::TryStreamExt;
+use js_sys::{Reflect, Uint8Array};
+use md5::{Digest, Md5};
+use ocisdk_core::call::{Context, Operation, Response};
+use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
+use ocisdk_core::object_storage::{GetObject, PutObject, PutObjectOutput};
+use ocisdk_core::paginate::ListOperation;
+use ocisdk_core::retry::RetryPolicy;
+use ocisdk_wasm::Client;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::transport::{
+    ClientOptions, Credentials, ObjectDigest, PATTERN_CHUNK, TestBody, Transport, fill_pattern,
+};
+
+/// Pattern `seed`'s first `len` bytes as a `Blob`, generated chunk by chunk: the browser holds
+/// the bytes, wasm memory never holds more than a chunk, and the `Blob` can be sent again.
+fn pattern_blob(len: u64, seed: u64) -> Result<web_sys::Blob, Error> {
+    let parts = js_sys::Array::new();
+    let mut chunk = vec![0u8; PATTERN_CHUNK];
+    let mut pos = 0u64;
+    while pos < len {
+        let n = usize::try_from(len - pos).map_or(PATTERN_CHUNK, |r| r.min(PATTERN_CHUNK));
+        fill_pattern(seed, pos, &mut chunk[..n]);
+        parts.push(&Uint8Array::from(&chunk[..n]));
+        pos += n as u64;
+    }
+    web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(|e| {
+        body_error(
+            TransportErrorKind::Io,
+            format!("cannot build a Blob: {e:?}"),
+        )
+    })
+}
+
+fn body_error(kind: TransportErrorKind, message: String) -> Error {
+    Error::Transport(TransportError::new(kind, message))
+}
+
+/// The `fetch` client is a [`Transport`] as it is. It sends only bodies of known length that
+/// it can send again: bytes, and generated patterns as a `Blob`; no files, no one-shot streams.
+impl Transport for Client {
+    const NAME: &'static str = "wasm";
+
+    fn connect(credentials: &Credentials, options: &ClientOptions) -> Result<Self, Error> {
+        let mut builder =
+            Client::builder_from_config_text(&credentials.config_text, None, &credentials.key_pem)?;
+        if let Some(endpoint) = &options.endpoint {
+            builder = builder.endpoint(endpoint);
+        }
+        if let Some(policy) = &options.retry_policy {
+            builder = builder.retry_policy(policy.clone());
+        }
+        if let Some(timeout) = options.read_timeout {
+            builder = builder.timeout(Some(timeout));
+        }
+        builder.build()
+    }
+
+    fn with_retry_policy(&self, policy: RetryPolicy) -> Self {
+        Client::with_retry_policy(self, policy)
+    }
+
+    fn tenancy(&self) -> &str {
+        Client::tenancy(self)
+    }
+
+    fn context(&self) -> &Arc<Context> {
+        Client::context(self)
+    }
+
+    fn accepts(body: &TestBody) -> bool {
+        matches!(
+            body,
+            TestBody::Bytes(_) | TestBody::ReplayablePattern { .. }
+        )
+    }
+
+    async fn execute<O>(&self, op: O) -> Result<Response<O::Output>, Error>
+    where
+        O: Operation + Send + 'static,
+        O::Output: Send + 'static,
+    {
+        Client::execute(self, op).await
+    }
+
+    async fn collect_all<O>(&self, op: O, max_records: Option<u64>) -> Result<Vec<O::Item>, Error>
+    where
+        O: ListOperation + Send + 'static,
+        O::Output: Send + 'static,
+        O::Item: Send + 'static,
+    {
+        // The paginators of either service client take any list operation.
+        let mut records = self.identity().paginate(op);
+        if let Some(n) = max_records {
+            records = records.max_records(n);
+        }
+        records.try_collect().await
+    }
+
+    async fn collect_pages<O>(
+        &self,
+        op: O,
+        max_records: Option<u64>,
+    ) -> Result<Vec<Response<Vec<O::Item>>>, Error>
+    where
+        O: ListOperation + Send + 'static,
+        O::Output: Send + 'static,
+        O::Item: Send + 'static,
+    {
+        let mut pages = self.identity().pages(op);
+        if let Some(n) = max_records {
+            pages = pages.max_records(n);
+        }
+        pages.try_collect().await
+    }
+
+    async fn put_object(
+        &self,
+        request: PutObject,
+        body: TestBody,
+    ) -> Result<Response<PutObjectOutput>, Error> {
+        let os = self.object_storage();
+        match body {
+            TestBody::Bytes(bytes) => os.put_object(request, bytes).await,
+            TestBody::ReplayablePattern { len, seed } => {
+                os.put_object(request, pattern_blob(len, seed)?).await
+            }
+            TestBody::File(_) => Err(Error::Misuse("the fetch transport has no files")),
+            TestBody::OneShotPattern { .. } | TestBody::OneShotChunks { .. } => Err(Error::Misuse(
+                "the fetch transport sends only bodies it can send again",
+            )),
+        }
+    }
+
+    async fn get_object_digest(&self, request: GetObject) -> Result<ObjectDigest, Error> {
+        let got = self.object_storage().get_object(request).await?;
+        let meta = got.meta.clone();
+        let mut md5 = Md5::new();
+        let mut len = 0u64;
+        // Chunk by chunk off the `ReadableStream`, as they arrive; none for an empty body.
+        if let Some(stream) = got.into_readable_stream() {
+            let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+            loop {
+                let read = JsFuture::from(reader.read()).await.map_err(|e| {
+                    body_error(
+                        TransportErrorKind::Io,
+                        format!("reading the object body: {e:?}"),
+                    )
+                })?;
+                let field = |name: &str| Reflect::get(&read, &JsValue::from_str(name));
+                if field("done")
+                    .map_err(|e| {
+                        body_error(
+                            TransportErrorKind::Io,
+                            format!("a read without done: {e:?}"),
+                        )
+                    })?
+                    .is_truthy()
+                {
+                    break;
+                }
+                let value = field("value").map_err(|e| {
+                    body_error(
+                        TransportErrorKind::Io,
+                        format!("a read without value: {e:?}"),
+                    )
+                })?;
+                let chunk = Uint8Array::new(&value).to_vec();
+                md5.update(&chunk);
+                len += chunk.len() as u64;
+            }
+        }
+        Ok(ObjectDigest {
+            meta,
+            len,
+            md5: md5.finalize().into(),
+        })
+    }
+}
