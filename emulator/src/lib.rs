@@ -144,7 +144,7 @@ mod object_storage;
 mod server;
 mod state;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -187,9 +187,11 @@ pub struct EmulatorConfig {
     /// Page size of every list when the request has no `limit` (ListObjects too). Default 3, so
     /// that walkthroughs cross pages.
     pub page_size: usize,
-    /// Test knob: between real pages, answer one empty page that still carries a continuation
-    /// token (`opc-next-page`, or `nextStartWith` for ListObjects), so clients must prove they
-    /// keep going until the token is absent. Default `false`.
+    /// Test knob: answer empty pages that still carry a continuation token, so clients must
+    /// prove they keep going until the token is absent: between real pages for `opc-next-page`
+    /// lists, and for ListObjects a first page (of every listing) with no objects whose
+    /// `nextStartWith` is the first name (an empty page later on could only repeat its request's inclusive `start`,
+    /// which clients rightly take for the end). Default `false`.
     pub empty_pages: bool,
     /// The Object Storage namespace. Default `ocisdkemulator`.
     pub namespace: String,
@@ -347,7 +349,6 @@ impl Emulator {
             memberships: HashMap::new(),
             buckets: BTreeMap::new(),
             retry: HashMap::new(),
-            empty_served: HashSet::new(),
         };
         state.users.insert(
             user_id.clone(),

@@ -435,16 +435,21 @@ pub(crate) fn list_objects(
     let want = |f: &str| fields.iter().any(|x| x == f);
     bucket_ref(st, ns, bucket)?;
 
-    // Test knob: answer a continuation request once with an empty page that still points on.
-    if ctx.empty_pages
-        && let Some(s) = &start
-    {
-        let key = (bucket.to_string(), s.clone());
-        if st.empty_served.remove(&key) {
-            // second time round: fall through to the real page
-        } else {
-            st.empty_served.insert(key);
-            let mut body = json!({"objects": [], "nextStartWith": s});
+    // Test knob: answer the first request of every listing with an empty page whose
+    // `nextStartWith` is the first matching name. An empty page in the middle could only
+    // repeat the request's inclusive `start`, and a client rightly treats a token that does not
+    // move as the end of the list.
+    if ctx.empty_pages && start.is_none() && start_after.is_none() {
+        let b = bucket_ref(st, ns, bucket)?;
+        let first = b
+            .objects
+            .range(prefix.clone()..)
+            .map(|(name, _)| name)
+            .take_while(|name| name.starts_with(&prefix))
+            .find(|name| end.as_ref().is_none_or(|e| *name < e))
+            .cloned();
+        if let Some(first) = first {
+            let mut body = json!({"objects": [], "nextStartWith": first});
             if delimiter.is_some() {
                 body["prefixes"] = json!([]);
             }

@@ -1,6 +1,6 @@
 //! The in-memory state shared by all connections, and the small types every handler uses.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
 use axum::body::Bytes;
@@ -245,8 +245,6 @@ pub(crate) struct State {
     pub buckets: BTreeMap<String, Bucket>,
     /// (token, method + path) → first response.
     pub retry: HashMap<(String, String), RetryEntry>,
-    /// ListObjects `start` values that were last answered with an injected empty page.
-    pub empty_served: HashSet<(String, String)>,
 }
 
 impl State {

@@ -440,7 +440,8 @@ fn list_objects_empty_pages() {
             None => break,
         }
     }
-    assert_eq!(sizes, [3, 0, 2]);
+    // The empty page comes first and points at the first name: a token that moves.
+    assert_eq!(sizes, [0, 3, 2]);
     assert_eq!(all, ["k0", "k1", "k2", "k3", "k4"]);
 }
 

@@ -106,7 +106,7 @@ macro_rules! scenarios {
         $crate::scenarios!(@$mode [$($ctx)*]
             groups_users_memberships() portable,
             pagination_across_pages() with_empty_pages,
-            object_storage_pagination() portable,
+            object_storage_pagination() with_empty_pages,
             buckets_and_objects() portable,
             streamed_round_trip($crate::scenarios::STREAMED_BYTES) portable,
             length_mismatch() portable,
