@@ -312,7 +312,6 @@ pub enum BodyMode {
 pub struct Context {
     signer: RequestSigner,
     endpoints: Endpoints,
-    user_agent: String,
     retry: RetryPolicy,
     rng: Mutex<ChaCha20Rng>,
 }
@@ -338,7 +337,6 @@ impl Context {
         Context {
             signer,
             endpoints,
-            user_agent: USER_AGENT.to_string(),
             retry: RetryPolicy::default(),
             rng: Mutex::new(ChaCha20Rng::from_seed(seed)),
         }
@@ -567,8 +565,7 @@ impl<O: Operation> Call<O> {
         }
         headers.insert(
             http::header::USER_AGENT,
-            HeaderValue::from_str(&self.ctx.user_agent)
-                .unwrap_or(HeaderValue::from_static(USER_AGENT)),
+            HeaderValue::from_static(USER_AGENT),
         );
         headers.insert(
             http::header::ACCEPT,
