@@ -76,7 +76,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT,
     DEFAULT_POOL_MAX_IDLE_PER_HOST, DEFAULT_READ_TIMEOUT, DefaultConnector, default_connector,
 };
-pub use paginate::{Pages, Records};
+pub use paginate::{ClientPages, Pages, Records};
 pub use services::{GetObjectResponse, IdentityClient, ObjectStorageClient};
 pub use upload::UploadBody;
 

@@ -11,7 +11,7 @@ use ocisdk_core::object_storage::*;
 use ocisdk_core::paginate::{ListOperation, Paginator};
 use tokio_util::io::StreamReader;
 
-use crate::{Client, ObjectBody, Pages, Records, UploadBody};
+use crate::{Client, ClientPages, ObjectBody, Pages, Records, UploadBody};
 
 macro_rules! methods {
     ($( $(#[$doc:meta])* $name:ident($op:ty) -> $out:ty; )*) => {
@@ -33,13 +33,21 @@ macro_rules! methods {
 macro_rules! paginators {
     () => {
         /// Every record of a list, across pages, as a [`Stream`].
-        pub fn paginate<O: ListOperation>(&self, request: O) -> Records<O> {
-            Records::new(self.client.clone(), Paginator::new(request))
+        pub fn paginate<O>(&self, request: O) -> Records<O>
+        where
+            O: ListOperation + Send + 'static,
+            O::Output: Send + 'static,
+        {
+            Records::new(ClientPages(self.client.clone()), Paginator::new(request))
         }
 
         /// The pages of a list, each with its response metadata, as a [`Stream`].
-        pub fn pages<O: ListOperation>(&self, request: O) -> Pages<O> {
-            Pages::new(self.client.clone(), Paginator::new(request))
+        pub fn pages<O>(&self, request: O) -> Pages<O>
+        where
+            O: ListOperation + Send + 'static,
+            O::Output: Send + 'static,
+        {
+            Pages::new(ClientPages(self.client.clone()), Paginator::new(request))
         }
     };
 }

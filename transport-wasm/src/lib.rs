@@ -98,7 +98,7 @@ pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT};
 #[cfg(target_arch = "wasm32")]
 pub use js::OciClient;
 #[cfg(target_arch = "wasm32")]
-pub use paginate::{Pages, Records};
+pub use paginate::{ClientPages, Pages, Records};
 #[cfg(target_arch = "wasm32")]
 pub use services::{GetObjectResponse, IdentityClient, ObjectStorageClient};
 #[cfg(target_arch = "wasm32")]

@@ -3,14 +3,13 @@
 use js_sys::Uint8Array;
 use ocisdk_core::call::Response;
 use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
-use ocisdk_core::identity::*;
 use ocisdk_core::object_storage::*;
 use ocisdk_core::paginate::{ListOperation, Paginator};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::transport::{describe, is_encoded};
-use crate::{Client, Pages, Records, UploadBody};
+use crate::{Client, ClientPages, Pages, Records, UploadBody};
 
 macro_rules! methods {
     ($( $(#[$doc:meta])* $name:ident($op:ty) -> $out:ty; )*) => {
@@ -28,12 +27,12 @@ macro_rules! paginators {
     () => {
         /// Every record of a list, across pages, as a stream.
         pub fn paginate<O: ListOperation + 'static>(&self, request: O) -> Records<O> {
-            Records::new(self.client.clone(), Paginator::new(request))
+            Records::new(ClientPages(self.client.clone()), Paginator::new(request))
         }
 
         /// The pages of a list, each with its response metadata, as a stream.
         pub fn pages<O: ListOperation + 'static>(&self, request: O) -> Pages<O> {
-            Pages::new(self.client.clone(), Paginator::new(request))
+            Pages::new(ClientPages(self.client.clone()), Paginator::new(request))
         }
     };
 }
@@ -45,36 +44,7 @@ pub struct IdentityClient {
 }
 
 impl IdentityClient {
-    methods! {
-        /// CreateGroup.
-        create_group(CreateGroup) -> Group;
-        /// GetGroup.
-        get_group(GetGroup) -> Group;
-        /// UpdateGroup.
-        update_group(UpdateGroup) -> Group;
-        /// ListGroups (one page; see [`IdentityClient::paginate`]).
-        list_groups(ListGroups) -> Vec<Group>;
-        /// DeleteGroup.
-        delete_group(DeleteGroup) -> ();
-        /// CreateUser.
-        create_user(CreateUser) -> User;
-        /// GetUser.
-        get_user(GetUser) -> User;
-        /// UpdateUser.
-        update_user(UpdateUser) -> User;
-        /// ListUsers (one page; see [`IdentityClient::paginate`]).
-        list_users(ListUsers) -> Vec<User>;
-        /// DeleteUser.
-        delete_user(DeleteUser) -> ();
-        /// AddUserToGroup.
-        add_user_to_group(AddUserToGroup) -> UserGroupMembership;
-        /// GetUserGroupMembership.
-        get_user_group_membership(GetUserGroupMembership) -> UserGroupMembership;
-        /// ListUserGroupMemberships (one page).
-        list_user_group_memberships(ListUserGroupMemberships) -> Vec<UserGroupMembership>;
-        /// RemoveUserFromGroup.
-        remove_user_from_group(RemoveUserFromGroup) -> ();
-    }
+    ocisdk_core::identity_operations!(methods);
     paginators!();
 }
 
@@ -85,24 +55,7 @@ pub struct ObjectStorageClient {
 }
 
 impl ObjectStorageClient {
-    methods! {
-        /// GetNamespace.
-        get_namespace(GetNamespace) -> String;
-        /// CreateBucket.
-        create_bucket(CreateBucket) -> Bucket;
-        /// GetBucket.
-        get_bucket(GetBucket) -> Bucket;
-        /// ListBuckets (one page; see [`ObjectStorageClient::paginate`]).
-        list_buckets(ListBuckets) -> Vec<BucketSummary>;
-        /// DeleteBucket.
-        delete_bucket(DeleteBucket) -> ();
-        /// HeadObject.
-        head_object(HeadObject) -> ObjectMetadata;
-        /// DeleteObject.
-        delete_object(DeleteObject) -> ();
-        /// ListObjects (one page; see [`ObjectStorageClient::paginate`]).
-        list_objects(ListObjects) -> ocisdk_core::object_storage::models::ListObjects;
-    }
+    ocisdk_core::object_storage_operations!(methods);
     paginators!();
 
     /// PutObject: sends `body`, which must hold exactly `request.content_length` bytes (a

@@ -14,6 +14,9 @@
 
 use crate::call::{Operation, Response};
 
+#[cfg(feature = "stream")]
+pub mod stream;
+
 /// A list operation that can be paged.
 pub trait ListOperation: Operation + Clone {
     /// One record of the list.
