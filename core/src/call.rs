@@ -623,9 +623,7 @@ impl<O: Operation> Call<O> {
     /// when [`Call::response_body_mode`] said [`BodyMode::Stream`]. `now` is when it arrived.
     pub fn handle_response(&mut self, response: http::Response<Bytes>, now: SystemTime) {
         if !matches!(self.state, State::InFlight) {
-            self.state = State::Finished(Some(Err(Error::Misuse(
-                "response handed in with no request in flight",
-            ))));
+            self.misuse("response handed in with no request in flight");
             return;
         }
         let retry_after = if response.status().is_success() {
@@ -644,15 +642,22 @@ impl<O: Operation> Call<O> {
     /// body). `now` is when the failure was noticed.
     pub fn handle_transport_error(&mut self, mut error: TransportError, now: SystemTime) {
         if !matches!(self.state, State::InFlight) {
-            self.state = State::Finished(Some(Err(Error::Misuse(
-                "transport error handed in with no request in flight",
-            ))));
+            self.misuse("transport error handed in with no request in flight");
             return;
         }
         if error.endpoint.is_empty() {
             error.endpoint = self.endpoint.clone();
         }
         self.after_failure(Error::Transport(error), None, now);
+    }
+
+    /// Records out-of-order driving; a result that is already waiting to be handed out is kept
+    /// rather than replaced by the misuse error.
+    fn misuse(&mut self, what: &'static str) {
+        tracing::debug!(operation = O::NAME, "call state machine misuse: {what}");
+        if !matches!(self.state, State::Finished(Some(_))) {
+            self.state = State::Finished(Some(Err(Error::Misuse(what))));
+        }
     }
 
     /// The retry decision after a failed attempt: back off, or finish with the error.
@@ -718,8 +723,13 @@ impl<O: Operation> Call<O> {
         let headers = parts.headers;
         let buffered = self.response_body_mode(status) == BodyMode::Buffer;
         let is_head = self.plan.as_ref().is_some_and(|p| p.method == Method::HEAD);
+        // HEAD, 1xx, 204 and 304 answers carry no body whatever their `content-length` says.
+        let bodyless = is_head
+            || status.is_informational()
+            || status == StatusCode::NO_CONTENT
+            || status == StatusCode::NOT_MODIFIED;
         if buffered
-            && !is_head
+            && !bodyless
             && let Some(declared) =
                 header_str(&headers, "content-length").and_then(|v| v.parse::<u64>().ok())
             && declared != body.len() as u64

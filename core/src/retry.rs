@@ -99,10 +99,9 @@ impl RetryPolicy {
     pub fn backoff(&self, attempts: u32, random: u32) -> Duration {
         let exp = attempts.saturating_sub(1).min(30);
         let base = self.base_delay.saturating_mul(1u32 << exp);
-        let jitter_nanos =
-            self.max_jitter.as_nanos() as u64 * u64::from(random) / u64::from(u32::MAX);
-        base.saturating_add(Duration::from_nanos(jitter_nanos))
-            .min(self.max_delay)
+        let jitter_nanos = self.max_jitter.as_nanos() * u128::from(random) / u128::from(u32::MAX);
+        let jitter = Duration::from_nanos(u64::try_from(jitter_nanos).unwrap_or(u64::MAX));
+        base.saturating_add(jitter).min(self.max_delay)
     }
 
     /// Decides after a failed attempt. `attempts` counts the attempts made (the failed one
@@ -139,11 +138,9 @@ pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Dura
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    if let Ok(secs) = value.parse::<f64>()
-        && secs.is_finite()
-        && secs >= 0.0
-    {
-        return Some(Duration::from_secs_f64(secs));
+    if let Ok(secs) = value.parse::<f64>() {
+        // `try_from`: a hostile `retry-after: 1e20` must not panic the client.
+        return Duration::try_from_secs_f64(secs).ok();
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))

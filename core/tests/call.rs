@@ -339,3 +339,24 @@ fn list_objects_pages_by_next_start_with() {
     assert_eq!(pages.handle_page(done(&mut call).unwrap()).len(), 1);
     assert!(pages.next_operation().is_none());
 }
+
+#[test]
+fn a_304_with_a_content_length_is_not_a_truncated_body() {
+    let err = get_group(response(304, &[("content-length", "1234")], b"")).unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(304));
+    assert!(!matches!(err, Error::Transport(_)), "{err:?}");
+}
+
+#[test]
+fn out_of_order_driving_keeps_a_finished_result() {
+    let mut call = ctx().call(GetGroup::new("g"));
+    let _ = send(&mut call);
+    call.handle_response(response(200, &[], GROUP_JSON.as_bytes()), SystemTime::now());
+    // A second hand-in is a misuse, but the result already there survives it.
+    call.handle_response(response(500, &[], b""), SystemTime::now());
+    call.handle_transport_error(
+        TransportError::new(TransportErrorKind::Io, "late"),
+        SystemTime::now(),
+    );
+    assert_eq!(done(&mut call).unwrap().data.name, "admins");
+}

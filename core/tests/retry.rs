@@ -377,3 +377,50 @@ fn final_errors_are_not_wrapped_and_disabled_policy_tries_once() {
     assert!(RetryPolicy::from_env_value(Some("true")).enabled);
     assert!(RetryPolicy::from_env_value(None).enabled);
 }
+
+#[test]
+fn hostile_retry_after_values_never_panic() {
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+    for v in [
+        "1e20",
+        "1e400",
+        "-1",
+        "NaN",
+        "inf",
+        "-0.5",
+        "18446744073709551616",
+        "",
+    ] {
+        // Only sane values are taken; the rest fall back to the policy's own backoff.
+        let parsed = parse_retry_after(v, now);
+        assert!(
+            parsed.is_none_or(|d| d < Duration::from_secs(u64::MAX / 2)),
+            "{v}"
+        );
+    }
+    assert_eq!(parse_retry_after("1e20", now), None);
+    let run = drive(ctx(2).call(GetGroup::new("g")), Duration::ZERO, |n| {
+        Ok(if n == 0 {
+            response(
+                429,
+                &[("retry-after", "1e20")],
+                r#"{"code":"TooManyRequests","message":"m"}"#,
+            )
+        } else {
+            response(200, &[], GROUP)
+        })
+    });
+    assert!(run.result.is_ok());
+    assert!(run.sleeps[0] <= Duration::from_secs(2), "{:?}", run.sleeps);
+}
+
+#[test]
+fn large_jitter_settings_do_not_overflow() {
+    let p = RetryPolicy {
+        max_jitter: Duration::from_secs(3600),
+        max_delay: Duration::from_secs(86_400),
+        ..RetryPolicy::default()
+    };
+    assert_eq!(p.backoff(1, u32::MAX), Duration::from_secs(3601));
+    assert_eq!(p.backoff(1, 0), Duration::from_secs(1));
+}

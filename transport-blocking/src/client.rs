@@ -152,6 +152,9 @@ impl ClientBuilder {
             .max_redirects(0)
             .timeout_connect(Some(self.connect_timeout))
             .timeout_per_read(Some(self.read_timeout))
+            // A server that stops reading an upload must not block the caller forever.
+            .timeout_per_write(Some(self.read_timeout))
+            .timeout_resolve(Some(self.connect_timeout))
             .max_idle_connections(self.max_idle_connections)
             .max_idle_connections_per_host(self.max_idle_connections)
             .user_agent(ocisdk_core::call::USER_AGENT)

@@ -27,6 +27,8 @@ pub(crate) struct StreamBody<'a> {
     sent: u64,
     used: bool,
     overflow: bool,
+    /// The surplus check has run for this attempt.
+    probed: bool,
     /// What went wrong with the body itself in this attempt (its source failed, ended early or
     /// ran over), as opposed to the connection failing while it was being sent.
     failure: Option<BodyError>,
@@ -41,6 +43,7 @@ impl<'a> StreamBody<'a> {
             sent: 0,
             used: false,
             overflow: false,
+            probed: false,
             failure: None,
         }
     }
@@ -58,6 +61,7 @@ impl<'a> StreamBody<'a> {
         }
         self.sent = 0;
         self.overflow = false;
+        self.probed = false;
         self.failure = None;
         Ok(())
     }
@@ -104,16 +108,38 @@ impl<'a> StreamBody<'a> {
     }
 }
 
+impl StreamBody<'_> {
+    /// Reads one byte past the declared length; `true` (and the failure recorded) if there is
+    /// one. Retries interruptions itself, so the bytes of the read that reached the declared
+    /// length are never reported as unread.
+    fn probe_surplus(&mut self) -> io::Result<bool> {
+        let mut probe = [0u8; 1];
+        loop {
+            match self.read_source(&mut probe) {
+                Ok(0) => return Ok(false),
+                Ok(_) => {
+                    self.overflow = true;
+                    self.fail(self.length_mismatch(self.declared + 1));
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
 impl Read for StreamBody<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let remaining = self.declared - self.sent;
+        let remaining = self.declared.saturating_sub(self.sent);
         if remaining == 0 {
             return Ok(0);
         }
         let cap = buf
             .len()
             .min(usize::try_from(remaining).unwrap_or(usize::MAX));
-        let n = self.read_source(&mut buf[..cap])?;
+        // A reader claiming more than it was given is clamped rather than trusted.
+        let n = self.read_source(&mut buf[..cap])?.min(cap);
         if n == 0 {
             self.fail(self.length_mismatch(self.sent));
             return Err(io::Error::new(
@@ -126,10 +152,8 @@ impl Read for StreamBody<'_> {
             // Check for surplus bytes before the last declared byte leaves: failing now cuts
             // the request short, so the service stores nothing rather than a silently
             // shortened object.
-            let mut probe = [0u8; 1];
-            if self.read_source(&mut probe)? > 0 {
-                self.overflow = true;
-                self.fail(self.length_mismatch(self.declared + 1));
+            self.probed = true;
+            if self.probe_surplus()? {
                 return Err(io::Error::other("body is longer than its declared length"));
             }
         }
@@ -177,6 +201,25 @@ pub(crate) fn send(
                 }
             }
             stream.used = true;
+            // ureq never reads a zero-length body, so the surplus check happens up front: a
+            // non-empty source must fail rather than silently store an empty object.
+            if stream.declared == 0 && !stream.probed {
+                stream.probed = true;
+                match stream.probe_surplus() {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        if let Some(e) = stream.failure.take() {
+                            return Err(SendError::Body(e));
+                        }
+                    }
+                    Err(e) => {
+                        return Err(SendError::Body(BodyError::Read {
+                            operation: stream.operation,
+                            reason: e.to_string(),
+                        }));
+                    }
+                }
+            }
             let result = agent.run(http::Request::from_parts(
                 parts,
                 SendBody::from_reader(&mut *stream),

@@ -254,6 +254,16 @@ impl Upload {
                 first_failure: "an earlier attempt already consumed the body".into(),
             });
         }
+        if let Source::Bytes(bytes) = &self.source
+            && bytes.len() as u64 != declared
+        {
+            // In memory the mismatch is known before anything is sent.
+            return Err(BodyError::LengthMismatch {
+                operation: self.operation,
+                declared,
+                actual: bytes.len() as u64,
+            });
+        }
         let rewind = self.used;
         self.used = true;
         let inner = match &mut self.source {
@@ -295,7 +305,7 @@ impl Upload {
             failure: Mutex::new(None),
             progress: Progress::new(),
         });
-        let checked = Checked {
+        let mut checked = Checked {
             operation: self.operation,
             inner,
             declared,
@@ -304,6 +314,16 @@ impl Upload {
             finished: false,
             shared: shared.clone(),
         };
+        if declared == 0 {
+            // hyper never polls a zero-length body, so the surplus check runs here: a
+            // non-empty source must fail rather than silently store an empty object.
+            use futures_util::StreamExt;
+            if let Some(Err(_)) = checked.next().await
+                && let Some(failure) = shared.take_failure()
+            {
+                return Err(failure);
+            }
+        }
         let body = StreamBody::new(checked.map(|chunk| chunk.map(Frame::data))).boxed_unsync();
         Ok((body, shared))
     }

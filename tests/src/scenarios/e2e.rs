@@ -521,6 +521,21 @@ pub async fn length_mismatch<E: ScenarioEnv>(env: &E) {
         ),
         "{err:?}"
     );
+    // Declaring zero bytes for a non-empty body must not store an empty object.
+    let err = c
+        .put_object(
+            PutObject::new(&ns, &bucket, "zero", 0),
+            TestBody::Bytes(b"not empty".to_vec()),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Body(BodyError::LengthMismatch { declared: 0, actual, .. }) if actual > 0
+        ),
+        "{err:?}"
+    );
     // A stream whose surplus comes in a later chunk, after exactly the declared length.
     let body = TestBody::OneShotChunks {
         chunks: vec![b"abc".to_vec(), b"def".to_vec(), b"!".to_vec()],
