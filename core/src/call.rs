@@ -326,6 +326,11 @@ impl fmt::Debug for Context {
     }
 }
 
+/// Largest successful response body an adapter buffers (object bodies stream instead).
+pub const MAX_BUFFERED_BODY: u64 = 32 * 1024 * 1024;
+/// Largest error response body an adapter buffers.
+pub const MAX_ERROR_BODY: u64 = 1024 * 1024;
+
 /// Default `user-agent`.
 pub const USER_AGENT: &str = concat!("ocisdk-rust/", env!("CARGO_PKG_VERSION"));
 
@@ -608,6 +613,18 @@ impl<O: Operation> Call<O> {
             .sign(&mut req, sign_body, now)
             .map_err(Error::Signing)?;
         Ok(req)
+    }
+
+    /// The most bytes the adapter should buffer for a response with `status` (when
+    /// [`Call::response_body_mode`] says [`BodyMode::Buffer`]): beyond it, report
+    /// [`TransportErrorKind::BodyTooLarge`] instead of reading on. A list page of 1000 objects
+    /// with every field is well under a megabyte; an error body needs only its JSON head.
+    pub fn max_buffered_body(&self, status: StatusCode) -> u64 {
+        if status.is_success() {
+            MAX_BUFFERED_BODY
+        } else {
+            MAX_ERROR_BODY
+        }
     }
 
     /// How to treat the body of a response with `status`.

@@ -208,7 +208,9 @@ impl TransportError {
     pub fn is_retryable(&self) -> bool {
         !matches!(
             self.kind,
-            TransportErrorKind::InvalidUrl | TransportErrorKind::Tls
+            TransportErrorKind::InvalidUrl
+                | TransportErrorKind::Tls
+                | TransportErrorKind::BodyTooLarge
         )
     }
 }
@@ -229,6 +231,9 @@ pub enum TransportErrorKind {
     Tls,
     /// The URL could not be used.
     InvalidUrl,
+    /// A response body was larger than the adapter may buffer
+    /// ([`Call::max_buffered_body`](crate::call::Call::max_buffered_body)).
+    BodyTooLarge,
 }
 
 impl fmt::Display for TransportErrorKind {
@@ -240,6 +245,7 @@ impl fmt::Display for TransportErrorKind {
             TransportErrorKind::Truncated => "truncated response",
             TransportErrorKind::Tls => "TLS error",
             TransportErrorKind::InvalidUrl => "invalid URL",
+            TransportErrorKind::BodyTooLarge => "response body too large",
         })
     }
 }

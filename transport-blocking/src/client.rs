@@ -280,7 +280,10 @@ impl Client {
                                         http::Response::from_parts(parts, bytes::Bytes::new());
                                     call.handle_response(head, SystemTime::now());
                                 }
-                                BodyMode::Buffer => match transport::read_body(body) {
+                                BodyMode::Buffer => match transport::read_body(
+                                    body,
+                                    call.max_buffered_body(parts.status),
+                                ) {
                                     Ok(bytes) => call.handle_response(
                                         http::Response::from_parts(parts, bytes),
                                         SystemTime::now(),

@@ -236,11 +236,16 @@ pub(crate) fn send(
     result.map_err(|e| SendError::Transport(classify(e, endpoint)))
 }
 
-/// Reads a whole (non-object) response body.
-pub(crate) fn read_body(mut body: ureq::Body) -> Result<Bytes, TransportError> {
+/// Reads a whole (non-object) response body, at most `limit` bytes of it.
+pub(crate) fn read_body(mut body: ureq::Body, limit: u64) -> Result<Bytes, TransportError> {
     let mut out = Vec::new();
-    let mut reader = body.with_config().limit(u64::MAX).reader();
+    let mut reader = body
+        .with_config()
+        .limit(u64::MAX)
+        .reader()
+        .take(limit.saturating_add(1));
     match reader.read_to_end(&mut out) {
+        Ok(_) if out.len() as u64 > limit => Err(too_large(limit)),
         Ok(_) => Ok(Bytes::from(out)),
         Err(e) => Err(TransportError::new(
             if e.kind() == io::ErrorKind::UnexpectedEof {
@@ -256,6 +261,13 @@ pub(crate) fn read_body(mut body: ureq::Body) -> Result<Bytes, TransportError> {
             ),
         )),
     }
+}
+
+fn too_large(limit: u64) -> TransportError {
+    TransportError::new(
+        TransportErrorKind::BodyTooLarge,
+        format!("the response body is larger than the {limit} bytes this client buffers"),
+    )
 }
 
 /// Maps ureq's error onto the core's transport classes.

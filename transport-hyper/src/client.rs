@@ -438,7 +438,13 @@ impl Client {
                                     call.handle_response(head, SystemTime::now());
                                 }
                                 BodyMode::Buffer => {
-                                    match transport::read_body(body, read_timeout).await {
+                                    match transport::read_body(
+                                        body,
+                                        read_timeout,
+                                        call.max_buffered_body(parts.status),
+                                    )
+                                    .await
+                                    {
                                         Ok(bytes) => call.handle_response(
                                             http::Response::from_parts(parts, bytes),
                                             SystemTime::now(),

@@ -210,16 +210,26 @@ async fn await_head(
     }
 }
 
-/// Reads a whole (non-object) response body, waiting at most `read_timeout` for each frame.
+/// Reads a whole (non-object) response body, at most `limit` bytes, waiting at most
+/// `read_timeout` for each frame.
 pub(crate) async fn read_body(
     mut body: Incoming,
     read_timeout: Duration,
+    limit: u64,
 ) -> Result<Bytes, TransportError> {
     let mut out = BytesMut::new();
     loop {
         match tokio::time::timeout(read_timeout, body.frame()).await {
             Ok(Some(Ok(frame))) => {
                 if let Ok(data) = frame.into_data() {
+                    if (out.len() + data.len()) as u64 > limit {
+                        return Err(TransportError::new(
+                            TransportErrorKind::BodyTooLarge,
+                            format!(
+                                "the response body is larger than the {limit} bytes this client buffers"
+                            ),
+                        ));
+                    }
                     out.extend_from_slice(&data);
                 }
             }

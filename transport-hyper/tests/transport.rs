@@ -475,3 +475,30 @@ async fn an_upload_that_keeps_sending_is_not_a_read_timeout() {
     assert_eq!(back.len(), 10_000);
     assert_eq!(back[9_999], 9);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_error_body_is_refused_not_buffered() {
+    let size = 2 * 1024 * 1024;
+    let response: &'static str = Box::leak(
+        format!(
+            "HTTP/1.1 500 Internal Server Error\r\ncontent-length: {size}\r\n\r\n{}",
+            "x".repeat(size)
+        )
+        .into_boxed_str(),
+    );
+    let server = fake(vec![Step::RespondThenClose(response)]).await;
+    let (builder, _emulator, _dir) = builder(&server.url);
+    let client = builder.build().unwrap();
+    let err = client
+        .object_storage()
+        .get_namespace(GetNamespace::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport(t) if t.kind == TransportErrorKind::BodyTooLarge),
+        "{err:?}"
+    );
+    // Not retried: the default policy would otherwise have tried 8 times.
+    assert!(!err.is_retryable());
+    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
+}

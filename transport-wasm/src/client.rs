@@ -265,7 +265,8 @@ impl Client {
                                     call.handle_response(head, now());
                                 }
                                 BodyMode::Buffer => {
-                                    let body = transport::read_body(&response).await;
+                                    let limit = call.max_buffered_body(head.status());
+                                    let body = transport::read_body(&response, limit).await;
                                     let timed_out = deadline.is_some_and(|d| d.fired());
                                     match body {
                                         Ok(bytes) => {

@@ -238,8 +238,23 @@ pub(crate) async fn send(
         if is_forbidden_header(name.as_str()) {
             continue;
         }
-        let value = String::from_utf8_lossy(value.as_bytes());
+        // fetch takes header values as ByteStrings (one char per byte, U+0000..=U+00FF):
+        // mapping each byte to its char sends exactly the bytes that were signed, as the
+        // native transports do, where a UTF-8 string would be mangled or refused.
+        let value: String = value.as_bytes().iter().map(|&b| char::from(b)).collect();
         headers.append(name.as_str(), &value).map_err(invalid)?;
+    }
+    if let Some(segment) = dot_segment(parts.uri.path()) {
+        // WHATWG URL parsing (browsers, Node) collapses `.`/`..` segments even when
+        // percent-encoded, so the request would go to, and be signed for, different paths.
+        return Err(SendError::Transport(TransportError {
+            kind: TransportErrorKind::InvalidUrl,
+            message: format!(
+                "the path has a `{segment}` segment, which fetch would collapse; such object \
+                 names cannot be used from a browser"
+            ),
+            endpoint: endpoint.clone(),
+        }));
     }
 
     let init = web_sys::RequestInit::new();
@@ -247,6 +262,9 @@ pub(crate) async fn send(
     init.set_headers(&headers);
     // A signed GET must reach the service: never answer it from the HTTP cache.
     init.set_cache(web_sys::RequestCache::NoStore);
+    // Native transports never follow redirects (a redirected request's signature no longer
+    // matches); fetch would, silently.
+    init.set_redirect(web_sys::RequestRedirect::Error);
     match body {
         RequestBody::Empty => {}
         RequestBody::Bytes(bytes) => init.set_body(&Uint8Array::from(&bytes[..])),
@@ -332,9 +350,18 @@ pub(crate) fn head(
         let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) else {
             continue;
         };
+        // The ByteString back to its bytes (every char is at most U+00FF), so `opc-meta-*`
+        // and `content-disposition` arrive as the service sent them.
+        let Some(raw) = value
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).ok())
+            .collect::<Option<Vec<u8>>>()
+        else {
+            continue;
+        };
         let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(&value),
+            HeaderValue::from_bytes(&raw),
         ) else {
             continue;
         };
@@ -354,6 +381,17 @@ pub(crate) fn head(
     Ok(out)
 }
 
+/// The first path segment that is `.` or `..` once percent-decoded, if any.
+fn dot_segment(path: &str) -> Option<&'static str> {
+    path.split('/').find_map(|segment| {
+        match segment.to_ascii_lowercase().replace("%2e", ".").as_str() {
+            "." => Some("."),
+            ".." => Some(".."),
+            _ => None,
+        }
+    })
+}
+
 /// Whether the body was sent with a `content-encoding` that fetch has already undone.
 pub(crate) fn is_encoded(headers: &HeaderMap) -> bool {
     headers
@@ -362,8 +400,27 @@ pub(crate) fn is_encoded(headers: &HeaderMap) -> bool {
         .is_some_and(|v| !v.trim().is_empty() && !v.trim().eq_ignore_ascii_case("identity"))
 }
 
-/// Reads a whole response body.
-pub(crate) async fn read_body(response: &web_sys::Response) -> Result<Bytes, TransportError> {
+/// Reads a whole response body, refusing one larger than `limit` bytes.
+pub(crate) async fn read_body(
+    response: &web_sys::Response,
+    limit: u64,
+) -> Result<Bytes, TransportError> {
+    let too_large = || {
+        TransportError::new(
+            TransportErrorKind::BodyTooLarge,
+            format!("the response body is larger than the {limit} bytes this client buffers"),
+        )
+    };
+    // fetch buffers the body itself; a declared length over the limit is refused unread.
+    let declared = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
     let promise = response.array_buffer().map_err(|e| {
         TransportError::new(
             TransportErrorKind::Io,
@@ -371,7 +428,13 @@ pub(crate) async fn read_body(response: &web_sys::Response) -> Result<Bytes, Tra
         )
     })?;
     match JsFuture::from(promise).await {
-        Ok(buffer) => Ok(Bytes::from(Uint8Array::new(&buffer).to_vec())),
+        Ok(buffer) => {
+            let bytes = Uint8Array::new(&buffer);
+            if u64::from(bytes.length()) > limit {
+                return Err(too_large());
+            }
+            Ok(Bytes::from(bytes.to_vec()))
+        }
         Err(e) => Err(TransportError::new(
             TransportErrorKind::Truncated,
             format!("reading the response body failed: {}", describe(&e)),
