@@ -149,46 +149,43 @@ pub(crate) fn header_u64(
 }
 
 /// A header holding an HTTP date (`last-modified`: `Tue, 15 Nov 1994 08:12:31 GMT`).
+///
+/// Lenient: dates are metadata, and an unreadable one must not turn a successful call (an
+/// upload that was stored) into an error; it is logged and read as absent.
 pub(crate) fn header_http_date(
     operation: &'static str,
     headers: &HeaderMap,
     name: &str,
 ) -> Result<Option<OffsetDateTime>, Error> {
-    match header_text(headers, name) {
-        None => Ok(None),
-        Some(v) => parse_http_date(&v).map(Some).ok_or_else(|| {
-            header_error(
+    Ok(header_text(headers, name).and_then(|v| {
+        let parsed = parse_http_date(&v);
+        if parsed.is_none() {
+            tracing::warn!(
                 operation,
-                headers,
-                format!("header `{name}` is not an HTTP date: {v:?}"),
-            )
-        }),
-    }
+                "ignoring header `{name}`: not an HTTP date: {v:?}"
+            );
+        }
+        parsed
+    }))
 }
 
-/// A header holding a time in either RFC 3339 or HTTP-date form (`time-of-archival`).
+/// A header holding a time in either RFC 3339 or HTTP-date form (`time-of-archival`);
+/// lenient like [`header_http_date`].
 pub(crate) fn header_any_time(
     operation: &'static str,
     headers: &HeaderMap,
     name: &str,
 ) -> Result<Option<OffsetDateTime>, Error> {
-    match header_text(headers, name) {
-        None => Ok(None),
-        Some(v) => {
-            let trimmed = v.trim();
-            OffsetDateTime::parse(trimmed, &time::format_description::well_known::Rfc3339)
-                .ok()
-                .or_else(|| parse_http_date(trimmed))
-                .map(Some)
-                .ok_or_else(|| {
-                    header_error(
-                        operation,
-                        headers,
-                        format!("header `{name}` is not an RFC 3339 or HTTP date: {v:?}"),
-                    )
-                })
+    Ok(header_text(headers, name).and_then(|v| {
+        let trimmed = v.trim();
+        let parsed = OffsetDateTime::parse(trimmed, &time::format_description::well_known::Rfc3339)
+            .ok()
+            .or_else(|| parse_http_date(trimmed));
+        if parsed.is_none() {
+            tracing::warn!(operation, "ignoring header `{name}`: not a date: {v:?}");
         }
-    }
+        parsed
+    }))
 }
 
 fn parse_http_date(v: &str) -> Option<OffsetDateTime> {
@@ -281,10 +278,11 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // Dates are metadata: an unreadable one is absent, not an error.
         h.insert("last-modified", HeaderValue::from_static("yesterday"));
         assert!(matches!(
             header_http_date("Op", &h, "last-modified"),
-            Err(Error::Decode(e)) if e.reason.contains("last-modified")
+            Ok(None)
         ));
     }
 
