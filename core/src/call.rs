@@ -699,6 +699,7 @@ impl<O: Operation> Call<O> {
                 Error::Body(BodyError::NotReplayable {
                     operation: O::NAME,
                     first_failure: error.to_string(),
+                    last: Some(std::sync::Arc::new(error)),
                 })
             }
             RetryDecision::Retry(wait) => {

@@ -85,6 +85,9 @@ impl Error {
         match self {
             Error::Service(e) => Some(e),
             Error::RetriesExhausted { last, .. } => last.as_service(),
+            Error::Body(BodyError::NotReplayable {
+                last: Some(last), ..
+            }) => last.as_service(),
             _ => None,
         }
     }
@@ -93,6 +96,9 @@ impl Error {
     pub fn last_failure(&self) -> &Error {
         match self {
             Error::RetriesExhausted { last, .. } => last.last_failure(),
+            Error::Body(BodyError::NotReplayable {
+                last: Some(last), ..
+            }) => last.last_failure(),
             other => other,
         }
     }
@@ -251,7 +257,7 @@ impl fmt::Display for TransportErrorKind {
 }
 
 /// A request body problem.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum BodyError {
     /// The body was already (partly) sent and cannot be rewound, so it is not sent again.
@@ -261,8 +267,11 @@ pub enum BodyError {
     NotReplayable {
         /// Operation name.
         operation: &'static str,
-        /// The failure that would have been retried.
+        /// The failure that would have been retried, as text.
         first_failure: String,
+        /// That failure itself, when the call saw one (so `Error::status()`, `code()` and
+        /// `as_service()` reach it); `None` when the adapter refused a second use on its own.
+        last: Option<std::sync::Arc<Error>>,
     },
     /// The body produced a different number of bytes than it declared.
     #[error("{operation}: body declared {declared} bytes but produced {actual}")]

@@ -327,15 +327,41 @@ fn a_stream_that_cannot_be_replayed_is_never_sent_twice() {
         Error::Body(BodyError::NotReplayable {
             operation,
             first_failure,
+            last,
         }) => {
             assert_eq!(operation, "PutObject");
             assert!(
                 first_failure.contains("reset after 4 bytes"),
                 "{first_failure}"
             );
+            assert!(matches!(last.as_deref(), Some(Error::Transport(_))));
         }
         other => panic!("{other:?}"),
     }
+
+    // A service answer that would be retried: the refusal still reports its status and code.
+    let run = drive(
+        ctx(2).call(PutObject::new("ns", "b", "o", 10)),
+        Duration::ZERO,
+        |_| {
+            Ok(response(
+                503,
+                &[("opc-request-id", "rid-503")],
+                r#"{"code":"ServiceUnavailable","message":"busy"}"#,
+            ))
+        },
+    );
+    let err = run.result.unwrap_err();
+    assert!(
+        matches!(err, Error::Body(BodyError::NotReplayable { .. })),
+        "{err:?}"
+    );
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(err.code(), Some("ServiceUnavailable"));
+    assert_eq!(
+        err.as_service().and_then(|s| s.opc_request_id.as_deref()),
+        Some("rid-503")
+    );
 
     let mut call = ctx(2).call(PutObject::new("ns", "b", "o", 10));
     call.set_stream_replayable(true);

@@ -191,6 +191,7 @@ pub(crate) fn send(
                     return Err(SendError::Body(BodyError::NotReplayable {
                         operation: stream.operation,
                         first_failure: "an earlier attempt already consumed the body".into(),
+                        last: None,
                     }));
                 }
                 if let Err(e) = stream.rewind() {

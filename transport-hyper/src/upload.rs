@@ -252,6 +252,7 @@ impl Upload {
             return Err(BodyError::NotReplayable {
                 operation: self.operation,
                 first_failure: "an earlier attempt already consumed the body".into(),
+                last: None,
             });
         }
         if let Source::Bytes(bytes) = &self.source

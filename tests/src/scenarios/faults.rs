@@ -182,8 +182,14 @@ pub async fn interrupted_one_shot_upload<T: Transport>() {
         Error::Body(BodyError::NotReplayable {
             operation,
             first_failure,
+            last,
         }) => {
             assert_eq!(*operation, "PutObject");
+            // The failure itself travels with it, not only its text.
+            assert!(
+                matches!(last.as_deref(), Some(Error::Transport(_))),
+                "{last:?}"
+            );
             // The real failure of the one attempt, not a generic refusal.
             assert!(
                 !first_failure.contains("earlier attempt"),
