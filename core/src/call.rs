@@ -75,6 +75,39 @@ impl Endpoints {
         self
     }
 
+    /// What a client talks to: the explicit endpoints if given, else the public endpoints of
+    /// `region` (resolved with `sources`: regions-config, `OCI_REGION_METADATA`, default
+    /// realm), else an error saying neither was given.
+    pub fn choose(
+        explicit: Option<Endpoints>,
+        region: Option<&str>,
+        sources: &crate::region::RegionSources<'_>,
+    ) -> Result<Endpoints, Error> {
+        match (explicit, region) {
+            (Some(endpoints), _) => Ok(endpoints),
+            (None, Some(region)) => Ok(Endpoints::for_region(&crate::region::resolve_region(
+                region, sources,
+            )?)),
+            (None, None) => Err(no_region()),
+        }
+    }
+
+    /// [`Endpoints::choose`] with the region sources of this machine (`~/.oci/regions-config.json`,
+    /// `OCI_REGION_METADATA`, `OCI_DEFAULT_REALM`).
+    #[cfg(feature = "fs")]
+    pub fn choose_from_env(
+        explicit: Option<Endpoints>,
+        region: Option<&str>,
+    ) -> Result<Endpoints, Error> {
+        match (explicit, region) {
+            (Some(endpoints), _) => Ok(endpoints),
+            (None, Some(region)) => Ok(Endpoints::for_region(
+                &crate::region::resolve_region_from_env(region)?,
+            )),
+            (None, None) => Err(no_region()),
+        }
+    }
+
     /// The base URL for `service`.
     pub fn base(&self, service: Service) -> &str {
         match service {
@@ -82,6 +115,13 @@ impl Endpoints {
             Service::ObjectStorage => &self.object_storage,
         }
     }
+}
+
+fn no_region() -> Error {
+    Error::Region(crate::region::RegionError::Unknown {
+        name: String::new(),
+        hint: "no region (the profile's `region`, or `OCI_REGION` where there is an environment) and no endpoint given".into(),
+    })
 }
 
 /// Characters left unescaped in query values and path segments: RFC 3986 unreserved only, so

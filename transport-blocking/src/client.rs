@@ -7,7 +7,6 @@ use std::time::{Duration, SystemTime};
 use ocisdk_core::auth::{DateHeader, RequestSigner};
 use ocisdk_core::call::{Action, BodyMode, Context, Endpoints, Operation, Response};
 use ocisdk_core::error::Error;
-use ocisdk_core::region::Region;
 use ocisdk_core::retry::RetryPolicy;
 
 use crate::services::{IdentityClient, ObjectStorageClient};
@@ -134,19 +133,7 @@ impl ClientBuilder {
 
     /// Builds the client. Fails when neither an endpoint nor a known region is given.
     pub fn build(self) -> Result<Client, Error> {
-        let endpoints = match (self.endpoints, &self.region) {
-            (Some(e), _) => e,
-            (None, Some(region)) => {
-                let region: Region = ocisdk_core::region::resolve_region_from_env(region)?;
-                Endpoints::for_region(&region)
-            }
-            (None, None) => {
-                return Err(Error::Region(ocisdk_core::region::RegionError::Unknown {
-                    name: String::new(),
-                    hint: "no region in the profile, no OCI_REGION and no endpoint given".into(),
-                }));
-            }
-        };
+        let endpoints = Endpoints::choose_from_env(self.endpoints, self.region.as_deref())?;
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)

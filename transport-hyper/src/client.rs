@@ -11,7 +11,6 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use ocisdk_core::auth::{DateHeader, RequestSigner};
 use ocisdk_core::call::{Action, BodyMode, Context, Endpoints, Operation, Response};
 use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
-use ocisdk_core::region::Region;
 use ocisdk_core::retry::RetryPolicy;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -250,19 +249,7 @@ impl ClientBuilder {
     /// Builds the client. Fails when neither an endpoint nor a known region is given. Needs no
     /// runtime; the client's calls must run on a tokio runtime (with the time driver).
     pub fn build(mut self) -> Result<Client, Error> {
-        let endpoints = match (self.endpoints.take(), &self.region) {
-            (Some(e), _) => e,
-            (None, Some(region)) => {
-                let region: Region = ocisdk_core::region::resolve_region_from_env(region)?;
-                Endpoints::for_region(&region)
-            }
-            (None, None) => {
-                return Err(Error::Region(ocisdk_core::region::RegionError::Unknown {
-                    name: String::new(),
-                    hint: "no region in the profile, no OCI_REGION and no endpoint given".into(),
-                }));
-            }
-        };
+        let endpoints = Endpoints::choose_from_env(self.endpoints.take(), self.region.as_deref())?;
         let make = match self.connector.take() {
             Some(make) => make,
             None => {

@@ -7,7 +7,7 @@ use ocisdk_core::auth::{DateHeader, RequestSigner};
 use ocisdk_core::call::{Action, BodyMode, Context, Endpoints, Operation, Response};
 use ocisdk_core::config::{ConfigFile, DEFAULT_PROFILE};
 use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
-use ocisdk_core::region::{Region, RegionSources};
+use ocisdk_core::region::RegionSources;
 use ocisdk_core::retry::RetryPolicy;
 
 use crate::services::{IdentityClient, ObjectStorageClient};
@@ -117,20 +117,11 @@ impl ClientBuilder {
 
     /// Builds the client. Fails when neither an endpoint nor a known region is given.
     pub fn build(self) -> Result<Client, Error> {
-        let endpoints = match (self.endpoints, &self.region) {
-            (Some(e), _) => e,
-            (None, Some(region)) => {
-                let region: Region =
-                    ocisdk_core::region::resolve_region(region, &RegionSources::default())?;
-                Endpoints::for_region(&region)
-            }
-            (None, None) => {
-                return Err(Error::Region(ocisdk_core::region::RegionError::Unknown {
-                    name: String::new(),
-                    hint: "no region in the profile and no endpoint given".into(),
-                }));
-            }
-        };
+        let endpoints = Endpoints::choose(
+            self.endpoints,
+            self.region.as_deref(),
+            &RegionSources::default(),
+        )?;
         let signer = self.signer.with_date_header(DateHeader::XDate);
         let mut ctx = Context::new(signer, endpoints, seed()?);
         if let Some(policy) = self.retry {
