@@ -1,482 +1,227 @@
-//! The exchange state machine: one logical OCI call, from typed operation to typed response.
+//! The exchange state machine: one logical OCI call, from typed operation to typed response,
+//! with every decision in it — request building and signing, body framing, response decoding,
+//! retries and their backoff.
 //!
-//! A [`Call`] never performs I/O. The adapter drives it:
+//! A call never performs I/O. The adapter drives it with one loop, and every value it gets is
+//! consumed by the next step, so steps can only be taken in an order that makes sense:
 //!
-//! 1. [`Call::poll`] with the current time; act on the [`Action`] it returns.
-//! 2. After sending an [`Action::Send`] request, hand the outcome back with
-//!    [`Call::handle_response`] (or [`Call::handle_transport_error`]), then poll again.
-//! 3. On [`Action::Sleep`], wait that long, then poll again.
-//! 4. [`Action::Done`] carries the typed result; the call is over.
+//! ```text
+//! let mut call = ctx.call(op);                       // Call<O>: ready, backing off, or finished
+//! loop {
+//!     call = match call.poll(now()) {
+//!         Step::Send { request, upload, exchange } => // send `request`; an upload's bytes go
+//!             match io.send(request, upload) {         //   through `upload.meter`
+//!                 Ok(head) => match exchange.head(head, now()) {
+//!                     Head::Read(mut reading) => {     // read at most `reading.limit()` bytes
+//!                         while let Some(chunk) = body.next()? {
+//!                             if !reading.chunk(chunk) { break; }
+//!                         }
+//!                         reading.end(now())           // or `reading.failed(error, now())`
+//!                     }
+//!                     Head::Keep { response, meter } => return Ok((response, body, meter)),
+//!                     Head::Next(call) => call,        // decided by the head alone
+//!                 },
+//!                 Err(e) => exchange.failed(e, now()),
+//!             },
+//!         Step::Sleep { until, call } => { sleep_until(until); call }
+//!         Step::Done(result) => return result,
+//!     }
+//! }
+//! ```
 //!
-//! Before reading a response body, ask [`Call::response_body_mode`]: operations such as
-//! GetObject want the body left to the adapter as a stream on success.
+//! Each step takes its predecessor by value, so, for example, handing a second outcome to an
+//! exchange that already took one does not compile:
+//!
+//! ```compile_fail
+//! # fn f<O: ocisdk_core::Operation>(
+//! #     exchange: ocisdk_core::call::Exchange<O>,
+//! #     e: ocisdk_core::error::TransportError,
+//! #     now: ocisdk_core::Now,
+//! # ) {
+//! let call = exchange.failed(e.clone(), now);
+//! let again = exchange.failed(e, now); // use of moved value: `exchange`
+//! # }
+//! ```
+//!
+//! The adapter decides nothing: not which status is an error, not how long a body may be, not
+//! whether a failure is retried or an upload may be sent again. It moves bytes and reports what
+//! happened; [`run_in_memory`] is the loop with responses from a function, for tests and
+//! replays.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
+use std::time::Duration;
 
-use bytes::Bytes;
-use http::header::{HeaderMap, HeaderName, HeaderValue};
+use bytes::{Bytes, BytesMut};
+use http::header::{HeaderMap, HeaderValue};
 use http::{Method, StatusCode};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use rand_chacha::ChaCha20Rng;
-use rand_core::{RngCore, SeedableRng};
-use serde::de::DeserializeOwned;
 
-use crate::auth::signer::{RequestSigner, SignBody};
-use crate::error::{
-    BodyError, DecodeError, Error, ServiceError, TransportError, TransportErrorKind,
+use crate::auth::signer::SignBody;
+use crate::body::{DownloadMeter, Upload, UploadMeter, UploadSource};
+use crate::clock::{Instant, Now};
+use crate::context::{Context, MAX_BUFFERED_BODY, MAX_ERROR_BODY, USER_AGENT};
+use crate::error::{BodyError, Error, TransportError, TransportErrorKind};
+use crate::operation::{
+    Operation, RequestBody, RequestPlan, Response, header_str, service_error,
 };
-use crate::region::Region;
 use crate::retry::{RetryDecision, RetryPolicy, StopReason};
 
-/// The OCI services this crate speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Service {
-    /// Identity and Access Management (`/20160918`).
-    Identity,
-    /// Object Storage (`/n/...`).
-    ObjectStorage,
-}
-
-/// Base URLs of each service (scheme, host, optional port; no trailing slash).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoints {
-    identity: String,
-    object_storage: String,
-}
-
-impl Endpoints {
-    /// The public endpoints of `region`.
-    pub fn for_region(region: &Region) -> Self {
-        Endpoints {
-            identity: region.identity_endpoint(),
-            object_storage: region.object_storage_endpoint(),
-        }
-    }
-
-    /// Sends every service to one base URL (an emulator, a proxy): Identity paths start with
-    /// `/20160918`, Object Storage paths with `/n`, so they never collide.
-    pub fn single(base: &str) -> Self {
-        let base = base.trim_end_matches('/').to_string();
-        Endpoints {
-            identity: base.clone(),
-            object_storage: base,
-        }
-    }
-
-    /// Overrides the base URL of one service.
-    pub fn with(mut self, service: Service, base: &str) -> Self {
-        let base = base.trim_end_matches('/').to_string();
-        match service {
-            Service::Identity => self.identity = base,
-            Service::ObjectStorage => self.object_storage = base,
-        }
-        self
-    }
-
-    /// What a client talks to: the explicit endpoints if given, else the public endpoints of
-    /// `region` (resolved with `sources`: regions-config, `OCI_REGION_METADATA`, default
-    /// realm), else an error saying neither was given.
-    pub fn choose(
-        explicit: Option<Endpoints>,
-        region: Option<&str>,
-        sources: &crate::region::RegionSources<'_>,
-    ) -> Result<Endpoints, Error> {
-        match (explicit, region) {
-            (Some(endpoints), _) => Ok(endpoints),
-            (None, Some(region)) => Ok(Endpoints::for_region(&crate::region::resolve_region(
-                region, sources,
-            )?)),
-            (None, None) => Err(no_region()),
-        }
-    }
-
-    /// [`Endpoints::choose`] with the region sources of this machine (`~/.oci/regions-config.json`,
-    /// `OCI_REGION_METADATA`, `OCI_DEFAULT_REALM`).
-    #[cfg(feature = "fs")]
-    pub fn choose_from_env(
-        explicit: Option<Endpoints>,
-        region: Option<&str>,
-    ) -> Result<Endpoints, Error> {
-        match (explicit, region) {
-            (Some(endpoints), _) => Ok(endpoints),
-            (None, Some(region)) => Ok(Endpoints::for_region(
-                &crate::region::resolve_region_from_env(region)?,
-            )),
-            (None, None) => Err(no_region()),
-        }
-    }
-
-    /// The base URL for `service`.
-    pub fn base(&self, service: Service) -> &str {
-        match service {
-            Service::Identity => &self.identity,
-            Service::ObjectStorage => &self.object_storage,
-        }
-    }
-}
-
-fn no_region() -> Error {
-    Error::Region(crate::region::RegionError::Unknown {
-        name: String::new(),
-        hint: "no region (the profile's `region`, or `OCI_REGION` where there is an environment) and no endpoint given".into(),
-    })
-}
-
-/// Characters left unescaped in query values and path segments: RFC 3986 unreserved only, so
-/// what is signed is exactly what any HTTP client sends.
-const ENCODE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// Percent-encodes one path segment (an OCID, a bucket or object name). `/` is encoded too.
-pub fn encode_segment(s: &str) -> String {
-    utf8_percent_encode(s, ENCODE).to_string()
-}
-
-/// Percent-encodes an object name, keeping `/` literal as the Object Storage console does.
-pub fn encode_object_name(s: &str) -> String {
-    s.split('/')
-        .map(encode_segment)
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-/// A request body as the core plans it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RequestBody {
-    /// No body.
-    Empty,
-    /// A complete body held in memory (JSON); can be sent any number of times.
-    Bytes(Bytes),
-    /// A body the adapter streams from its own source, of exactly `length` bytes.
-    Stream {
-        /// Exact length in bytes; sent as `content-length` (Object Storage refuses chunked
-        /// uploads).
-        length: u64,
-    },
-}
-
-/// What an operation asks to send, before the endpoint, retry token and signature are added.
+/// The status and headers of a response, as the adapter received them.
 #[derive(Debug, Clone)]
-pub struct RequestPlan {
-    /// HTTP method.
-    pub method: Method,
-    /// Path, already percent-encoded, including the service prefix (`/20160918/...`, `/n/...`).
-    pub path: String,
-    /// Query parameters in wire order, not yet encoded.
-    pub query: Vec<(&'static str, String)>,
-    /// Operation-specific headers.
-    pub headers: HeaderMap,
-    /// The body.
-    pub body: RequestBody,
-}
-
-impl RequestPlan {
-    /// A plan for `method` on `path` with no query, headers or body.
-    pub fn new(method: Method, path: String) -> Self {
-        RequestPlan {
-            method,
-            path,
-            query: Vec::new(),
-            headers: HeaderMap::new(),
-            body: RequestBody::Empty,
-        }
-    }
-
-    /// Adds `name=value` when `value` is present.
-    pub fn query_opt(&mut self, name: &'static str, value: Option<impl ToString>) {
-        if let Some(v) = value {
-            self.query.push((name, v.to_string()));
-        }
-    }
-
-    /// Sets a header when `value` is present; fails with a typed error naming the header when
-    /// the value cannot be sent.
-    pub fn header_opt(
-        &mut self,
-        operation: &'static str,
-        name: &str,
-        value: Option<&str>,
-    ) -> Result<(), Error> {
-        if let Some(v) = value {
-            let name =
-                HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::InvalidRequest {
-                    operation,
-                    reason: format!("`{name}` is not a valid header name"),
-                })?;
-            let value = HeaderValue::from_str(v).map_err(|_| Error::InvalidRequest {
-                operation,
-                reason: format!("header `{name}` has characters HTTP does not allow"),
-            })?;
-            self.headers.insert(name, value);
-        }
-        Ok(())
-    }
-
-    /// Sets a JSON body from `value`.
-    pub fn json_body(
-        &mut self,
-        operation: &'static str,
-        value: &impl serde::Serialize,
-    ) -> Result<(), Error> {
-        let bytes = serde_json::to_vec(value).map_err(|e| Error::InvalidRequest {
-            operation,
-            reason: format!("cannot serialize body: {e}"),
-        })?;
-        self.body = RequestBody::Bytes(Bytes::from(bytes));
-        self.headers.insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        Ok(())
-    }
-
-    fn path_and_query(&self) -> String {
-        let mut s = self.path.clone();
-        for (i, (k, v)) in self.query.iter().enumerate() {
-            s.push(if i == 0 { '?' } else { '&' });
-            s.push_str(k);
-            s.push('=');
-            s.push_str(&utf8_percent_encode(v, ENCODE).to_string());
-        }
-        s
-    }
-}
-
-/// One OCI operation: how to build its request and how to read its response.
-pub trait Operation {
-    /// The typed data of a successful response.
-    type Output;
-    /// The operation's name in OCI's API reference (`CreateGroup`).
-    const NAME: &'static str;
-    /// The service it belongs to.
-    const SERVICE: Service;
-    /// Whether the body is hashed into the signature. PutObject and UploadPart are the
-    /// exceptions: their bodies stream unsigned.
-    const SIGN_BODY: bool = true;
-    /// Whether a successful response body is left to the adapter as a stream (GetObject).
-    const STREAM_RESPONSE: bool = false;
-
-    /// The request to send.
-    fn plan(&self) -> Result<RequestPlan, Error>;
-
-    /// The token of the next page carried by a successful response: `opc-next-page` by
-    /// default; ListObjects overrides it with its body's `nextStartWith`.
-    fn next_page(headers: &HeaderMap, data: &Self::Output) -> Option<String> {
-        let _ = data;
-        header_str(headers, "opc-next-page").map(str::to_string)
-    }
-
-    /// Decodes a successful (2xx) response. For streaming operations `body` is empty.
-    fn parse(
-        &self,
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: Bytes,
-    ) -> Result<Self::Output, Error>;
-}
-
-/// A successful response: the typed data plus what OCI says about it.
-#[derive(Debug, Clone)]
-pub struct Response<T> {
-    /// The typed data.
-    pub data: T,
+pub struct ResponseHead {
     /// HTTP status.
     pub status: StatusCode,
-    /// All response headers.
+    /// Response headers.
     pub headers: HeaderMap,
-    /// `opc-request-id`.
-    pub opc_request_id: Option<String>,
-    /// `etag`.
-    pub etag: Option<String>,
-    /// The token for the next page (`opc-next-page`, or ListObjects' `nextStartWith`).
-    pub next_page: Option<String>,
+    /// The platform has already undone the body's `content-encoding` (`fetch` does), so the
+    /// bytes read are not the bytes `content-length` counts.
+    pub decoded: bool,
 }
 
-impl<T> Response<T> {
-    /// Keeps the metadata and replaces the data.
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
-        Response {
-            data: f(self.data),
-            status: self.status,
-            headers: self.headers,
-            opc_request_id: self.opc_request_id,
-            etag: self.etag,
-            next_page: self.next_page,
-        }
-    }
-}
-
-/// Reads a header as a string, if present and visible ASCII.
-pub fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-/// Decodes a JSON body for `operation`, turning serde's error into a [`DecodeError`] that says
-/// where and whether the body was cut short.
-pub fn decode_json<T: DeserializeOwned>(
-    operation: &'static str,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|e| {
-        Error::Decode(DecodeError {
-            operation,
-            reason: if e.is_eof() {
-                format!("body ends early ({} bytes): {e}", body.len())
-            } else {
-                e.to_string()
-            },
-            truncated: e.is_eof(),
-            opc_request_id: header_str(headers, "opc-request-id").map(str::to_string),
-        })
-    })
-}
-
-/// What the adapter should do with a response body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyMode {
-    /// Read it completely and pass it to [`Call::handle_response`].
-    Buffer,
-    /// Keep it as a stream for the user; pass an empty body to [`Call::handle_response`].
-    Stream,
-}
-
-/// Shared, immutable-ish state of a client: who signs, where requests go.
-///
-/// One `Context` serves any number of concurrent calls.
-pub struct Context {
-    signer: RequestSigner,
-    endpoints: Endpoints,
-    retry: RetryPolicy,
-    rng: Mutex<ChaCha20Rng>,
-}
-
-impl fmt::Debug for Context {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Context")
-            .field("signer", &self.signer)
-            .field("endpoints", &self.endpoints)
-            .field("retry", &self.retry)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Largest successful response body an adapter buffers (object bodies stream instead).
-pub const MAX_BUFFERED_BODY: u64 = 32 * 1024 * 1024;
-/// Largest error response body an adapter buffers.
-pub const MAX_ERROR_BODY: u64 = 1024 * 1024;
-
-/// Default `user-agent`.
-pub const USER_AGENT: &str = concat!("ocisdk-rust/", env!("CARGO_PKG_VERSION"));
-
-impl Context {
-    /// A context signing with `signer` and sending to `endpoints`, retrying with the default
-    /// [`RetryPolicy`]. `seed` (32 random bytes from the adapter) seeds the generator for retry
-    /// tokens and backoff jitter, so the core needs no entropy source.
-    pub fn new(signer: RequestSigner, endpoints: Endpoints, seed: [u8; 32]) -> Self {
-        Context {
-            signer,
-            endpoints,
-            retry: RetryPolicy::default(),
-            rng: Mutex::new(ChaCha20Rng::from_seed(seed)),
+impl ResponseHead {
+    /// A head whose body arrives as sent.
+    pub fn new(status: StatusCode, headers: HeaderMap) -> Self {
+        ResponseHead {
+            status,
+            headers,
+            decoded: false,
         }
     }
 
-    /// Replaces the retry policy every call of this context starts with.
-    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
+    /// Says the platform decodes `content-encoding` before the adapter reads the body.
+    pub fn decoded_by_platform(mut self) -> Self {
+        self.decoded = true;
         self
     }
 
-    /// The retry policy calls start with.
-    pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.retry
+    /// The length the body is held to: `content-length`, unless the platform decoded an
+    /// encoded body.
+    fn body_length(&self) -> Option<u64> {
+        let encoded = self
+            .headers
+            .get(http::header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| !v.trim().is_empty() && !v.trim().eq_ignore_ascii_case("identity"));
+        if self.decoded && encoded {
+            return None;
+        }
+        header_str(&self.headers, "content-length").and_then(|v| v.trim().parse().ok())
     }
+}
 
-    fn random_u32(&self) -> u32 {
-        match self.rng.lock() {
-            Ok(mut g) => g.next_u32(),
-            Err(poisoned) => poisoned.into_inner().next_u32(),
+/// What the adapter does next.
+#[must_use]
+pub enum Step<O: Operation> {
+    /// Send `request`. A streamed body (`RequestBody::Stream`) comes from the adapter's source
+    /// through `upload`. Hand what happens to `exchange`.
+    Send {
+        /// The signed request.
+        request: http::Request<RequestBody>,
+        /// For a streamed body: its meter, and whether to rewind the source first.
+        upload: Option<Upload>,
+        /// Takes the outcome.
+        exchange: Exchange<O>,
+    },
+    /// Wait until the monotonic clock reaches `until`, then poll `call` again. Polling earlier
+    /// only gives this step back.
+    Sleep {
+        /// When the next attempt may start.
+        until: Instant,
+        /// The call, to poll then.
+        call: Call<O>,
+    },
+    /// The call is over.
+    Done(Result<Response<O::Output>, Error>),
+}
+
+impl<O: Operation> fmt::Debug for Step<O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Send { request, .. } => write!(f, "Send({} {})", request.method(), request.uri()),
+            Step::Sleep { until, .. } => write!(f, "Sleep(until {until:?})"),
+            Step::Done(Ok(_)) => f.write_str("Done(Ok)"),
+            Step::Done(Err(e)) => write!(f, "Done(Err({e}))"),
         }
     }
-
-    /// The endpoints requests go to.
-    pub fn endpoints(&self) -> &Endpoints {
-        &self.endpoints
-    }
-
-    /// The signer.
-    pub fn signer(&self) -> &RequestSigner {
-        &self.signer
-    }
-
-    /// Starts a call of `op`.
-    pub fn call<O: Operation>(self: &Arc<Self>, op: O) -> Call<O> {
-        Call::new(self.clone(), op)
-    }
-
-    /// A fresh `opc-retry-token`: 30 alphanumerics, like the official SDKs.
-    pub fn new_retry_token(&self) -> String {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        let mut rng = match self.rng.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        (0..30)
-            .map(|_| ALPHABET[(rng.next_u32() % ALPHABET.len() as u32) as usize] as char)
-            .collect()
-    }
 }
 
-enum State<T> {
-    /// Ready to send the next attempt.
-    Ready,
-    /// An attempt is in flight.
-    InFlight,
-    /// The last attempt failed; wait this long before the next.
-    Backoff(Duration),
-    /// Finished; the result is handed out once.
-    Finished(Option<Result<Response<T>, Error>>),
-}
-
-/// What the adapter must do next.
+/// What the head of a response calls for.
 #[must_use]
-#[derive(Debug)]
-pub enum Action<T> {
-    /// Send this request, then call [`Call::handle_response`] or
-    /// [`Call::handle_transport_error`].
-    Send(http::Request<RequestBody>),
-    /// Wait this long, then poll again (retry backoff).
-    Sleep(Duration),
-    /// The call is over.
-    Done(Result<Response<T>, Error>),
+pub enum Head<O: Operation> {
+    /// Read the body into `reading`, then end it.
+    Read(Reading<O>),
+    /// The call succeeded and the body is the user's (GetObject): hand it out with `response`,
+    /// reporting what it delivers to `meter`.
+    Keep {
+        /// The decoded head.
+        response: Box<Response<O::Output>>,
+        /// Holds the body to its declared length.
+        meter: DownloadMeter,
+    },
+    /// The head alone decided the attempt (an upload that failed, a head that cannot be
+    /// decoded): drop the body and poll the call.
+    Next(Call<O>),
 }
 
-/// One logical call of operation `O`; see the module doc for the driving loop.
-pub struct Call<O: Operation> {
+impl<O: Operation> fmt::Debug for Head<O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Head::Read(r) => write!(f, "Read(limit {})", r.limit),
+            Head::Keep { meter, .. } => write!(f, "Keep({meter:?})"),
+            Head::Next(call) => write!(f, "Next({call:?})"),
+        }
+    }
+}
+
+/// The state of an upload across the attempts of a call.
+struct UploadState {
+    source: UploadSource,
+    /// The meter of the attempt in flight (or of the last one).
+    meter: Option<UploadMeter>,
+    /// Some attempt before the current one read from the source.
+    consumed: bool,
+}
+
+impl UploadState {
+    fn touched(&self) -> bool {
+        self.consumed || self.meter.as_ref().is_some_and(UploadMeter::touched)
+    }
+}
+
+/// Everything a call carries through its steps.
+struct Inner<O: Operation> {
     ctx: Arc<Context>,
     op: O,
     plan: Option<RequestPlan>,
     retry_token: Option<String>,
     endpoint: String,
-    state: State<O::Output>,
     attempts: u32,
     policy: RetryPolicy,
-    started: Option<SystemTime>,
-    stream_replayable: bool,
+    started: Option<Instant>,
+    /// The latest instant seen: a clock handed in earlier than this is taken as this.
+    latest: Instant,
+    upload: Option<UploadState>,
+}
+
+enum Idle<T> {
+    Ready,
+    Backoff(Instant),
+    Finished(Result<Response<T>, Error>),
+}
+
+/// One logical call of operation `O`, between attempts: ready to send, backing off, or
+/// finished. [`Call::poll`] turns it into the next [`Step`].
+pub struct Call<O: Operation> {
+    inner: Box<Inner<O>>,
+    idle: Idle<O::Output>,
 }
 
 impl<O: Operation> fmt::Debug for Call<O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Call")
             .field("operation", &O::NAME)
-            .field("endpoint", &self.endpoint)
-            .field("attempts", &self.attempts)
+            .field("endpoint", &self.inner.endpoint)
+            .field("attempts", &self.inner.attempts)
             .finish_non_exhaustive()
     }
 }
@@ -484,9 +229,9 @@ impl<O: Operation> fmt::Debug for Call<O> {
 impl<O: Operation> Call<O> {
     /// Plans a call of `op` against `ctx`. Nothing is sent until [`Call::poll`].
     pub fn new(ctx: Arc<Context>, op: O) -> Self {
-        let (plan, state) = match op.plan() {
-            Ok(plan) => (Some(plan), State::Ready),
-            Err(e) => (None, State::Finished(Some(Err(e)))),
+        let (plan, idle) = match op.plan() {
+            Ok(plan) => (Some(plan), Idle::Ready),
+            Err(e) => (None, Idle::Finished(Err(e))),
         };
         let retry_token = match &plan {
             Some(p) if p.method == Method::POST && !p.headers.contains_key("opc-retry-token") => {
@@ -500,100 +245,144 @@ impl<O: Operation> Call<O> {
                 format!(
                     "{} {}{}",
                     p.method,
-                    ctx.endpoints.base(O::SERVICE),
+                    ctx.endpoints().base(O::SERVICE),
                     p.path_and_query()
                 )
             })
             .unwrap_or_default();
+        let upload = match &plan {
+            // A streamed body whose source the adapter never described is sent at most once.
+            Some(p) if matches!(p.body, RequestBody::Stream { .. }) => Some(UploadState {
+                source: UploadSource::OneShot,
+                meter: None,
+                consumed: false,
+            }),
+            _ => None,
+        };
         Call {
-            policy: ctx.retry.clone(),
-            ctx,
-            op,
-            plan,
-            retry_token,
-            endpoint,
-            state,
-            attempts: 0,
-            started: None,
-            stream_replayable: false,
+            inner: Box::new(Inner {
+                policy: ctx.retry_policy().clone(),
+                ctx,
+                op,
+                plan,
+                retry_token,
+                endpoint,
+                attempts: 0,
+                started: None,
+                latest: Instant::default(),
+                upload,
+            }),
+            idle,
         }
     }
 
     /// Uses `policy` for this call instead of the context's.
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.policy = policy;
+        self.inner.policy = policy;
         self
     }
 
-    /// Tells the call whether the adapter can send its streamed body again from the start (a
-    /// file or a slice can be rewound, a pipe cannot). Streamed bodies count as not replayable
-    /// until the adapter says otherwise.
-    ///
-    /// Call it after each attempt and *before* [`Call::handle_response`] or
-    /// [`Call::handle_transport_error`]: the retry decision is made there. A one-shot stream
-    /// that the failed attempt never read from is still whole, and may say so.
-    pub fn set_stream_replayable(&mut self, replayable: bool) {
-        self.stream_replayable = replayable;
+    /// Says where the streamed body's bytes come from, which decides whether a failed attempt
+    /// that read from it can be followed by another. Without it, a streamed body is
+    /// [`UploadSource::OneShot`]. No effect on operations without a streamed body.
+    pub fn with_upload(mut self, source: UploadSource) -> Self {
+        if let Some(upload) = &mut self.inner.upload {
+            upload.source = source;
+        }
+        self
     }
 
     /// The operation being called.
     pub fn operation(&self) -> &O {
-        &self.op
+        &self.inner.op
     }
 
     /// `"<METHOD> <url>"` of the request, for errors and logs.
     pub fn endpoint(&self) -> &str {
-        &self.endpoint
+        &self.inner.endpoint
     }
 
     /// Attempts sent so far.
     pub fn attempts(&self) -> u32 {
-        self.attempts
+        self.inner.attempts
     }
 
     /// The `opc-retry-token` every attempt of this call carries (POST only).
     pub fn retry_token(&self) -> Option<&str> {
-        self.retry_token.as_deref()
+        self.inner.retry_token.as_deref()
     }
 
-    /// Advances the call. `now` is the wall-clock time, used for the request date.
-    pub fn poll(&mut self, now: SystemTime) -> Action<O::Output> {
-        match &mut self.state {
-            State::Finished(result) => match result.take() {
-                Some(r) => Action::Done(r),
-                None => Action::Done(Err(Error::Misuse("poll after Done"))),
+    /// The next step. `now` is both clocks: the monotonic one for budgets and backoff, the
+    /// wall clock for the request's date.
+    pub fn poll(self, now: Now) -> Step<O> {
+        let Call { mut inner, idle } = self;
+        inner.observe(now.instant);
+        match idle {
+            Idle::Finished(result) => Step::Done(result),
+            Idle::Backoff(until) if inner.latest < until => Step::Sleep {
+                until,
+                call: Call {
+                    inner,
+                    idle: Idle::Backoff(until),
+                },
             },
-            State::InFlight => {
-                self.state = State::Finished(None);
-                Action::Done(Err(Error::Misuse(
-                    "poll while a request is in flight: hand its response in first",
-                )))
-            }
-            State::Backoff(wait) => {
-                let wait = *wait;
-                self.state = State::Ready;
-                Action::Sleep(wait)
-            }
-            State::Ready => match self.build_request(now) {
-                Ok(req) => {
-                    self.started.get_or_insert(now);
-                    self.attempts += 1;
-                    self.state = State::InFlight;
-                    Action::Send(req)
-                }
-                Err(e) => {
-                    self.state = State::Finished(None);
-                    Action::Done(Err(e))
-                }
-            },
+            Idle::Backoff(_) | Idle::Ready => inner.start_attempt(now),
+        }
+    }
+}
+
+impl<O: Operation> Inner<O> {
+    fn observe(&mut self, instant: Instant) {
+        self.latest = self.latest.max(instant);
+    }
+
+    fn finish(self: Box<Self>, result: Result<Response<O::Output>, Error>) -> Call<O> {
+        Call {
+            inner: self,
+            idle: Idle::Finished(result),
         }
     }
 
-    fn build_request(&self, now: SystemTime) -> Result<http::Request<RequestBody>, Error> {
-        let plan = self.plan.as_ref().ok_or(Error::Misuse("no request plan"))?;
+    fn start_attempt(mut self: Box<Self>, now: Now) -> Step<O> {
+        let request = match self.build_request(now) {
+            Ok(request) => request,
+            Err(e) => return Step::Done(Err(e)),
+        };
+        let upload = match (&mut self.upload, request.body()) {
+            (Some(state), RequestBody::Stream { length }) => {
+                let rewind = state.touched();
+                if rewind && state.source == UploadSource::OneShot {
+                    // Never reached: a failure after a one-shot body was read is final.
+                    return Step::Done(Err(Error::Body(BodyError::NotReplayable {
+                        operation: O::NAME,
+                        first_failure: "an earlier attempt already consumed the body".into(),
+                        last: None,
+                    })));
+                }
+                state.consumed = rewind;
+                let meter = UploadMeter::new(O::NAME, *length);
+                state.meter = Some(meter.clone());
+                Some(Upload { meter, rewind })
+            }
+            _ => None,
+        };
+        self.started.get_or_insert(self.latest);
+        self.attempts += 1;
+        Step::Send {
+            request,
+            upload,
+            exchange: Exchange { inner: self },
+        }
+    }
+
+    fn build_request(&self, now: Now) -> Result<http::Request<RequestBody>, Error> {
+        let plan = self.plan.as_ref().ok_or(Error::InvalidRequest {
+            operation: O::NAME,
+            reason: "the request could not be planned".into(),
+        })?;
         let url = format!(
             "{}{}",
-            self.ctx.endpoints.base(O::SERVICE),
+            self.ctx.endpoints().base(O::SERVICE),
             plan.path_and_query()
         );
         let mut req = http::Request::builder()
@@ -649,79 +438,31 @@ impl<O: Operation> Call<O> {
             RequestBody::Empty => SignBody::Unsigned,
         };
         self.ctx
-            .signer
-            .sign(&mut req, sign_body, now)
+            .signer()
+            .sign(&mut req, sign_body, now.wall)
             .map_err(Error::Signing)?;
         Ok(req)
     }
 
-    /// The most bytes the adapter should buffer for a response with `status` (when
-    /// [`Call::response_body_mode`] says [`BodyMode::Buffer`]): beyond it, report
-    /// [`TransportErrorKind::BodyTooLarge`] instead of reading on. A list page of 1000 objects
-    /// with every field is well under a megabyte; an error body needs only its JSON head.
-    pub fn max_buffered_body(&self, status: StatusCode) -> u64 {
-        if status.is_success() {
-            MAX_BUFFERED_BODY
-        } else {
-            MAX_ERROR_BODY
-        }
-    }
-
-    /// How to treat the body of a response with `status`.
-    pub fn response_body_mode(&self, status: StatusCode) -> BodyMode {
-        if O::STREAM_RESPONSE && status.is_success() {
-            BodyMode::Stream
-        } else {
-            BodyMode::Buffer
-        }
-    }
-
-    /// Hands in the response to the last [`Action::Send`]. `body` is the complete body, or empty
-    /// when [`Call::response_body_mode`] said [`BodyMode::Stream`]. `now` is when it arrived.
-    pub fn handle_response(&mut self, response: http::Response<Bytes>, now: SystemTime) {
-        if !matches!(self.state, State::InFlight) {
-            self.misuse("response handed in with no request in flight");
-            return;
-        }
-        let retry_after = if response.status().is_success() {
-            None
-        } else {
-            header_str(response.headers(), "retry-after")
-                .and_then(|v| crate::retry::parse_retry_after(v, now))
-        };
-        match self.evaluate(response) {
-            Ok(output) => self.state = State::Finished(Some(Ok(output))),
-            Err(e) => self.after_failure(e, retry_after, now),
-        }
-    }
-
-    /// Reports that the last request failed in transport (connect, timeout, reset, truncated
-    /// body). `now` is when the failure was noticed.
-    pub fn handle_transport_error(&mut self, mut error: TransportError, now: SystemTime) {
-        if !matches!(self.state, State::InFlight) {
-            self.misuse("transport error handed in with no request in flight");
-            return;
-        }
-        if error.endpoint.is_empty() {
-            error.endpoint = self.endpoint.clone();
-        }
-        self.after_failure(Error::Transport(error), None, now);
-    }
-
-    /// Records out-of-order driving; a result that is already waiting to be handed out is kept
-    /// rather than replaced by the misuse error.
-    fn misuse(&mut self, what: &'static str) {
-        tracing::debug!(operation = O::NAME, "call state machine misuse: {what}");
-        if !matches!(self.state, State::Finished(Some(_))) {
-            self.state = State::Finished(Some(Err(Error::Misuse(what))));
-        }
+    /// The upload's own failure in the attempt that just ended, if it had one: it decides the
+    /// attempt whatever the connection did, and is never retried (the caller's source is at
+    /// fault, not the network).
+    fn body_failure(&self) -> Option<BodyError> {
+        self.upload
+            .as_ref()
+            .and_then(|u| u.meter.as_ref())
+            .and_then(UploadMeter::failure)
     }
 
     /// The retry decision after a failed attempt: back off, or finish with the error.
-    fn after_failure(&mut self, error: Error, retry_after: Option<Duration>, now: SystemTime) {
+    fn after_failure(
+        self: Box<Self>,
+        error: Error,
+        retry_after: Option<Duration>,
+    ) -> Call<O> {
         let elapsed = self
             .started
-            .and_then(|s| now.duration_since(s).ok())
+            .map(|s| self.latest.saturating_duration_since(s))
             .unwrap_or_default();
         let decision = self.policy.decide(
             &error,
@@ -730,16 +471,16 @@ impl<O: Operation> Call<O> {
             retry_after,
             self.ctx.random_u32(),
         );
-        let streamed = matches!(
-            self.plan.as_ref().map(|p| &p.body),
-            Some(RequestBody::Stream { .. })
-        );
+        let spent_one_shot = self
+            .upload
+            .as_ref()
+            .is_some_and(|u| u.source == UploadSource::OneShot && u.touched());
         let result = match decision {
-            RetryDecision::Retry(_) if streamed && !self.stream_replayable => {
+            RetryDecision::Retry(_) if spent_one_shot => {
                 Error::Body(BodyError::NotReplayable {
                     operation: O::NAME,
                     first_failure: error.to_string(),
-                    last: Some(std::sync::Arc::new(error)),
+                    last: Some(Arc::new(error)),
                 })
             }
             RetryDecision::Retry(wait) => {
@@ -749,47 +490,48 @@ impl<O: Operation> Call<O> {
                     wait_ms = wait.as_millis() as u64,
                     "retrying after: {error}"
                 );
-                self.state = State::Backoff(wait);
-                return;
+                let until = self.latest.saturating_add(wait);
+                return Call {
+                    inner: self,
+                    idle: Idle::Backoff(until),
+                };
             }
             RetryDecision::Stop(reason @ StopReason::BudgetExhausted { .. }) => {
-                Error::RetriesExhausted {
-                    operation: O::NAME,
-                    attempts: self.attempts,
-                    elapsed,
-                    reason,
-                    last: Box::new(error),
-                }
+                self.exhausted(reason, elapsed, error)
             }
             RetryDecision::Stop(reason @ StopReason::AttemptsExhausted) if self.attempts > 1 => {
-                Error::RetriesExhausted {
-                    operation: O::NAME,
-                    attempts: self.attempts,
-                    elapsed,
-                    reason,
-                    last: Box::new(error),
-                }
+                self.exhausted(reason, elapsed, error)
             }
             RetryDecision::Stop(_) => error,
         };
-        self.state = State::Finished(Some(Err(result)));
+        self.finish(Err(result))
     }
 
-    fn evaluate(&self, response: http::Response<Bytes>) -> Result<Response<O::Output>, Error> {
-        let (parts, body) = response.into_parts();
-        let status = parts.status;
-        let headers = parts.headers;
-        let buffered = self.response_body_mode(status) == BodyMode::Buffer;
-        let is_head = self.plan.as_ref().is_some_and(|p| p.method == Method::HEAD);
+    fn exhausted(&self, reason: StopReason, elapsed: Duration, last: Error) -> Error {
+        Error::RetriesExhausted {
+            operation: O::NAME,
+            attempts: self.attempts,
+            elapsed,
+            reason,
+            last: Box::new(last),
+        }
+    }
+
+    fn is_head_request(&self) -> bool {
+        self.plan.as_ref().is_some_and(|p| p.method == Method::HEAD)
+    }
+
+    /// Decodes a complete response: an error status into a service error, a success into the
+    /// operation's output.
+    fn evaluate(&self, head: ResponseHead, body: Bytes) -> Result<Response<O::Output>, Error> {
+        let status = head.status;
         // HEAD, 1xx, 204 and 304 answers carry no body whatever their `content-length` says.
-        let bodyless = is_head
+        let bodyless = self.is_head_request()
             || status.is_informational()
             || status == StatusCode::NO_CONTENT
             || status == StatusCode::NOT_MODIFIED;
-        if buffered
-            && !bodyless
-            && let Some(declared) =
-                header_str(&headers, "content-length").and_then(|v| v.parse::<u64>().ok())
+        if !bodyless
+            && let Some(declared) = head.body_length()
             && declared != body.len() as u64
         {
             return Err(Error::Transport(TransportError {
@@ -801,7 +543,7 @@ impl<O: Operation> Call<O> {
                 endpoint: self.endpoint.clone(),
             }));
         }
-        let opc_request_id = header_str(&headers, "opc-request-id").map(str::to_string);
+        let headers = head.headers;
         if !status.is_success() {
             return Err(Error::from(service_error(
                 O::NAME,
@@ -812,60 +554,297 @@ impl<O: Operation> Call<O> {
             )));
         }
         let data = self.op.parse(status, &headers, body)?;
-        let etag = header_str(&headers, "etag").map(str::to_string);
-        let next_page = O::next_page(&headers, &data);
-        Ok(Response {
-            data,
-            status,
-            headers,
-            opc_request_id,
-            etag,
-            next_page,
-        })
+        Ok(into_response::<O>(data, status, headers))
+    }
+
+    fn retry_after(&self, head: &ResponseHead, now: Now) -> Option<Duration> {
+        if head.status.is_success() {
+            return None;
+        }
+        header_str(&head.headers, "retry-after")
+            .and_then(|v| crate::retry::parse_retry_after(v, now.wall))
     }
 }
 
-/// Builds the [`ServiceError`] for an error response, whether or not its body is OCI's JSON.
-pub fn service_error(
-    operation: &'static str,
-    endpoint: &str,
+/// A decoded success with what OCI says about it.
+fn into_response<O: Operation>(
+    data: O::Output,
     status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> ServiceError {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        code: Option<String>,
-        message: Option<String>,
-    }
-    let opc_request_id = header_str(headers, "opc-request-id").map(str::to_string);
-    let parsed: Option<Body> = serde_json::from_slice(body).ok();
-    let (code, message) = match parsed {
-        Some(Body {
-            code: Some(code),
-            message,
-        }) => (code, message.unwrap_or_default()),
-        _ => {
-            let reason = status.canonical_reason().unwrap_or("Unknown");
-            let snippet: String = String::from_utf8_lossy(body)
-                .chars()
-                .take(200)
-                .filter(|c| !c.is_control())
-                .collect();
-            let message = if body.is_empty() {
-                format!("{} with an empty body", status.as_u16())
-            } else {
-                format!("error body is not OCI JSON: {snippet:?}")
-            };
-            (reason.replace(' ', ""), message)
-        }
-    };
-    ServiceError {
+    headers: HeaderMap,
+) -> Response<O::Output> {
+    let next_page = O::next_page(&headers, &data);
+    Response {
+        opc_request_id: header_str(&headers, "opc-request-id").map(str::to_string),
+        etag: header_str(&headers, "etag").map(str::to_string),
+        next_page,
+        data,
         status,
-        code,
-        message,
-        opc_request_id,
-        operation,
-        endpoint: endpoint.to_string(),
+        headers,
+    }
+}
+
+/// An attempt in flight: its request was handed out; hand what came back to it.
+pub struct Exchange<O: Operation> {
+    inner: Box<Inner<O>>,
+}
+
+impl<O: Operation> fmt::Debug for Exchange<O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Exchange")
+            .field("operation", &O::NAME)
+            .field("endpoint", &self.inner.endpoint)
+            .field("attempt", &self.inner.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<O: Operation> Exchange<O> {
+    /// `"<METHOD> <url>"` of the request, for the adapter's own messages.
+    pub fn endpoint(&self) -> &str {
+        &self.inner.endpoint
+    }
+
+    /// The response head arrived.
+    pub fn head(self, head: ResponseHead, now: Now) -> Head<O> {
+        let mut inner = self.inner;
+        inner.observe(now.instant);
+        if let Some(failure) = inner.body_failure() {
+            return Head::Next(inner.finish(Err(Error::Body(failure))));
+        }
+        if O::STREAM_RESPONSE && head.status.is_success() {
+            let expected = head.body_length();
+            let status = head.status;
+            let parsed = inner.op.parse(status, &head.headers, Bytes::new());
+            return match parsed {
+                Ok(data) => {
+                    let response = into_response::<O>(data, status, head.headers);
+                    let meter = DownloadMeter::new(O::NAME, inner.endpoint.clone(), expected);
+                    Head::Keep {
+                        response: Box::new(response),
+                        meter,
+                    }
+                }
+                Err(e) => Head::Next(inner.after_failure(e, None)),
+            };
+        }
+        let limit = if head.status.is_success() {
+            MAX_BUFFERED_BODY
+        } else {
+            MAX_ERROR_BODY
+        };
+        let retry_after = inner.retry_after(&head, now);
+        Head::Read(Reading {
+            inner,
+            head,
+            retry_after,
+            limit,
+            first: None,
+            rest: None,
+            len: 0,
+            over: false,
+        })
+    }
+
+    /// The attempt failed in transport before a response head arrived (connect, timeout,
+    /// reset). An upload whose own source failed is reported as that failure, not this one.
+    pub fn failed(self, mut error: TransportError, now: Now) -> Call<O> {
+        let mut inner = self.inner;
+        inner.observe(now.instant);
+        if let Some(failure) = inner.body_failure() {
+            return inner.finish(Err(Error::Body(failure)));
+        }
+        if error.endpoint.is_empty() {
+            error.endpoint = inner.endpoint.clone();
+        }
+        inner.after_failure(Error::Transport(error), None)
+    }
+
+    /// The upload's source could not be made ready (rewinding it failed): the call ends with
+    /// that failure.
+    pub fn body_unavailable(self, reason: impl fmt::Display, now: Now) -> Call<O> {
+        let mut inner = self.inner;
+        inner.observe(now.instant);
+        let failure = BodyError::Read {
+            operation: O::NAME,
+            reason: reason.to_string(),
+        };
+        inner.finish(Err(Error::Body(failure)))
+    }
+}
+
+/// A response body being read into memory, at most [`Reading::limit`] bytes of it.
+pub struct Reading<O: Operation> {
+    inner: Box<Inner<O>>,
+    head: ResponseHead,
+    retry_after: Option<Duration>,
+    limit: u64,
+    // One chunk is kept as it came (no copy); further ones are gathered.
+    first: Option<Bytes>,
+    rest: Option<BytesMut>,
+    len: u64,
+    over: bool,
+}
+
+impl<O: Operation> fmt::Debug for Reading<O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reading")
+            .field("operation", &O::NAME)
+            .field("status", &self.head.status)
+            .field("received", &self.len)
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<O: Operation> Reading<O> {
+    /// The most bytes this body may have. Reading more than this is pointless: the next
+    /// [`Reading::chunk`] refuses them.
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// The status of the response being read.
+    pub fn status(&self) -> StatusCode {
+        self.head.status
+    }
+
+    /// A chunk of the body arrived. `false`: stop reading (the body is over the limit) and
+    /// [`end`](Reading::end) it.
+    pub fn chunk(&mut self, bytes: Bytes) -> bool {
+        if self.over {
+            return false;
+        }
+        if self.len.saturating_add(bytes.len() as u64) > self.limit {
+            self.over = true;
+            self.first = None;
+            self.rest = None;
+            return false;
+        }
+        self.len += bytes.len() as u64;
+        if bytes.is_empty() {
+            return true;
+        }
+        match (&mut self.first, &mut self.rest) {
+            (None, None) => self.first = Some(bytes),
+            (Some(_), None) => {
+                let mut rest = BytesMut::new();
+                if let Some(first) = self.first.take() {
+                    rest.extend_from_slice(&first);
+                }
+                rest.extend_from_slice(&bytes);
+                self.rest = Some(rest);
+            }
+            (_, Some(rest)) => rest.extend_from_slice(&bytes),
+        }
+        true
+    }
+
+    /// The body ended (or reading stopped at [`Reading::chunk`]'s word).
+    pub fn end(self, now: Now) -> Call<O> {
+        let Reading {
+            mut inner,
+            head,
+            retry_after,
+            limit,
+            first,
+            rest,
+            over,
+            ..
+        } = self;
+        inner.observe(now.instant);
+        if over {
+            let error = TransportError {
+                kind: TransportErrorKind::BodyTooLarge,
+                message: format!(
+                    "the response body ({}) is larger than the {limit} bytes the client buffers",
+                    head.status
+                ),
+                endpoint: inner.endpoint.clone(),
+            };
+            return inner.after_failure(Error::Transport(error), None);
+        }
+        let body = match (first, rest) {
+            (_, Some(rest)) => rest.freeze(),
+            (Some(first), None) => first,
+            (None, None) => Bytes::new(),
+        };
+        match inner.evaluate(head, body) {
+            Ok(response) => inner.finish(Ok(response)),
+            Err(e) => inner.after_failure(e, retry_after),
+        }
+    }
+
+    /// Reading the body failed in transport (reset, timeout, cut short).
+    pub fn failed(self, mut error: TransportError, now: Now) -> Call<O> {
+        let mut inner = self.inner;
+        inner.observe(now.instant);
+        if error.endpoint.is_empty() {
+            error.endpoint = inner.endpoint.clone();
+        }
+        if error.kind == TransportErrorKind::Io || error.kind == TransportErrorKind::Connect {
+            error.message = format!(
+                "reading the response body: {} ({} bytes arrived)",
+                error.message, self.len
+            );
+        }
+        inner.after_failure(Error::Transport(error), None)
+    }
+}
+
+/// Runs `call` to its end with responses from `respond` instead of a network: a recorded
+/// exchange, a test double, a benchmark. `now` is a virtual clock that sleeps advance; a
+/// streamed upload is `upload` (fed to the meter whole, as a platform that sends a `Blob`
+/// would); a kept (streamed) response body is returned beside the response, checked against
+/// its declared length.
+pub fn run_in_memory<O: Operation>(
+    mut call: Call<O>,
+    mut now: Now,
+    upload: Option<&[u8]>,
+    mut respond: impl FnMut(&http::Request<RequestBody>) -> Result<http::Response<Bytes>, TransportError>,
+) -> Result<(Response<O::Output>, Option<Bytes>), Error> {
+    loop {
+        call = match call.poll(now) {
+            Step::Send {
+                request,
+                upload: meter,
+                exchange,
+            } => {
+                if let Some(u) = meter {
+                    let len = upload.map_or(0, |b| b.len() as u64);
+                    if u.meter.whole(len).is_err() {
+                        let e = TransportError::new(TransportErrorKind::Io, "upload body failed");
+                        call = exchange.failed(e, now);
+                        continue;
+                    }
+                }
+                match respond(&request) {
+                    Err(e) => exchange.failed(e, now),
+                    Ok(response) => {
+                        let (parts, body) = response.into_parts();
+                        let head = ResponseHead::new(parts.status, parts.headers);
+                        match exchange.head(head, now) {
+                            Head::Read(mut reading) => {
+                                let _ = reading.chunk(body);
+                                reading.end(now)
+                            }
+                            Head::Keep {
+                                response,
+                                mut meter,
+                            } => {
+                                meter.on_chunk(body.len() as u64)?;
+                                meter.on_end()?;
+                                return Ok((*response, Some(body)));
+                            }
+                            Head::Next(call) => call,
+                        }
+                    }
+                }
+            }
+            Step::Sleep { until, call } => {
+                now = now.advanced(until.saturating_duration_since(now.instant));
+                call
+            }
+            Step::Done(result) => return result.map(|r| (r, None)),
+        }
     }
 }

@@ -4,8 +4,11 @@
 //! request again could succeed ([`Error::is_retryable`]).
 
 use std::fmt;
+use std::io;
 
 use http::StatusCode;
+
+pub use crate::retry::RetryClass;
 
 pub use crate::auth::KeyError;
 pub use crate::config::ConfigError;
@@ -63,20 +66,30 @@ pub enum Error {
         /// The last attempt's failure.
         last: Box<Error>,
     },
-    /// The state machine was driven out of order (a bug in the adapter driving it).
-    #[error("call state machine misuse: {0}")]
+    /// An API was used in a way it does not support (for example a body kind a transport
+    /// cannot send as asked).
+    #[error("misuse: {0}")]
     Misuse(&'static str),
 }
 
 impl Error {
-    /// Whether the same request may succeed if sent again (the retry policy's view).
-    pub fn is_retryable(&self) -> bool {
+    /// What kind of transient failure this is, as data for a retry policy; `None` when the
+    /// same request cannot succeed by being sent again.
+    pub fn retry_class(&self) -> Option<RetryClass> {
         match self {
-            Error::Service(e) => e.is_retryable(),
-            Error::Transport(e) => e.is_retryable(),
-            Error::Decode(e) => e.truncated,
-            _ => false,
+            Error::Service(e) => e.retry_class(),
+            Error::Transport(e) => e.retry_class(),
+            // A success whose body ended early: the connection broke after the request was
+            // answered.
+            Error::Decode(e) if e.truncated => Some(RetryClass::ConnectionLost),
+            _ => None,
         }
+    }
+
+    /// Whether the same request may succeed if sent again (the retry policy's view): shorthand
+    /// for `retry_class().is_some()`.
+    pub fn is_retryable(&self) -> bool {
+        self.retry_class().is_some()
     }
 
     /// The service error, if this is one (looking through [`Error::RetriesExhausted`] to the
@@ -138,13 +151,23 @@ pub struct ServiceError {
 }
 
 impl ServiceError {
-    /// Whether OCI's retry rules call this answer transient: 409 IncorrectState or
-    /// LockConflict, 429, and 5xx except 501.
+    /// Which transient failure OCI's retry rules call this answer: 409 IncorrectState or
+    /// LockConflict, 429, and 5xx except 501; `None` for the others.
+    pub fn retry_class(&self) -> Option<RetryClass> {
+        match self.status.as_u16() {
+            409 if self.code == "IncorrectState" || self.code == "LockConflict" => {
+                Some(RetryClass::TransientConflict)
+            }
+            429 => Some(RetryClass::Throttled),
+            501 => None,
+            500..=599 => Some(RetryClass::ServerError),
+            _ => None,
+        }
+    }
+
+    /// Whether OCI's retry rules call this answer transient ([`ServiceError::retry_class`]).
     pub fn is_retryable(&self) -> bool {
-        let s = self.status.as_u16();
-        (s == 409 && (self.code == "IncorrectState" || self.code == "LockConflict"))
-            || s == 429
-            || (s >= 500 && s != 501)
+        self.retry_class().is_some()
     }
 }
 
@@ -210,14 +233,36 @@ impl TransportError {
         }
     }
 
+    /// A transport error from an I/O error, classified by its [`io::ErrorKind`]; `what` says
+    /// what was being done (`"reading the response body"`).
+    pub fn from_io(e: &io::Error, what: &str) -> Self {
+        TransportError::new(TransportErrorKind::from_io(e.kind()), format!("{what}: {e}"))
+    }
+
+    /// The same failure as an [`io::Error`] (for body readers and streams), whose kind
+    /// [`TransportErrorKind::from_io`] maps back to this one's.
+    pub fn into_io(self) -> io::Error {
+        io::Error::new(self.kind.io_kind(), self)
+    }
+
+    /// Which transient failure this is; `None` for the ones a new attempt cannot fix (a bad
+    /// URL, TLS, a body over the buffering limit).
+    pub fn retry_class(&self) -> Option<RetryClass> {
+        match self.kind {
+            TransportErrorKind::Connect => Some(RetryClass::NotSent),
+            TransportErrorKind::Timeout => Some(RetryClass::Timeout),
+            TransportErrorKind::Io | TransportErrorKind::Truncated => {
+                Some(RetryClass::ConnectionLost)
+            }
+            TransportErrorKind::Tls
+            | TransportErrorKind::InvalidUrl
+            | TransportErrorKind::BodyTooLarge => None,
+        }
+    }
+
     /// Whether a new attempt could succeed.
     pub fn is_retryable(&self) -> bool {
-        !matches!(
-            self.kind,
-            TransportErrorKind::InvalidUrl
-                | TransportErrorKind::Tls
-                | TransportErrorKind::BodyTooLarge
-        )
+        self.retry_class().is_some()
     }
 }
 
@@ -225,9 +270,10 @@ impl TransportError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
-    /// The connection could not be established.
+    /// The connection could not be established (refused, unreachable, DNS, connect timeout):
+    /// nothing of the request was sent.
     Connect,
-    /// Connect or read timed out.
+    /// No response (or no body data) within the read timeout, after the request was sent.
     Timeout,
     /// The connection broke while sending or receiving.
     Io,
@@ -237,9 +283,37 @@ pub enum TransportErrorKind {
     Tls,
     /// The URL could not be used.
     InvalidUrl,
-    /// A response body was larger than the adapter may buffer
-    /// ([`Call::max_buffered_body`](crate::call::Call::max_buffered_body)).
+    /// A response body was larger than the core buffers
+    /// ([`MAX_BUFFERED_BODY`](crate::context::MAX_BUFFERED_BODY) for a success,
+    /// [`MAX_ERROR_BODY`](crate::context::MAX_ERROR_BODY) for an error).
     BodyTooLarge,
+}
+
+impl TransportErrorKind {
+    /// The class of an I/O failure: the one map from [`io::ErrorKind`] every adapter uses.
+    pub fn from_io(kind: io::ErrorKind) -> Self {
+        match kind {
+            io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::AddrNotAvailable
+            | io::ErrorKind::HostUnreachable
+            | io::ErrorKind::NetworkUnreachable => TransportErrorKind::Connect,
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportErrorKind::Timeout,
+            io::ErrorKind::UnexpectedEof => TransportErrorKind::Truncated,
+            _ => TransportErrorKind::Io,
+        }
+    }
+
+    /// The [`io::ErrorKind`] a body reader or stream reports for this class.
+    pub fn io_kind(self) -> io::ErrorKind {
+        match self {
+            TransportErrorKind::Connect => io::ErrorKind::ConnectionRefused,
+            TransportErrorKind::Timeout => io::ErrorKind::TimedOut,
+            TransportErrorKind::Truncated => io::ErrorKind::UnexpectedEof,
+            TransportErrorKind::InvalidUrl => io::ErrorKind::InvalidInput,
+            TransportErrorKind::BodyTooLarge => io::ErrorKind::InvalidData,
+            TransportErrorKind::Io | TransportErrorKind::Tls => io::ErrorKind::Other,
+        }
+    }
 }
 
 impl fmt::Display for TransportErrorKind {
@@ -274,14 +348,20 @@ pub enum BodyError {
         last: Option<std::sync::Arc<Error>>,
     },
     /// The body produced a different number of bytes than it declared.
-    #[error("{operation}: body declared {declared} bytes but produced {actual}")]
+    #[error(
+        "{operation}: body declared {declared} bytes but produced {}{actual}",
+        if *.at_least { "at least " } else { "" }
+    )]
     LengthMismatch {
         /// Operation name.
         operation: &'static str,
         /// Length given up front (`content-length`).
         declared: u64,
-        /// Bytes the reader produced.
+        /// Bytes the source produced (when `at_least`, as far as it was read: a source longer
+        /// than declared is not read to its end).
         actual: u64,
+        /// Whether the source was stopped early, so it holds `actual` bytes or more.
+        at_least: bool,
     },
     /// The body's reader failed.
     #[error("{operation}: reading the request body failed: {reason}")]

@@ -8,37 +8,47 @@
 //!
 //! # The contract
 //!
-//! A [`Call`] is driven by one loop in the adapter. After every [`Call::poll`], act on the
-//! [`Action`]; after sending, hand the response (or the transport error) back before polling
-//! again:
+//! A [`Call`] is driven by one loop in the adapter, and tells it exactly what to do next: send
+//! this request (its upload held to its length by a meter), read the response head, then read
+//! the body up to a limit or keep it as the user's stream, sleep until a deadline, done. Each
+//! step consumes the one before, so no step can be taken out of order. Here the "network" is a
+//! closure ([`call::run_in_memory`] is this very loop):
 //!
 //! ```
 //! use std::sync::Arc;
-//! use std::time::SystemTime;
+//! use std::time::{Duration, SystemTime};
 //! use ocisdk_core::auth::{PrivateKey, api_key_signer};
+//! use ocisdk_core::call::{Head, ResponseHead, Step};
+//! use ocisdk_core::clock::{Instant, Now};
 //! use ocisdk_core::object_storage::GetNamespace;
-//! use ocisdk_core::{Action, Context, Endpoints};
+//! use ocisdk_core::{Context, Endpoints};
 //!
 //! # fn main() -> Result<(), ocisdk_core::Error> {
 //! let key = PrivateKey::from_pem(include_str!("../tests/fixtures/keys/pkcs1.pem"), None, "key.pem")?;
 //! let signer = api_key_signer("ocid1.tenancy.oc1..aaaa", "ocid1.user.oc1..aaaa", None, &key, [0; 32]);
 //! let ctx = Arc::new(Context::new(signer, Endpoints::single("http://127.0.0.1:8080"), [0; 32]));
+//! // The adapter's clocks: monotonic since its own origin, and the wall clock.
+//! let now = || Now::new(Instant::from_origin(Duration::ZERO), SystemTime::now());
 //!
 //! let mut call = ctx.call(GetNamespace::new());
 //! let namespace = loop {
-//!     match call.poll(SystemTime::now()) {
-//!         Action::Send(request) => {
+//!     call = match call.poll(now()) {
+//!         Step::Send { request, upload: _, exchange } => {
 //!             assert!(request.headers().contains_key("authorization"));
 //!             // A real adapter sends `request`; here the answer is made up.
-//!             let response = http::Response::builder()
-//!                 .status(200)
-//!                 .header("opc-request-id", "req-1")
-//!                 .body(bytes::Bytes::from_static(b"\"mynamespace\""))
-//!                 .expect("valid response");
-//!             call.handle_response(response, SystemTime::now());
+//!             let mut headers = http::HeaderMap::new();
+//!             headers.insert("opc-request-id", http::HeaderValue::from_static("req-1"));
+//!             match exchange.head(ResponseHead::new(http::StatusCode::OK, headers), now()) {
+//!                 Head::Read(mut reading) => {
+//!                     reading.chunk(bytes::Bytes::from_static(b"\"mynamespace\""));
+//!                     reading.end(now())
+//!                 }
+//!                 Head::Keep { .. } => unreachable!("GetNamespace's body is buffered"),
+//!                 Head::Next(call) => call,
+//!             }
 //!         }
-//!         Action::Sleep(duration) => std::thread::sleep(duration),
-//!         Action::Done(result) => break result?,
+//!         Step::Sleep { until: _, call } => call, // a real adapter sleeps first
+//!         Step::Done(result) => break result?,
 //!     }
 //! };
 //! assert_eq!(namespace.data, "mynamespace");
@@ -58,19 +68,26 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
+pub mod body;
 pub mod call;
+pub mod clock;
 pub mod config;
+pub mod context;
+pub mod endpoint;
 pub mod error;
 pub mod identity;
 pub mod object_storage;
+pub mod operation;
 mod operations;
 pub mod paginate;
 pub mod region;
 pub mod retry;
 
-pub use call::{
-    Action, BodyMode, Call, Context, Endpoints, Operation, RequestBody, Response, Service,
-};
+pub use call::{Call, Step};
+pub use clock::{Instant, Now};
+pub use context::{ClientConfig, Context};
+pub use endpoint::{Endpoints, Service};
 pub use error::Error;
+pub use operation::{Operation, RequestBody, Response};
 pub use paginate::{ListOperation, Paginator};
 pub use retry::RetryPolicy;

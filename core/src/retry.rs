@@ -6,9 +6,113 @@
 //! `min(2^(n-1) s + U(0, 1 s), 30 s)` after the n-th failed attempt; `retry-after` wins when the
 //! service sends it.
 
+use std::fmt;
 use std::time::Duration;
 
 use crate::error::Error;
+
+/// What kind of transient failure an attempt met: the data a [`RetryPolicy`] decides on
+/// ([`Error::retry_class`]). Failures without a class are final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RetryClass {
+    /// 429 TooManyRequests: the service asks for less; `retry-after` says when.
+    Throttled,
+    /// A 5xx other than 501: the service failed, and may or may not have applied the request.
+    ServerError,
+    /// 409 IncorrectState or LockConflict: the resource is busy with another change.
+    TransientConflict,
+    /// The connection could not be made: nothing of the request reached the service.
+    NotSent,
+    /// No answer within the read timeout: the request may have reached the service.
+    Timeout,
+    /// The connection broke, or the response was cut short, after the request was sent: the
+    /// service may have applied it.
+    ConnectionLost,
+}
+
+impl RetryClass {
+    /// Every class, in declaration order.
+    pub const ALL: [RetryClass; 6] = [
+        RetryClass::Throttled,
+        RetryClass::ServerError,
+        RetryClass::TransientConflict,
+        RetryClass::NotSent,
+        RetryClass::Timeout,
+        RetryClass::ConnectionLost,
+    ];
+
+    /// Whether the failed attempt may have been applied by the service before it failed, so
+    /// that another attempt of a non-idempotent request could meet its own effect.
+    pub fn may_have_been_applied(self) -> bool {
+        matches!(
+            self,
+            RetryClass::ServerError | RetryClass::Timeout | RetryClass::ConnectionLost
+        )
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+impl fmt::Display for RetryClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RetryClass::Throttled => "throttling",
+            RetryClass::ServerError => "a server error",
+            RetryClass::TransientConflict => "a transient conflict",
+            RetryClass::NotSent => "a connection failure before sending",
+            RetryClass::Timeout => "a timeout",
+            RetryClass::ConnectionLost => "a connection lost after sending",
+        })
+    }
+}
+
+/// A set of [`RetryClass`]es: the ones a policy retries.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RetryClasses(u8);
+
+impl RetryClasses {
+    /// Every class (the default: what the official SDKs retry).
+    pub fn all() -> Self {
+        RetryClasses(RetryClass::ALL.iter().fold(0, |acc, c| acc | c.bit()))
+    }
+
+    /// No class.
+    pub fn none() -> Self {
+        RetryClasses(0)
+    }
+
+    /// This set with `class` added.
+    pub fn with(self, class: RetryClass) -> Self {
+        RetryClasses(self.0 | class.bit())
+    }
+
+    /// This set with `class` removed.
+    pub fn without(self, class: RetryClass) -> Self {
+        RetryClasses(self.0 & !class.bit())
+    }
+
+    /// Whether `class` is in the set.
+    pub fn contains(self, class: RetryClass) -> bool {
+        self.0 & class.bit() != 0
+    }
+}
+
+impl Default for RetryClasses {
+    fn default() -> Self {
+        RetryClasses::all()
+    }
+}
+
+impl fmt::Debug for RetryClasses {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set()
+            .entries(RetryClass::ALL.iter().filter(|c| self.contains(**c)))
+            .finish()
+    }
+}
 
 /// How a client retries. `RetryPolicy::default()` is the official SDKs' default.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +130,8 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// Uniform random extra added to each wait, from zero to this (default 1 s).
     pub max_jitter: Duration,
+    /// Which kinds of failure are retried (default: all of them, as the official SDKs do).
+    pub retry_on: RetryClasses,
 }
 
 impl Default for RetryPolicy {
@@ -37,6 +143,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(30),
             max_jitter: Duration::from_secs(1),
+            retry_on: RetryClasses::all(),
         }
     }
 }
@@ -56,6 +163,8 @@ pub enum StopReason {
     /// The failure is final (a 4xx other than 409 IncorrectState/LockConflict and 429, 501, a
     /// decode or config error…).
     NotRetryable,
+    /// The failure is transient, but of a class this policy does not retry.
+    Excluded(RetryClass),
     /// Retries are switched off.
     Disabled,
     /// Every allowed attempt has been made.
@@ -77,6 +186,12 @@ impl RetryPolicy {
             enabled: false,
             ..RetryPolicy::default()
         }
+    }
+
+    /// This policy, not retrying failures of `class`.
+    pub fn without(mut self, class: RetryClass) -> Self {
+        self.retry_on = self.retry_on.without(class);
+        self
     }
 
     /// The default policy, switched off when `value` (the `OCI_SDK_DEFAULT_RETRY_ENABLED`
@@ -115,11 +230,14 @@ impl RetryPolicy {
         retry_after: Option<Duration>,
         random: u32,
     ) -> RetryDecision {
-        if !error.is_retryable() {
+        let Some(class) = error.retry_class() else {
             return RetryDecision::Stop(StopReason::NotRetryable);
-        }
+        };
         if !self.enabled {
             return RetryDecision::Stop(StopReason::Disabled);
+        }
+        if !self.retry_on.contains(class) {
+            return RetryDecision::Stop(StopReason::Excluded(class));
         }
         if attempts >= self.max_attempts {
             return RetryDecision::Stop(StopReason::AttemptsExhausted);
@@ -150,6 +268,7 @@ impl std::fmt::Display for StopReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StopReason::NotRetryable => f.write_str("the failure is not retryable"),
+            StopReason::Excluded(class) => write!(f, "the policy does not retry {class}"),
             StopReason::Disabled => f.write_str("retries are disabled"),
             StopReason::AttemptsExhausted => f.write_str("all attempts are used"),
             StopReason::BudgetExhausted { next_wait } => write!(

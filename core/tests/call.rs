@@ -2,15 +2,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use ocisdk_core::auth::{PrivateKey, api_key_signer};
-use ocisdk_core::call::{Action, Call, Context, Endpoints, Operation, RequestBody};
+use ocisdk_core::call::{Call, Head, ResponseHead, Step, run_in_memory};
+use ocisdk_core::clock::{Instant, Now};
 use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
 use ocisdk_core::identity::{CreateGroup, GetGroup, ListUsers};
 use ocisdk_core::object_storage::ListObjects;
 use ocisdk_core::paginate::Paginator;
+use ocisdk_core::{Context, Endpoints, Operation, RequestBody};
 
 fn ctx() -> Arc<Context> {
     let key = PrivateKey::from_pem(
@@ -33,20 +35,24 @@ fn ctx() -> Arc<Context> {
     )
 }
 
-fn send<O: Operation>(call: &mut Call<O>) -> http::Request<RequestBody> {
-    match call.poll(SystemTime::now()) {
-        Action::Send(r) => r,
-        Action::Sleep(d) => panic!("unexpected sleep {d:?}"),
-        Action::Done(r) => panic!("unexpected done: {:?}", r.err()),
+fn now() -> Now {
+    Now::new(Instant::from_origin(Duration::from_secs(1)), SystemTime::now())
+}
+
+/// The first request a call asks to send.
+fn first_request<O: Operation>(call: Call<O>) -> http::Request<RequestBody> {
+    match call.poll(now()) {
+        Step::Send { request, .. } => request,
+        other => panic!("expected a request, got {other:?}"),
     }
 }
 
-fn done<O: Operation>(call: &mut Call<O>) -> Result<ocisdk_core::Response<O::Output>, Error> {
-    match call.poll(SystemTime::now()) {
-        Action::Done(r) => r,
-        Action::Sleep(d) => panic!("unexpected sleep {d:?}"),
-        Action::Send(r) => panic!("unexpected send {}", r.uri()),
-    }
+/// Runs `call` with every attempt answered by `respond`.
+fn run<O: Operation>(
+    call: Call<O>,
+    respond: impl FnMut(&http::Request<RequestBody>) -> Result<http::Response<Bytes>, TransportError>,
+) -> Result<ocisdk_core::Response<O::Output>, Error> {
+    run_in_memory(call, now(), None, respond).map(|(r, _)| r)
 }
 
 fn response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> http::Response<Bytes> {
@@ -62,11 +68,10 @@ const GROUP_JSON: &str = r#"{"id":"ocid1.group.oc1..g","compartmentId":"ocid1.te
 fn get_group(
     resp: http::Response<Bytes>,
 ) -> Result<ocisdk_core::Response<ocisdk_core::identity::Group>, Error> {
-    let mut call = ctx().call(GetGroup::new("ocid1.group.oc1..g"));
-    let req = send(&mut call);
-    assert_eq!(req.uri().path(), "/20160918/groups/ocid1.group.oc1..g");
-    call.handle_response(resp, SystemTime::now());
-    done(&mut call)
+    run(ctx().call(GetGroup::new("ocid1.group.oc1..g")), |req| {
+        assert_eq!(req.uri().path(), "/20160918/groups/ocid1.group.oc1..g");
+        Ok(resp.clone())
+    })
 }
 
 #[test]
@@ -176,13 +181,10 @@ fn non_json_error_bodies_still_give_a_useful_error() {
 
 #[test]
 fn transport_errors_finish_the_call() {
-    let mut call = ctx().call(GetGroup::new("g"));
-    let _ = send(&mut call);
-    call.handle_transport_error(
-        TransportError::new(TransportErrorKind::Connect, "refused"),
-        SystemTime::now(),
-    );
-    let err = done(&mut call).unwrap_err();
+    let err = run(ctx().call(GetGroup::new("g")), |_| {
+        Err(TransportError::new(TransportErrorKind::Connect, "refused"))
+    })
+    .unwrap_err();
     match &err {
         Error::Transport(t) => assert!(t.endpoint.contains("/20160918/groups/g")),
         other => panic!("{other:?}"),
@@ -192,15 +194,16 @@ fn transport_errors_finish_the_call() {
 
 #[test]
 fn posts_carry_a_retry_token_and_gets_do_not() {
-    let mut call = ctx().call(CreateGroup::new("ocid1.tenancy.oc1..t", "n", "d"));
-    let req = send(&mut call);
+    let call = ctx().call(CreateGroup::new("ocid1.tenancy.oc1..t", "n", "d"));
+    let planned = call.retry_token().map(str::to_string);
+    let req = first_request(call);
     let token = req.headers()["opc-retry-token"]
         .to_str()
         .unwrap()
         .to_string();
     assert_eq!(token.len(), 30);
     assert!(token.chars().all(|c| c.is_ascii_alphanumeric()));
-    assert_eq!(call.retry_token(), Some(token.as_str()));
+    assert_eq!(planned.as_deref(), Some(token.as_str()));
     match req.body() {
         RequestBody::Bytes(b) => {
             let v: serde_json::Value = serde_json::from_slice(b).unwrap();
@@ -209,28 +212,20 @@ fn posts_carry_a_retry_token_and_gets_do_not() {
         }
         other => panic!("{other:?}"),
     }
-    let mut call = ctx().call(GetGroup::new("g"));
-    assert!(!send(&mut call).headers().contains_key("opc-retry-token"));
+    let call = ctx().call(GetGroup::new("g"));
+    assert!(!first_request(call).headers().contains_key("opc-retry-token"));
 }
 
 #[test]
 fn empty_required_fields_fail_before_sending() {
-    let mut call = ctx().call(GetGroup::new(""));
-    match done(&mut call).unwrap_err() {
+    let call = ctx().call(GetGroup::new(""));
+    match run(call, |_| panic!("nothing may be sent")).unwrap_err() {
         Error::InvalidRequest { operation, reason } => {
             assert_eq!(operation, "GetGroup");
             assert!(reason.contains("group_id"), "{reason}");
         }
         other => panic!("{other:?}"),
     }
-}
-
-#[test]
-fn driving_out_of_order_is_reported_not_a_panic() {
-    let mut call = ctx().call(GetGroup::new("g"));
-    let _ = send(&mut call);
-    assert!(matches!(done(&mut call), Err(Error::Misuse(_))));
-    assert!(matches!(done(&mut call), Err(Error::Misuse(_))));
 }
 
 fn users_page(n: usize) -> String {
@@ -255,17 +250,13 @@ fn paginator_follows_tokens_through_empty_pages() {
     for (n, token) in script {
         let op = pages.next_operation().expect("another page");
         seen_pages.push(op.page.clone());
-        let mut call = ctx.call(op);
-        let _ = send(&mut call);
         let mut headers = vec![];
         if let Some(t) = token {
             headers.push(("opc-next-page", t));
         }
-        call.handle_response(
-            response(200, &headers, users_page(n).as_bytes()),
-            SystemTime::now(),
-        );
-        total += pages.handle_page(done(&mut call).unwrap()).len();
+        let resp = response(200, &headers, users_page(n).as_bytes());
+        let page = run(ctx.call(op), |_| Ok(resp.clone())).unwrap();
+        total += pages.handle_page(page).len();
     }
     assert!(pages.next_operation().is_none());
     assert_eq!(total, 3);
@@ -283,23 +274,15 @@ fn paginator_stops_at_max_records_and_shrinks_the_last_limit() {
     let mut pages = Paginator::new(op).max_records(6);
     let first = pages.next_operation().unwrap();
     assert_eq!(first.limit, Some(4));
-    let mut call = ctx.call(first);
-    let _ = send(&mut call);
-    call.handle_response(
-        response(200, &[("opc-next-page", "x")], users_page(4).as_bytes()),
-        SystemTime::now(),
-    );
-    assert_eq!(pages.handle_page(done(&mut call).unwrap()).len(), 4);
+    let resp = response(200, &[("opc-next-page", "x")], users_page(4).as_bytes());
+    let page = run(ctx.call(first), |_| Ok(resp.clone())).unwrap();
+    assert_eq!(pages.handle_page(page).len(), 4);
     let second = pages.next_operation().unwrap();
     assert_eq!(second.limit, Some(2), "only what remains is asked for");
-    let mut call = ctx.call(second);
-    let _ = send(&mut call);
     // A server that ignores the limit still yields no more than asked.
-    call.handle_response(
-        response(200, &[("opc-next-page", "y")], users_page(4).as_bytes()),
-        SystemTime::now(),
-    );
-    assert_eq!(pages.handle_page(done(&mut call).unwrap()).len(), 2);
+    let resp = response(200, &[("opc-next-page", "y")], users_page(4).as_bytes());
+    let page = run(ctx.call(second), |_| Ok(resp.clone())).unwrap();
+    assert_eq!(pages.handle_page(page).len(), 2);
     assert!(pages.next_operation().is_none());
 }
 
@@ -308,35 +291,31 @@ fn list_objects_pages_by_next_start_with() {
     let ctx = ctx();
     let mut pages = Paginator::new(ListObjects::new("ns", "b"));
     let op = pages.next_operation().unwrap();
-    let mut call = ctx.call(op);
-    let req = send(&mut call);
-    assert!(!req.uri().query().unwrap_or("").contains("start="));
-    call.handle_response(
-        response(
+    let page = run(ctx.call(op), |req| {
+        assert!(!req.uri().query().unwrap_or("").contains("start="));
+        Ok(response(
             200,
             &[],
             br#"{"objects":[{"name":"a"},{"name":"b"}],"prefixes":[],"nextStartWith":"c d"}"#,
-        ),
-        SystemTime::now(),
-    );
-    let items = pages.handle_page(done(&mut call).unwrap());
+        ))
+    })
+    .unwrap();
+    let items = pages.handle_page(page);
     assert_eq!(
         items.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(),
         ["a", "b"]
     );
     let op = pages.next_operation().unwrap();
-    let mut call = ctx.call(op);
-    let req = send(&mut call);
-    assert!(
-        req.uri().query().unwrap().contains("start=c%20d"),
-        "{}",
-        req.uri()
-    );
-    call.handle_response(
-        response(200, &[], br#"{"objects":[{"name":"c d"}]}"#),
-        SystemTime::now(),
-    );
-    assert_eq!(pages.handle_page(done(&mut call).unwrap()).len(), 1);
+    let page = run(ctx.call(op), |req| {
+        assert!(
+            req.uri().query().unwrap().contains("start=c%20d"),
+            "{}",
+            req.uri()
+        );
+        Ok(response(200, &[], br#"{"objects":[{"name":"c d"}]}"#))
+    })
+    .unwrap();
+    assert_eq!(pages.handle_page(page).len(), 1);
     assert!(pages.next_operation().is_none());
 }
 
@@ -348,15 +327,63 @@ fn a_304_with_a_content_length_is_not_a_truncated_body() {
 }
 
 #[test]
-fn out_of_order_driving_keeps_a_finished_result() {
-    let mut call = ctx().call(GetGroup::new("g"));
-    let _ = send(&mut call);
-    call.handle_response(response(200, &[], GROUP_JSON.as_bytes()), SystemTime::now());
-    // A second hand-in is a misuse, but the result already there survives it.
-    call.handle_response(response(500, &[], b""), SystemTime::now());
-    call.handle_transport_error(
-        TransportError::new(TransportErrorKind::Io, "late"),
-        SystemTime::now(),
-    );
-    assert_eq!(done(&mut call).unwrap().data.name, "admins");
+fn a_body_over_the_limit_is_refused_while_it_streams() {
+    let call = ctx().call(GetGroup::new("g"));
+    let Step::Send { exchange, .. } = call.poll(now()) else {
+        panic!("no request")
+    };
+    let Head::Read(mut reading) =
+        exchange.head(ResponseHead::new(http::StatusCode::OK, Default::default()), now())
+    else {
+        panic!("a buffered body")
+    };
+    assert_eq!(reading.limit(), ocisdk_core::context::MAX_BUFFERED_BODY);
+    let chunk = Bytes::from(vec![b' '; 1 << 20]);
+    let mut fed = 0;
+    while reading.chunk(chunk.clone()) {
+        fed += 1;
+        assert!(fed <= 32, "the core kept accepting chunks past its limit");
+    }
+    assert_eq!(fed, 32);
+    let err = match reading.end(now()).poll(now()) {
+        Step::Done(r) => r.unwrap_err(),
+        other => panic!("{other:?}"),
+    };
+    match err {
+        Error::Transport(t) => assert_eq!(t.kind, TransportErrorKind::BodyTooLarge),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn error_bodies_have_a_smaller_limit() {
+    let call = ctx().call(GetGroup::new("g"));
+    let Step::Send { exchange, .. } = call.poll(now()) else {
+        panic!("no request")
+    };
+    let head = ResponseHead::new(http::StatusCode::NOT_FOUND, Default::default());
+    let Head::Read(reading) = exchange.head(head, now()) else {
+        panic!("a buffered body")
+    };
+    assert_eq!(reading.limit(), ocisdk_core::context::MAX_ERROR_BODY);
+}
+
+#[test]
+fn a_decoded_body_is_not_held_to_the_encoded_length() {
+    let call = ctx().call(GetGroup::new("g"));
+    let Step::Send { exchange, .. } = call.poll(now()) else {
+        panic!("no request")
+    };
+    let mut headers = http::HeaderMap::new();
+    headers.insert("content-encoding", http::HeaderValue::from_static("gzip"));
+    headers.insert("content-length", http::HeaderValue::from_static("40"));
+    let head = ResponseHead::new(http::StatusCode::OK, headers).decoded_by_platform();
+    let Head::Read(mut reading) = exchange.head(head, now()) else {
+        panic!("a buffered body")
+    };
+    assert!(reading.chunk(Bytes::from_static(GROUP_JSON.as_bytes())));
+    match reading.end(now()).poll(now()) {
+        Step::Done(r) => assert_eq!(r.unwrap().data.name, "admins"),
+        other => panic!("{other:?}"),
+    }
 }

@@ -6,8 +6,12 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use ocisdk_core::auth::{PrivateKey, api_key_signer};
-use ocisdk_core::call::{Action, Call, Context, Endpoints, Operation, RequestBody};
+use ocisdk_core::body::{UploadMeter, UploadSource};
+use ocisdk_core::call::{Call, Head, ResponseHead, Step};
+use ocisdk_core::clock::{Instant, Now};
 use ocisdk_core::error::{BodyError, Error, TransportError, TransportErrorKind};
+use ocisdk_core::retry::RetryClass;
+use ocisdk_core::{Context, Endpoints, Operation, RequestBody};
 use ocisdk_core::identity::{CreateGroup, GetGroup};
 use ocisdk_core::object_storage::PutObject;
 use ocisdk_core::retry::{RetryDecision, RetryPolicy, StopReason, parse_retry_after};
@@ -42,39 +46,87 @@ const GROUP: &str = r#"{"id":"g","compartmentId":"t","name":"n","description":""
 struct Run<T> {
     requests: Vec<http::Request<RequestBody>>,
     sleeps: Vec<Duration>,
+    rewinds: Vec<bool>,
     result: Result<ocisdk_core::Response<T>, Error>,
-    clock: SystemTime,
+    clock: Now,
+}
+
+fn start() -> Now {
+    Now::new(
+        Instant::from_origin(Duration::from_secs(50)),
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+    )
 }
 
 /// Drives `call` on a virtual clock; `answer(n)` gives the n-th attempt's outcome (0-based);
-/// each attempt takes `latency`.
+/// each attempt takes `latency`. An upload sends 4 bytes of its body before the answer.
 fn drive<O: Operation>(
+    call: Call<O>,
+    latency: Duration,
+    answer: impl FnMut(usize) -> Result<http::Response<Bytes>, TransportError>,
+) -> Run<O::Output> {
+    drive_with(
+        call,
+        latency,
+        |_, meter| {
+            let _ = meter.on_chunk(4);
+        },
+        answer,
+    )
+}
+
+/// [`drive`], with `feed(n, meter)` playing the n-th attempt's upload.
+fn drive_with<O: Operation>(
     mut call: Call<O>,
     latency: Duration,
+    mut feed: impl FnMut(usize, &UploadMeter),
     mut answer: impl FnMut(usize) -> Result<http::Response<Bytes>, TransportError>,
 ) -> Run<O::Output> {
-    let mut clock = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let mut clock = start();
     let mut requests = Vec::new();
     let mut sleeps = Vec::new();
+    let mut rewinds = Vec::new();
     loop {
-        match call.poll(clock) {
-            Action::Send(req) => {
+        call = match call.poll(clock) {
+            Step::Send {
+                request,
+                upload,
+                exchange,
+            } => {
                 let n = requests.len();
-                requests.push(req);
-                clock += latency;
+                requests.push(request);
+                if let Some(upload) = upload {
+                    rewinds.push(upload.rewind);
+                    feed(n, &upload.meter);
+                }
+                clock = clock.advanced(latency);
                 match answer(n) {
-                    Ok(resp) => call.handle_response(resp, clock),
-                    Err(e) => call.handle_transport_error(e, clock),
+                    Ok(resp) => {
+                        let (parts, body) = resp.into_parts();
+                        match exchange.head(ResponseHead::new(parts.status, parts.headers), clock)
+                        {
+                            Head::Read(mut reading) => {
+                                let _ = reading.chunk(body);
+                                reading.end(clock)
+                            }
+                            Head::Keep { .. } => panic!("no streamed responses here"),
+                            Head::Next(call) => call,
+                        }
+                    }
+                    Err(e) => exchange.failed(e, clock),
                 }
             }
-            Action::Sleep(d) => {
+            Step::Sleep { until, call } => {
+                let d = until.saturating_duration_since(clock.instant);
                 sleeps.push(d);
-                clock += d;
+                clock = clock.advanced(d);
+                call
             }
-            Action::Done(result) => {
+            Step::Done(result) => {
                 return Run {
                     requests,
                     sleeps,
+                    rewinds,
                     result,
                     clock,
                 };
@@ -155,7 +207,6 @@ fn never_sleeps_past_the_budget() {
         Duration::from_secs(100),
         unavailable,
     );
-    let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     match run.result.unwrap_err() {
         Error::RetriesExhausted {
             reason: StopReason::BudgetExhausted { next_wait },
@@ -169,7 +220,7 @@ fn never_sleeps_past_the_budget() {
         }
         other => panic!("{other:?}"),
     }
-    let total = run.clock.duration_since(start).unwrap();
+    let total = run.clock.instant.saturating_duration_since(start().instant);
     assert!(total <= Duration::from_secs(700), "{total:?}");
     // No sleep started that would end past 600 s from the first attempt.
     let mut t = Duration::ZERO;
@@ -363,8 +414,9 @@ fn a_stream_that_cannot_be_replayed_is_never_sent_twice() {
         Some("rid-503")
     );
 
-    let mut call = ctx(2).call(PutObject::new("ns", "b", "o", 10));
-    call.set_stream_replayable(true);
+    let call = ctx(2)
+        .call(PutObject::new("ns", "b", "o", 10))
+        .with_upload(UploadSource::Replayable);
     let run = drive(call, Duration::ZERO, |n| {
         if n == 0 {
             Err(TransportError::new(TransportErrorKind::Io, "reset"))
@@ -373,7 +425,173 @@ fn a_stream_that_cannot_be_replayed_is_never_sent_twice() {
         }
     });
     assert_eq!(run.requests.len(), 2);
+    assert_eq!(run.rewinds, [false, true], "the second attempt rewinds first");
     assert!(run.result.is_ok());
+}
+
+#[test]
+fn a_one_shot_body_nobody_read_from_is_still_whole() {
+    // The connection failed before the body was read: the one-shot source is untouched, so
+    // the next attempt may send it, without rewinding.
+    let call = ctx(2).call(PutObject::new("ns", "b", "o", 10));
+    let run = drive_with(
+        call,
+        Duration::ZERO,
+        |n, meter| {
+            if n > 0 {
+                let _ = meter.on_chunk(10);
+                let _ = meter.on_end();
+            }
+        },
+        |n| {
+            if n == 0 {
+                Err(TransportError::new(TransportErrorKind::Connect, "refused"))
+            } else {
+                Ok(response(200, &[("etag", "e")], ""))
+            }
+        },
+    );
+    assert!(run.result.is_ok(), "{:?}", run.result.err());
+    assert_eq!(run.requests.len(), 2);
+    assert_eq!(run.rewinds, [false, false]);
+}
+
+#[test]
+fn the_body_failure_decides_the_attempt_not_the_connection() {
+    // A source that fails (or runs long) makes the HTTP library fail the request too; the
+    // call reports the body's fault, and never retries it.
+    for feed in [
+        (|_: usize, m: &UploadMeter| {
+            let _ = m.on_error("disk gone");
+        }) as fn(usize, &UploadMeter),
+        |_, m| {
+            let _ = m.on_chunk(11);
+        },
+        |_, m| {
+            let _ = m.on_chunk(3);
+            let _ = m.on_end();
+        },
+    ] {
+        let call = ctx(2)
+            .call(PutObject::new("ns", "b", "o", 10))
+            .with_upload(UploadSource::Replayable);
+        let run = drive_with(call, Duration::ZERO, feed, |_| {
+            Err(TransportError::new(TransportErrorKind::Io, "body stream failed"))
+        });
+        assert_eq!(run.requests.len(), 1);
+        let err = run.result.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Body(BodyError::Read { .. } | BodyError::LengthMismatch { .. })
+            ),
+            "{err:?}"
+        );
+        // Even when the service answered before the body was complete.
+        let call = ctx(2)
+            .call(PutObject::new("ns", "b", "o", 10))
+            .with_upload(UploadSource::Replayable);
+        let run = drive_with(call, Duration::ZERO, feed, |_| {
+            Ok(response(400, &[], r#"{"code":"InvalidParameter","message":"m"}"#))
+        });
+        assert!(matches!(run.result.unwrap_err(), Error::Body(_)));
+    }
+}
+
+#[test]
+fn a_clock_stepping_back_never_extends_the_budget() {
+    // Each attempt takes 100 s; the adapter's clock then jumps back an hour once. Measured
+    // from the latest instant seen, the budget still runs out after the same 6 attempts.
+    let mut call = ctx(2).call(GetGroup::new("g"));
+    let mut clock = start();
+    let mut attempts = 0;
+    let mut stepped = false;
+    let result = loop {
+        call = match call.poll(clock) {
+            Step::Send { exchange, .. } => {
+                attempts += 1;
+                clock = clock.advanced(Duration::from_secs(100));
+                let seen = if attempts == 3 && !stepped {
+                    stepped = true;
+                    // The instant handed in is an hour earlier than any before.
+                    Now::new(
+                        Instant::from_origin(Duration::ZERO),
+                        clock.wall - Duration::from_secs(3600),
+                    )
+                } else {
+                    clock
+                };
+                exchange.failed(TransportError::new(TransportErrorKind::Timeout, "slow"), seen)
+            }
+            Step::Sleep { until, call } => {
+                clock = clock.advanced(until.saturating_duration_since(clock.instant));
+                call
+            }
+            Step::Done(r) => break r,
+        }
+    };
+    assert!(stepped);
+    assert_eq!(attempts, 6, "a clock step changed the number of attempts");
+    assert!(matches!(
+        result.unwrap_err(),
+        Error::RetriesExhausted {
+            reason: StopReason::BudgetExhausted { .. },
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_sleep_polled_early_is_handed_back_unchanged() {
+    let call = ctx(2).call(GetGroup::new("g"));
+    let Step::Send { exchange, .. } = call.poll(start()) else {
+        panic!("no request")
+    };
+    let call = exchange.failed(TransportError::new(TransportErrorKind::Io, "reset"), start());
+    let Step::Sleep { until, call } = call.poll(start()) else {
+        panic!("no backoff")
+    };
+    assert!(until > start().instant);
+    let Step::Sleep { until: again, call } = call.poll(start()) else {
+        panic!("woke early")
+    };
+    assert_eq!(again, until);
+    let at = Now::new(until, start().wall);
+    assert!(matches!(call.poll(at), Step::Send { .. }));
+}
+
+#[test]
+fn retry_classes_are_data_a_policy_can_exclude() {
+    let lost = Error::Transport(TransportError::new(TransportErrorKind::Io, "reset"));
+    assert_eq!(lost.retry_class(), Some(RetryClass::ConnectionLost));
+    assert!(RetryClass::ConnectionLost.may_have_been_applied());
+    let refused = Error::Transport(TransportError::new(TransportErrorKind::Connect, "no"));
+    assert_eq!(refused.retry_class(), Some(RetryClass::NotSent));
+    assert!(!RetryClass::NotSent.may_have_been_applied());
+    let policy = RetryPolicy::default().without(RetryClass::ConnectionLost);
+    assert_eq!(
+        policy.decide(&lost, 1, Duration::ZERO, None, 0),
+        RetryDecision::Stop(StopReason::Excluded(RetryClass::ConnectionLost))
+    );
+    assert!(matches!(
+        policy.decide(&refused, 1, Duration::ZERO, None, 0),
+        RetryDecision::Retry(_)
+    ));
+    let run = drive(
+        ctx(2).call(GetGroup::new("g")).with_retry_policy(policy),
+        Duration::ZERO,
+        |_| Err(TransportError::new(TransportErrorKind::Io, "reset")),
+    );
+    assert_eq!(run.requests.len(), 1);
+    let throttled = drive(ctx(2).call(GetGroup::new("g")), Duration::ZERO, |_| {
+        Ok(response(429, &[], r#"{"code":"TooManyRequests","message":"m"}"#))
+    })
+    .result
+    .unwrap_err();
+    assert_eq!(
+        throttled.last_failure().retry_class(),
+        Some(RetryClass::Throttled)
+    );
 }
 
 #[test]

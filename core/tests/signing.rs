@@ -9,7 +9,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use ocisdk_core::auth::signer::{KeyId, PortableRsa, RequestSigner, SignBody};
 use ocisdk_core::auth::{PrivateKey, RsaBackend};
-use ocisdk_core::call::{Action, Context, Endpoints, RequestBody};
+use ocisdk_core::call::Step;
+use ocisdk_core::clock::{Instant, Now};
+use ocisdk_core::{Context, Endpoints, RequestBody};
 use proptest::prelude::*;
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::signature::Verifier;
@@ -212,16 +214,15 @@ fn verify_request(req: &http::Request<RequestBody>, key: &PrivateKey) {
         .expect("signature covers the request as built");
 }
 
-fn first_request<O: ocisdk_core::call::Operation>(
+fn first_request<O: ocisdk_core::Operation>(
     ctx: &Arc<Context>,
     op: O,
     now: SystemTime,
 ) -> http::Request<RequestBody> {
-    let mut call = ctx.call(op);
-    match call.poll(now) {
-        Action::Send(req) => req,
-        Action::Sleep(d) => panic!("expected a request, got a sleep of {d:?}"),
-        Action::Done(r) => panic!("expected a request, got done (error: {:?})", r.err()),
+    let call = ctx.call(op);
+    match call.poll(Now::new(Instant::default(), now)) {
+        Step::Send { request, .. } => request,
+        other => panic!("expected a request, got {other:?}"),
     }
 }
 

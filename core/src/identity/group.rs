@@ -4,7 +4,7 @@ use http::Method;
 
 use super::{CreateGroupDetails, LifecycleState, SortBy, SortOrder, UpdateGroupDetails};
 use super::{Group, PREFIX, identity_list, identity_op, item_plan, json, require};
-use crate::call::RequestPlan;
+use crate::operation::RequestPlan;
 
 /// CreateGroup: creates a group in the tenancy.
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@ use http::Method;
 
 use super::{AddUserToGroupDetails, UserGroupMembership};
 use super::{PREFIX, identity_list, identity_op, item_plan, json, require};
-use crate::call::RequestPlan;
+use crate::operation::RequestPlan;
 
 /// AddUserToGroup: makes a user a member of a group.
 #[derive(Debug, Clone)]

@@ -16,7 +16,8 @@ pub use user::*;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 
-use crate::call::{RequestPlan, decode_json, encode_segment};
+use crate::endpoint::encode_segment;
+use crate::operation::{RequestPlan, decode_json};
 use crate::error::Error;
 
 /// Path prefix of every Identity request.
@@ -60,12 +61,12 @@ pub(crate) fn json<T: serde::de::DeserializeOwned>(
 /// Implements `Operation` for an Identity operation.
 macro_rules! identity_op {
     ($op:ty, $name:literal, $out:ty, |$s:ident| $plan:block, $parse:expr) => {
-        impl $crate::call::Operation for $op {
+        impl $crate::operation::Operation for $op {
             type Output = $out;
             const NAME: &'static str = $name;
-            const SERVICE: $crate::call::Service = $crate::call::Service::Identity;
+            const SERVICE: $crate::endpoint::Service = $crate::endpoint::Service::Identity;
 
-            fn plan(&self) -> Result<$crate::call::RequestPlan, $crate::error::Error> {
+            fn plan(&self) -> Result<$crate::operation::RequestPlan, $crate::error::Error> {
                 let $s = self;
                 $plan
             }

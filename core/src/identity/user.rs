@@ -4,7 +4,7 @@ use http::Method;
 
 use super::{CreateUserDetails, LifecycleState, SortBy, SortOrder, UpdateUserDetails, User};
 use super::{PREFIX, identity_list, identity_op, item_plan, json, require};
-use crate::call::RequestPlan;
+use crate::operation::RequestPlan;
 
 /// CreateUser: creates a user in the tenancy.
 #[derive(Debug, Clone)]

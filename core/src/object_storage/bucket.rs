@@ -5,7 +5,8 @@ use http::{HeaderMap, Method, StatusCode};
 
 use super::models::{Bucket, BucketSummary, CreateBucketDetails};
 use super::{bucket_path, buckets_path, require};
-use crate::call::{Operation, RequestPlan, Service, decode_json};
+use crate::endpoint::Service;
+use crate::operation::{Operation, RequestPlan, decode_json};
 use crate::error::Error;
 use crate::paginate::ListOperation;
 
@@ -364,7 +365,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::call::{RequestBody, Response};
+    use crate::operation::{RequestBody, Response};
     use crate::object_storage::models::{BucketScope, StorageTier, Versioning};
     use crate::paginate::Paginator;
     use http::HeaderValue;

@@ -25,7 +25,8 @@
 use http::HeaderMap;
 use time::OffsetDateTime;
 
-use crate::call::{encode_object_name, encode_segment, header_str};
+use crate::endpoint::{encode_object_name, encode_segment};
+use crate::operation::header_str;
 use crate::error::{DecodeError, Error};
 
 pub mod bucket;

@@ -3,7 +3,8 @@
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 
-use crate::call::{Operation, RequestPlan, Service, decode_json};
+use crate::endpoint::Service;
+use crate::operation::{Operation, RequestPlan, decode_json};
 use crate::error::Error;
 
 /// `GET /n`: the Object Storage namespace of the caller's tenancy (or of the tenancy owning
@@ -76,7 +77,7 @@ mod tests {
         assert_eq!(plan.path, "/n");
         assert!(plan.query.is_empty());
         assert!(plan.headers.is_empty());
-        assert_eq!(plan.body, crate::call::RequestBody::Empty);
+        assert_eq!(plan.body, crate::operation::RequestBody::Empty);
     }
 
     #[test]

@@ -16,7 +16,8 @@ use super::{
     header_any_time, header_http_date, header_text, header_u64, object_path, objects_path, require,
     require_object_name,
 };
-use crate::call::{Operation, RequestBody, RequestPlan, Service, decode_json};
+use crate::endpoint::Service;
+use crate::operation::{Operation, RequestBody, RequestPlan, decode_json};
 use crate::config::Secret;
 use crate::error::Error;
 use crate::paginate::ListOperation;
@@ -723,10 +724,10 @@ mod tests {
     }
 
     /// A response as `Call` builds it: the token comes from the operation's `next_page`.
-    fn page_response(page: ListObjectsPage) -> crate::call::Response<ListObjectsPage> {
+    fn page_response(page: ListObjectsPage) -> crate::operation::Response<ListObjectsPage> {
         let headers = HeaderMap::new();
         let next_page = ListObjects::next_page(&headers, &page);
-        crate::call::Response {
+        crate::operation::Response {
             data: page,
             status: StatusCode::OK,
             headers,

@@ -12,8 +12,9 @@
 //! }
 //! ```
 
-use crate::call::{Operation, Response};
+use crate::operation::{Operation, Response};
 
+pub mod iter;
 #[cfg(feature = "stream")]
 pub mod stream;
 

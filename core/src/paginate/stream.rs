@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 
 use super::{ListOperation, Paginator};
-use crate::call::Response;
+use crate::operation::Response;
 use crate::error::Error;
 
 /// How an async transport fetches one page: runs the operation and resolves to its response.

@@ -1,0 +1,371 @@
+//! What a client is: who signs, for which tenancy, where requests go and how failures are
+//! retried. [`ClientConfig`] is that before it is built, with the builder setters every transport
+//! shares; [`Context`] is it built, shared by every call of a client.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::{RngCore, SeedableRng};
+
+use crate::auth::{DateHeader, ProfileAuth, RequestSigner};
+use crate::call::Call;
+use crate::endpoint::Endpoints;
+use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::operation::Operation;
+use crate::retry::RetryPolicy;
+
+/// Largest successful response body the core buffers (object bodies stream instead). A list
+/// page of 1000 objects with every field is well under a megabyte.
+pub const MAX_BUFFERED_BODY: u64 = 32 * 1024 * 1024;
+/// Largest error response body the core buffers: an error needs only its JSON head.
+pub const MAX_ERROR_BODY: u64 = 1024 * 1024;
+
+/// Default `user-agent`.
+pub const USER_AGENT: &str = concat!("ocisdk-rust/", env!("CARGO_PKG_VERSION"));
+
+/// Shared state of a built client: who signs, for which tenancy, where requests go, and the
+/// retry policy calls start with. One `Context` serves any number of concurrent calls.
+pub struct Context {
+    signer: RequestSigner,
+    endpoints: Endpoints,
+    tenancy: String,
+    retry: RetryPolicy,
+    rng: Mutex<ChaCha20Rng>,
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("signer", &self.signer)
+            .field("endpoints", &self.endpoints)
+            .field("tenancy", &self.tenancy)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Context {
+    /// A context signing with `signer` and sending to `endpoints`, retrying with the default
+    /// [`RetryPolicy`]. `seed` (32 random bytes from the adapter) seeds the generator for retry
+    /// tokens and backoff jitter, so the core needs no entropy source.
+    pub fn new(signer: RequestSigner, endpoints: Endpoints, seed: [u8; 32]) -> Self {
+        Context {
+            signer,
+            endpoints,
+            tenancy: String::new(),
+            retry: RetryPolicy::default(),
+            rng: Mutex::new(ChaCha20Rng::from_seed(seed)),
+        }
+    }
+
+    /// Sets the tenancy OCID clients report (the compartment of users, groups, policies).
+    pub fn with_tenancy(mut self, tenancy: impl Into<String>) -> Self {
+        self.tenancy = tenancy.into();
+        self
+    }
+
+    /// Replaces the retry policy every call of this context starts with.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// A context like this one (same signer, tenancy and endpoints) whose calls use `policy`;
+    /// its generator is seeded from this one's.
+    pub fn derive_with_retry_policy(&self, policy: RetryPolicy) -> Context {
+        let mut seed = [0u8; 32];
+        self.with_rng(|rng| rng.fill_bytes(&mut seed));
+        Context {
+            signer: self.signer.clone(),
+            endpoints: self.endpoints.clone(),
+            tenancy: self.tenancy.clone(),
+            retry: policy,
+            rng: Mutex::new(ChaCha20Rng::from_seed(seed)),
+        }
+    }
+
+    /// The retry policy calls start with.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    fn with_rng<T>(&self, f: impl FnOnce(&mut ChaCha20Rng) -> T) -> T {
+        match self.rng.lock() {
+            Ok(mut g) => f(&mut g),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
+        }
+    }
+
+    pub(crate) fn random_u32(&self) -> u32 {
+        self.with_rng(|rng| rng.next_u32())
+    }
+
+    /// The endpoints requests go to.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    /// The signer.
+    pub fn signer(&self) -> &RequestSigner {
+        &self.signer
+    }
+
+    /// The tenancy OCID.
+    pub fn tenancy(&self) -> &str {
+        &self.tenancy
+    }
+
+    /// Starts a call of `op`.
+    pub fn call<O: Operation>(self: &Arc<Self>, op: O) -> Call<O> {
+        Call::new(self.clone(), op)
+    }
+
+    /// A fresh `opc-retry-token`: 30 alphanumerics, like the official SDKs.
+    pub fn new_retry_token(&self) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        self.with_rng(|rng| {
+            (0..30)
+                .map(|_| ALPHABET[(rng.next_u32() % ALPHABET.len() as u32) as usize] as char)
+                .collect()
+        })
+    }
+}
+
+/// What every client is built from, whatever moves its bytes: the signer and tenancy, the region
+/// or explicit endpoints, the retry policy and the date header. Each transport's `ClientBuilder`
+/// holds one and adds only what is its own (timeouts, pooling, connectors); the setters they
+/// share come from [`client_builder_setters!`](crate::client_builder_setters).
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    signer: RequestSigner,
+    tenancy: String,
+    region: Option<String>,
+    endpoints: Option<Endpoints>,
+    retry: Option<RetryPolicy>,
+}
+
+impl ClientConfig {
+    /// A configuration signing with `signer` for `tenancy`, with no region or endpoint yet.
+    pub fn new(signer: RequestSigner, tenancy: impl Into<String>) -> Self {
+        ClientConfig {
+            signer,
+            tenancy: tenancy.into(),
+            region: None,
+            endpoints: None,
+            retry: None,
+        }
+    }
+
+    /// The configuration a config profile describes (its signer, tenancy and region).
+    pub fn from_profile_auth(auth: ProfileAuth) -> Self {
+        let mut config = ClientConfig::new(auth.signer, auth.tenancy);
+        config.region = auth.region;
+        config
+    }
+
+    /// From an OCI config file: `path` or the standard lookup (`$OCI_CONFIG_FILE`,
+    /// `~/.oci/config`), `profile` or `$OCI_CLI_PROFILE` or `DEFAULT`; reads the profile's key
+    /// (and security token) files. `seed` seeds the portable RSA backend's blinding.
+    #[cfg(feature = "fs")]
+    pub fn from_config_file(
+        path: Option<&std::path::Path>,
+        profile: Option<&str>,
+        seed: [u8; 32],
+    ) -> Result<Self, Error> {
+        let (_, profile) = crate::config::load_config(path, profile)?;
+        let auth = crate::auth::signer_from_profile(&profile, seed)?;
+        Ok(ClientConfig::from_profile_auth(auth))
+    }
+
+    /// From the text of an OCI config file and the PEM text of the profile's private key (no
+    /// file is read: `key_file` is ignored). `profile` defaults to `DEFAULT`. Checks the
+    /// profile's fingerprint against the key and decrypts the key with its `pass_phrase`.
+    pub fn from_config_text(
+        config_text: &str,
+        profile: Option<&str>,
+        key_pem: &str,
+        seed: [u8; 32],
+    ) -> Result<Self, Error> {
+        let config = crate::config::ConfigFile::parse(config_text, "<config text>")?;
+        let profile = config.profile(profile.unwrap_or(crate::config::DEFAULT_PROFILE))?;
+        let auth =
+            crate::auth::signer_from_profile_parts(&profile, key_pem, "<key PEM>", None, seed)?;
+        Ok(ClientConfig::from_profile_auth(auth))
+    }
+
+    /// Uses the public endpoints of `region` (an identifier like `us-ashburn-1` or a code like
+    /// `iad`) unless explicit endpoints are set.
+    pub fn set_region(&mut self, region: impl Into<String>) {
+        self.region = Some(region.into());
+    }
+
+    /// Sends requests to `endpoints` instead of the region's.
+    pub fn set_endpoints(&mut self, endpoints: Endpoints) {
+        self.endpoints = Some(endpoints);
+    }
+
+    /// The retry policy of every call.
+    pub fn set_retry_policy(&mut self, policy: RetryPolicy) {
+        self.retry = Some(policy);
+    }
+
+    /// Signs with `date` or `x-date`.
+    pub fn set_date_header(&mut self, header: DateHeader) {
+        self.signer = self.signer.clone().with_date_header(header);
+    }
+
+    /// The tenancy OCID.
+    pub fn tenancy(&self) -> &str {
+        &self.tenancy
+    }
+
+    /// The region, if one was given.
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    /// The signer.
+    pub fn signer(&self) -> &RequestSigner {
+        &self.signer
+    }
+
+    /// Builds the context. The endpoints are the explicit ones if given, else the region's
+    /// (resolved, where the core has the `fs` feature, with `~/.oci/regions-config.json`,
+    /// `OCI_REGION_METADATA` and `OCI_DEFAULT_REALM`); the retry policy is the one given, else
+    /// the default (switched off by `OCI_SDK_DEFAULT_RETRY_ENABLED=false` where there is an
+    /// environment). Fails when there is neither an endpoint nor a known region.
+    pub fn build(self, seed: [u8; 32]) -> Result<Context, Error> {
+        #[cfg(feature = "fs")]
+        let endpoints = Endpoints::choose_from_env(self.endpoints, self.region.as_deref())?;
+        #[cfg(not(feature = "fs"))]
+        let endpoints = Endpoints::choose(
+            self.endpoints,
+            self.region.as_deref(),
+            &crate::region::RegionSources::default(),
+        )?;
+        #[cfg(feature = "std")]
+        let policy = self.retry.unwrap_or_else(RetryPolicy::from_env);
+        #[cfg(not(feature = "std"))]
+        let policy = self.retry.unwrap_or_default();
+        Ok(Context::new(self.signer, endpoints, seed)
+            .with_tenancy(self.tenancy)
+            .with_retry_policy(policy))
+    }
+}
+
+/// The error an adapter reports when the platform gives it no randomness to seed the core.
+pub fn no_randomness(e: impl fmt::Display) -> Error {
+    Error::Transport(TransportError::new(
+        TransportErrorKind::Io,
+        format!("no randomness from the platform to seed signing and retry tokens: {e}"),
+    ))
+}
+
+/// Writes the builder setters every transport's `ClientBuilder` shares, once: the struct must
+/// have a field `config: ocisdk_core::context::ClientConfig`. Expand inside `impl ClientBuilder`.
+#[macro_export]
+macro_rules! client_builder_setters {
+    () => {
+        /// The region whose public endpoints to use: an identifier like `us-ashburn-1` or a
+        /// code like `iad`.
+        pub fn region(mut self, region: impl Into<String>) -> Self {
+            self.config.set_region(region);
+            self
+        }
+
+        /// Sends every service to `base_url` (an emulator, a proxy, a private endpoint)
+        /// instead of the region's public endpoints.
+        pub fn endpoint(mut self, base_url: &str) -> Self {
+            self.config
+                .set_endpoints($crate::endpoint::Endpoints::single(base_url));
+            self
+        }
+
+        /// Sets the per-service endpoints explicitly.
+        pub fn endpoints(mut self, endpoints: $crate::endpoint::Endpoints) -> Self {
+            self.config.set_endpoints(endpoints);
+            self
+        }
+
+        /// The retry policy of every call (default:
+        /// [`RetryPolicy::default`]($crate::retry::RetryPolicy::default), the official SDKs'
+        /// policy, switched off by `OCI_SDK_DEFAULT_RETRY_ENABLED=false` where there is an
+        /// environment).
+        pub fn retry_policy(mut self, policy: $crate::retry::RetryPolicy) -> Self {
+            self.config.set_retry_policy(policy);
+            self
+        }
+
+        /// Signs with `x-date` instead of `date` (or back).
+        pub fn date_header(mut self, header: $crate::auth::DateHeader) -> Self {
+            self.config.set_date_header(header);
+            self
+        }
+
+        /// The configuration shared with every transport (signer, tenancy, region, endpoints,
+        /// retry policy).
+        pub fn client_config(&self) -> &$crate::context::ClientConfig {
+            &self.config
+        }
+    };
+}
+
+/// Writes the accessors every transport's `Client` shares, once: the struct must be
+/// `Client { ctx: Arc<Context>, io: <something Clone> }` and `ClientBuilder::from_config`
+/// must exist. Expand inside `impl Client`. With `files, $seed`, also the config-file
+/// constructors, seeding with the function `$seed`.
+#[macro_export]
+macro_rules! client_accessors {
+    () => {
+        /// A builder from an explicit signer and tenancy.
+        pub fn builder(
+            signer: $crate::auth::RequestSigner,
+            tenancy: impl Into<String>,
+        ) -> ClientBuilder {
+            ClientBuilder::from_config($crate::context::ClientConfig::new(signer, tenancy))
+        }
+
+        /// The tenancy OCID (the compartment of users, groups and policies).
+        pub fn tenancy(&self) -> &str {
+            self.ctx.tenancy()
+        }
+
+        /// The core context (signer, tenancy, endpoints, retry policy).
+        pub fn context(&self) -> &std::sync::Arc<$crate::context::Context> {
+            &self.ctx
+        }
+
+        /// A client sharing this one's connections and signer whose calls use `policy`
+        /// (per-call retry settings:
+        /// `client.with_retry_policy(RetryPolicy::disabled())`).
+        pub fn with_retry_policy(&self, policy: $crate::retry::RetryPolicy) -> Self {
+            Self {
+                ctx: std::sync::Arc::new(self.ctx.derive_with_retry_policy(policy)),
+                io: self.io.clone(),
+            }
+        }
+    };
+    (files, $seed:path) => {
+        $crate::client_accessors!();
+
+        /// A client from an OCI config file: `path` or the standard lookup
+        /// (`$OCI_CONFIG_FILE`, `~/.oci/config`), `profile` or `$OCI_CLI_PROFILE` or `DEFAULT`.
+        pub fn from_config_file(
+            path: Option<&std::path::Path>,
+            profile: Option<&str>,
+        ) -> Result<Self, $crate::error::Error> {
+            Self::builder_from_config_file(path, profile)?.build()
+        }
+
+        /// A builder from an OCI config file, to adjust the endpoint, timeouts or retries
+        /// before building.
+        pub fn builder_from_config_file(
+            path: Option<&std::path::Path>,
+            profile: Option<&str>,
+        ) -> Result<ClientBuilder, $crate::error::Error> {
+            let config = $crate::context::ClientConfig::from_config_file(path, profile, $seed()?)?;
+            Ok(ClientBuilder::from_config(config))
+        }
+    };
+}

@@ -1,0 +1,251 @@
+//! The operation trait: how one OCI operation plans its request and reads its response; the
+//! request plan, the typed response, and the helpers operations share to decode.
+
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::{Method, StatusCode};
+use percent_encoding::utf8_percent_encode;
+use serde::de::DeserializeOwned;
+
+use crate::endpoint::{ENCODE, Service};
+use crate::error::{DecodeError, Error, ServiceError};
+
+/// A request body as the core plans it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestBody {
+    /// No body.
+    Empty,
+    /// A complete body held in memory (JSON); can be sent any number of times.
+    Bytes(Bytes),
+    /// A body the adapter streams from its own source, of exactly `length` bytes.
+    Stream {
+        /// Exact length in bytes; sent as `content-length` (Object Storage refuses chunked
+        /// uploads).
+        length: u64,
+    },
+}
+
+/// What an operation asks to send, before the endpoint, retry token and signature are added.
+#[derive(Debug, Clone)]
+pub struct RequestPlan {
+    /// HTTP method.
+    pub method: Method,
+    /// Path, already percent-encoded, including the service prefix (`/20160918/...`, `/n/...`).
+    pub path: String,
+    /// Query parameters in wire order, not yet encoded.
+    pub query: Vec<(&'static str, String)>,
+    /// Operation-specific headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: RequestBody,
+}
+
+impl RequestPlan {
+    /// A plan for `method` on `path` with no query, headers or body.
+    pub fn new(method: Method, path: String) -> Self {
+        RequestPlan {
+            method,
+            path,
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: RequestBody::Empty,
+        }
+    }
+
+    /// Adds `name=value` when `value` is present.
+    pub fn query_opt(&mut self, name: &'static str, value: Option<impl ToString>) {
+        if let Some(v) = value {
+            self.query.push((name, v.to_string()));
+        }
+    }
+
+    /// Sets a header when `value` is present; fails with a typed error naming the header when
+    /// the value cannot be sent.
+    pub fn header_opt(
+        &mut self,
+        operation: &'static str,
+        name: &str,
+        value: Option<&str>,
+    ) -> Result<(), Error> {
+        if let Some(v) = value {
+            let name =
+                HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::InvalidRequest {
+                    operation,
+                    reason: format!("`{name}` is not a valid header name"),
+                })?;
+            let value = HeaderValue::from_str(v).map_err(|_| Error::InvalidRequest {
+                operation,
+                reason: format!("header `{name}` has characters HTTP does not allow"),
+            })?;
+            self.headers.insert(name, value);
+        }
+        Ok(())
+    }
+
+    /// Sets a JSON body from `value`.
+    pub fn json_body(
+        &mut self,
+        operation: &'static str,
+        value: &impl serde::Serialize,
+    ) -> Result<(), Error> {
+        let bytes = serde_json::to_vec(value).map_err(|e| Error::InvalidRequest {
+            operation,
+            reason: format!("cannot serialize body: {e}"),
+        })?;
+        self.body = RequestBody::Bytes(Bytes::from(bytes));
+        self.headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        Ok(())
+    }
+
+    /// The path with the query string appended, percent-encoded as it is sent and signed.
+    pub fn path_and_query(&self) -> String {
+        let mut s = self.path.clone();
+        for (i, (k, v)) in self.query.iter().enumerate() {
+            s.push(if i == 0 { '?' } else { '&' });
+            s.push_str(k);
+            s.push('=');
+            s.push_str(&utf8_percent_encode(v, ENCODE).to_string());
+        }
+        s
+    }
+}
+
+/// One OCI operation: how to build its request and how to read its response.
+pub trait Operation {
+    /// The typed data of a successful response.
+    type Output;
+    /// The operation's name in OCI's API reference (`CreateGroup`).
+    const NAME: &'static str;
+    /// The service it belongs to.
+    const SERVICE: Service;
+    /// Whether the body is hashed into the signature. PutObject and UploadPart are the
+    /// exceptions: their bodies stream unsigned.
+    const SIGN_BODY: bool = true;
+    /// Whether a successful response body is left to the adapter as a stream (GetObject).
+    const STREAM_RESPONSE: bool = false;
+
+    /// The request to send.
+    fn plan(&self) -> Result<RequestPlan, Error>;
+
+    /// The token of the next page carried by a successful response: `opc-next-page` by
+    /// default; ListObjects overrides it with its body's `nextStartWith`.
+    fn next_page(headers: &HeaderMap, data: &Self::Output) -> Option<String> {
+        let _ = data;
+        header_str(headers, "opc-next-page").map(str::to_string)
+    }
+
+    /// Decodes a successful (2xx) response. For streaming operations `body` is empty.
+    fn parse(
+        &self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> Result<Self::Output, Error>;
+}
+
+/// A successful response: the typed data plus what OCI says about it.
+#[derive(Debug, Clone)]
+pub struct Response<T> {
+    /// The typed data.
+    pub data: T,
+    /// HTTP status.
+    pub status: StatusCode,
+    /// All response headers.
+    pub headers: HeaderMap,
+    /// `opc-request-id`.
+    pub opc_request_id: Option<String>,
+    /// `etag`.
+    pub etag: Option<String>,
+    /// The token for the next page (`opc-next-page`, or ListObjects' `nextStartWith`).
+    pub next_page: Option<String>,
+}
+
+impl<T> Response<T> {
+    /// Keeps the metadata and replaces the data.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
+        Response {
+            data: f(self.data),
+            status: self.status,
+            headers: self.headers,
+            opc_request_id: self.opc_request_id,
+            etag: self.etag,
+            next_page: self.next_page,
+        }
+    }
+}
+
+/// Reads a header as a string, if present and visible ASCII.
+pub fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Decodes a JSON body for `operation`, turning serde's error into a [`DecodeError`] that says
+/// where and whether the body was cut short.
+pub fn decode_json<T: DeserializeOwned>(
+    operation: &'static str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(|e| {
+        Error::Decode(DecodeError {
+            operation,
+            reason: if e.is_eof() {
+                format!("body ends early ({} bytes): {e}", body.len())
+            } else {
+                e.to_string()
+            },
+            truncated: e.is_eof(),
+            opc_request_id: header_str(headers, "opc-request-id").map(str::to_string),
+        })
+    })
+}
+
+
+/// Builds the [`ServiceError`] for an error response, whether or not its body is OCI's JSON.
+pub fn service_error(
+    operation: &'static str,
+    endpoint: &str,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> ServiceError {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        code: Option<String>,
+        message: Option<String>,
+    }
+    let opc_request_id = header_str(headers, "opc-request-id").map(str::to_string);
+    let parsed: Option<Body> = serde_json::from_slice(body).ok();
+    let (code, message) = match parsed {
+        Some(Body {
+            code: Some(code),
+            message,
+        }) => (code, message.unwrap_or_default()),
+        _ => {
+            let reason = status.canonical_reason().unwrap_or("Unknown");
+            let snippet: String = String::from_utf8_lossy(body)
+                .chars()
+                .take(200)
+                .filter(|c| !c.is_control())
+                .collect();
+            let message = if body.is_empty() {
+                format!("{} with an empty body", status.as_u16())
+            } else {
+                format!("error body is not OCI JSON: {snippet:?}")
+            };
+            (reason.replace(' ', ""), message)
+        }
+    };
+    ServiceError {
+        status,
+        code,
+        message,
+        opc_request_id,
+        operation,
+        endpoint: endpoint.to_string(),
+    }
+}
+
