@@ -311,15 +311,13 @@ impl DownloadMeter {
     pub fn on_error(&self, e: &std::io::Error) -> TransportError {
         self.error(
             TransportErrorKind::from_io(e.kind()),
-            format!(
-                "reading the body failed after {} bytes: {e}",
-                self.received
-            ),
+            format!("reading the body failed after {} bytes: {e}", self.received),
         )
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -354,7 +352,10 @@ mod tests {
             panic!("accepted a surplus byte")
         };
         assert_eq!(mismatch(&e), (3, 4, true));
-        assert!(e.to_string().contains("declared 3 bytes but produced at least 4"));
+        assert!(
+            e.to_string()
+                .contains("declared 3 bytes but produced at least 4")
+        );
         // Whatever the adapter does next, the body stays failed.
         assert!(matches!(m.on_end(), End::Fail(_)));
         assert!(m.failure().is_some_and(|f| f.to_string() == e.to_string()));

@@ -61,9 +61,7 @@ use crate::body::{DownloadMeter, Upload, UploadMeter, UploadSource};
 use crate::clock::{Instant, Now};
 use crate::context::{Context, MAX_BUFFERED_BODY, MAX_ERROR_BODY, USER_AGENT};
 use crate::error::{BodyError, Error, TransportError, TransportErrorKind};
-use crate::operation::{
-    Operation, RequestBody, RequestPlan, Response, header_str, service_error,
-};
+use crate::operation::{Operation, RequestBody, RequestPlan, Response, header_str, service_error};
 use crate::retry::{RetryDecision, RetryPolicy, StopReason};
 
 /// The status and headers of a response, as the adapter received them.
@@ -455,11 +453,7 @@ impl<O: Operation> Inner<O> {
     }
 
     /// The retry decision after a failed attempt: back off, or finish with the error.
-    fn after_failure(
-        self: Box<Self>,
-        error: Error,
-        retry_after: Option<Duration>,
-    ) -> Call<O> {
+    fn after_failure(self: Box<Self>, error: Error, retry_after: Option<Duration>) -> Call<O> {
         let elapsed = self
             .started
             .map(|s| self.latest.saturating_duration_since(s))
@@ -476,13 +470,11 @@ impl<O: Operation> Inner<O> {
             .as_ref()
             .is_some_and(|u| u.source == UploadSource::OneShot && u.touched());
         let result = match decision {
-            RetryDecision::Retry(_) if spent_one_shot => {
-                Error::Body(BodyError::NotReplayable {
-                    operation: O::NAME,
-                    first_failure: error.to_string(),
-                    last: Some(Arc::new(error)),
-                })
-            }
+            RetryDecision::Retry(_) if spent_one_shot => Error::Body(BodyError::NotReplayable {
+                operation: O::NAME,
+                first_failure: error.to_string(),
+                last: Some(Arc::new(error)),
+            }),
             RetryDecision::Retry(wait) => {
                 tracing::debug!(
                     operation = O::NAME,
@@ -659,15 +651,16 @@ impl<O: Operation> Exchange<O> {
         inner.after_failure(Error::Transport(error), None)
     }
 
-    /// The upload's source could not be made ready (rewinding it failed): the call ends with
-    /// that failure.
+    /// The upload's source could not be made ready (rewinding it failed, or the probe of a
+    /// zero-length body found bytes): the call ends with the meter's failure if it recorded
+    /// one, else with `reason`.
     pub fn body_unavailable(self, reason: impl fmt::Display, now: Now) -> Call<O> {
         let mut inner = self.inner;
         inner.observe(now.instant);
-        let failure = BodyError::Read {
+        let failure = inner.body_failure().unwrap_or_else(|| BodyError::Read {
             operation: O::NAME,
             reason: reason.to_string(),
-        };
+        });
         inner.finish(Err(Error::Body(failure)))
     }
 }
@@ -800,7 +793,9 @@ pub fn run_in_memory<O: Operation>(
     mut call: Call<O>,
     mut now: Now,
     upload: Option<&[u8]>,
-    mut respond: impl FnMut(&http::Request<RequestBody>) -> Result<http::Response<Bytes>, TransportError>,
+    mut respond: impl FnMut(
+        &http::Request<RequestBody>,
+    ) -> Result<http::Response<Bytes>, TransportError>,
 ) -> Result<(Response<O::Output>, Option<Bytes>), Error> {
     loop {
         call = match call.poll(now) {

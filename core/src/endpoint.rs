@@ -119,4 +119,3 @@ pub fn encode_object_name(s: &str) -> String {
         .collect::<Vec<_>>()
         .join("/")
 }
-

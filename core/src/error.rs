@@ -236,7 +236,10 @@ impl TransportError {
     /// A transport error from an I/O error, classified by its [`io::ErrorKind`]; `what` says
     /// what was being done (`"reading the response body"`).
     pub fn from_io(e: &io::Error, what: &str) -> Self {
-        TransportError::new(TransportErrorKind::from_io(e.kind()), format!("{what}: {e}"))
+        TransportError::new(
+            TransportErrorKind::from_io(e.kind()),
+            format!("{what}: {e}"),
+        )
     }
 
     /// The same failure as an [`io::Error`] (for body readers and streams), whose kind

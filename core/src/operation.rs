@@ -203,7 +203,6 @@ pub fn decode_json<T: DeserializeOwned>(
     })
 }
 
-
 /// Builds the [`ServiceError`] for an error response, whether or not its body is OCI's JSON.
 pub fn service_error(
     operation: &'static str,
@@ -248,4 +247,3 @@ pub fn service_error(
         endpoint: endpoint.to_string(),
     }
 }
-

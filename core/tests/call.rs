@@ -36,7 +36,10 @@ fn ctx() -> Arc<Context> {
 }
 
 fn now() -> Now {
-    Now::new(Instant::from_origin(Duration::from_secs(1)), SystemTime::now())
+    Now::new(
+        Instant::from_origin(Duration::from_secs(1)),
+        SystemTime::now(),
+    )
 }
 
 /// The first request a call asks to send.
@@ -213,7 +216,11 @@ fn posts_carry_a_retry_token_and_gets_do_not() {
         other => panic!("{other:?}"),
     }
     let call = ctx().call(GetGroup::new("g"));
-    assert!(!first_request(call).headers().contains_key("opc-retry-token"));
+    assert!(
+        !first_request(call)
+            .headers()
+            .contains_key("opc-retry-token")
+    );
 }
 
 #[test]
@@ -332,9 +339,10 @@ fn a_body_over_the_limit_is_refused_while_it_streams() {
     let Step::Send { exchange, .. } = call.poll(now()) else {
         panic!("no request")
     };
-    let Head::Read(mut reading) =
-        exchange.head(ResponseHead::new(http::StatusCode::OK, Default::default()), now())
-    else {
+    let Head::Read(mut reading) = exchange.head(
+        ResponseHead::new(http::StatusCode::OK, Default::default()),
+        now(),
+    ) else {
         panic!("a buffered body")
     };
     assert_eq!(reading.limit(), ocisdk_core::context::MAX_BUFFERED_BODY);

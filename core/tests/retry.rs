@@ -10,11 +10,11 @@ use ocisdk_core::body::{UploadMeter, UploadSource};
 use ocisdk_core::call::{Call, Head, ResponseHead, Step};
 use ocisdk_core::clock::{Instant, Now};
 use ocisdk_core::error::{BodyError, Error, TransportError, TransportErrorKind};
-use ocisdk_core::retry::RetryClass;
-use ocisdk_core::{Context, Endpoints, Operation, RequestBody};
 use ocisdk_core::identity::{CreateGroup, GetGroup};
 use ocisdk_core::object_storage::PutObject;
+use ocisdk_core::retry::RetryClass;
 use ocisdk_core::retry::{RetryDecision, RetryPolicy, StopReason, parse_retry_after};
+use ocisdk_core::{Context, Endpoints, Operation, RequestBody};
 
 fn ctx(seed: u8) -> Arc<Context> {
     let key = PrivateKey::from_pem(include_str!("fixtures/keys/doc_1024.pem"), None, "k").unwrap();
@@ -103,8 +103,7 @@ fn drive_with<O: Operation>(
                 match answer(n) {
                     Ok(resp) => {
                         let (parts, body) = resp.into_parts();
-                        match exchange.head(ResponseHead::new(parts.status, parts.headers), clock)
-                        {
+                        match exchange.head(ResponseHead::new(parts.status, parts.headers), clock) {
                             Head::Read(mut reading) => {
                                 let _ = reading.chunk(body);
                                 reading.end(clock)
@@ -425,7 +424,11 @@ fn a_stream_that_cannot_be_replayed_is_never_sent_twice() {
         }
     });
     assert_eq!(run.requests.len(), 2);
-    assert_eq!(run.rewinds, [false, true], "the second attempt rewinds first");
+    assert_eq!(
+        run.rewinds,
+        [false, true],
+        "the second attempt rewinds first"
+    );
     assert!(run.result.is_ok());
 }
 
@@ -476,7 +479,10 @@ fn the_body_failure_decides_the_attempt_not_the_connection() {
             .call(PutObject::new("ns", "b", "o", 10))
             .with_upload(UploadSource::Replayable);
         let run = drive_with(call, Duration::ZERO, feed, |_| {
-            Err(TransportError::new(TransportErrorKind::Io, "body stream failed"))
+            Err(TransportError::new(
+                TransportErrorKind::Io,
+                "body stream failed",
+            ))
         });
         assert_eq!(run.requests.len(), 1);
         let err = run.result.unwrap_err();
@@ -492,7 +498,11 @@ fn the_body_failure_decides_the_attempt_not_the_connection() {
             .call(PutObject::new("ns", "b", "o", 10))
             .with_upload(UploadSource::Replayable);
         let run = drive_with(call, Duration::ZERO, feed, |_| {
-            Ok(response(400, &[], r#"{"code":"InvalidParameter","message":"m"}"#))
+            Ok(response(
+                400,
+                &[],
+                r#"{"code":"InvalidParameter","message":"m"}"#,
+            ))
         });
         assert!(matches!(run.result.unwrap_err(), Error::Body(_)));
     }
@@ -521,7 +531,10 @@ fn a_clock_stepping_back_never_extends_the_budget() {
                 } else {
                     clock
                 };
-                exchange.failed(TransportError::new(TransportErrorKind::Timeout, "slow"), seen)
+                exchange.failed(
+                    TransportError::new(TransportErrorKind::Timeout, "slow"),
+                    seen,
+                )
             }
             Step::Sleep { until, call } => {
                 clock = clock.advanced(until.saturating_duration_since(clock.instant));
@@ -547,7 +560,10 @@ fn a_sleep_polled_early_is_handed_back_unchanged() {
     let Step::Send { exchange, .. } = call.poll(start()) else {
         panic!("no request")
     };
-    let call = exchange.failed(TransportError::new(TransportErrorKind::Io, "reset"), start());
+    let call = exchange.failed(
+        TransportError::new(TransportErrorKind::Io, "reset"),
+        start(),
+    );
     let Step::Sleep { until, call } = call.poll(start()) else {
         panic!("no backoff")
     };
@@ -584,7 +600,11 @@ fn retry_classes_are_data_a_policy_can_exclude() {
     );
     assert_eq!(run.requests.len(), 1);
     let throttled = drive(ctx(2).call(GetGroup::new("g")), Duration::ZERO, |_| {
-        Ok(response(429, &[], r#"{"code":"TooManyRequests","message":"m"}"#))
+        Ok(response(
+            429,
+            &[],
+            r#"{"code":"TooManyRequests","message":"m"}"#,
+        ))
     })
     .result
     .unwrap_err();

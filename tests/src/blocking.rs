@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use md5::{Digest, Md5};
 use ocisdk_blocking::{Client, UploadBody};
-use ocisdk_core::call::{Context, Operation, Response};
 use ocisdk_core::error::{BodyError, Error};
 use ocisdk_core::object_storage::{GetObject, PutObject, PutObjectOutput};
 use ocisdk_core::paginate::ListOperation;
 use ocisdk_core::retry::RetryPolicy;
+use ocisdk_core::{Context, Operation, Response};
 
 use crate::native::{NativeTransport, connect_through_files};
 use crate::transport::{

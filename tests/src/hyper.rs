@@ -8,11 +8,11 @@ use std::sync::{Arc, LazyLock};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use md5::{Digest, Md5};
-use ocisdk_core::call::{Context, Operation, Response};
 use ocisdk_core::error::{BodyError, Error};
 use ocisdk_core::object_storage::{GetObject, PutObject, PutObjectOutput};
 use ocisdk_core::paginate::ListOperation;
 use ocisdk_core::retry::RetryPolicy;
+use ocisdk_core::{Context, Operation, Response};
 use ocisdk_hyper::{Client, UploadBody};
 
 use crate::native::{NativeTransport, connect_through_files};

@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use md5::{Digest, Md5};
-use ocisdk_core::call::{Context, Operation, Response};
-use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
+use ocisdk_core::error::{Error, TransportError};
 use ocisdk_core::object_storage::{GetObject, ObjectMetadata, PutObject, PutObjectOutput};
 use ocisdk_core::paginate::ListOperation;
 use ocisdk_core::retry::RetryPolicy;
+use ocisdk_core::{Context, Operation, Response};
 
 /// How [`Transport::connect`] builds its client; `None` keeps the client's own default.
 #[derive(Debug, Clone, Default)]
@@ -211,16 +211,7 @@ pub trait Transport: std::fmt::Debug + Sized + 'static {
 /// A failed read of an object body (an [`io::Error`] from the transport's body reader or
 /// stream) as the core's transport error, classified by its [`io::ErrorKind`].
 pub fn body_read_error(e: &io::Error) -> Error {
-    let kind = match e.kind() {
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportErrorKind::Timeout,
-        io::ErrorKind::UnexpectedEof => TransportErrorKind::Truncated,
-        io::ErrorKind::ConnectionRefused => TransportErrorKind::Connect,
-        _ => TransportErrorKind::Io,
-    };
-    Error::Transport(TransportError::new(
-        kind,
-        format!("reading the object body: {e}"),
-    ))
+    Error::Transport(TransportError::from_io(e, "reading the object body"))
 }
 
 /// MD5 of `bytes`.

@@ -42,11 +42,10 @@ mod services;
 mod transport;
 mod upload;
 
-pub use client::{Client, ClientBuilder};
-pub use paginate::{Pages, Records};
+pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
+pub use paginate::{ClientPages, Pages, Records};
 pub use services::{GetObjectResponse, IdentityClient, ObjectStorageClient};
-pub use transport::ReadSeek;
-pub use upload::UploadBody;
+pub use upload::{ReadSeek, UploadBody};
 
 pub use ocisdk_core;
 pub use ocisdk_core::Error;

@@ -2,11 +2,13 @@
 
 use std::io::{self, Read};
 
-use ocisdk_core::call::Response;
+use ocisdk_core::Response;
 use ocisdk_core::error::Error;
 use ocisdk_core::object_storage::*;
 use ocisdk_core::paginate::{ListOperation, Paginator};
 
+use crate::paginate::ClientPages;
+use crate::transport::Download;
 use crate::{Client, Pages, Records, UploadBody};
 
 macro_rules! methods {
@@ -25,12 +27,12 @@ macro_rules! paginators {
     () => {
         /// Every record of a list, across pages, as an iterator.
         pub fn paginate<O: ListOperation>(&self, request: O) -> Records<O> {
-            Records::new(self.client.clone(), Paginator::new(request))
+            Records::new(ClientPages(self.client.clone()), Paginator::new(request))
         }
 
         /// The pages of a list, each with its response metadata.
         pub fn pages<O: ListOperation>(&self, request: O) -> Pages<O> {
-            Pages::new(self.client.clone(), Paginator::new(request))
+            Pages::new(ClientPages(self.client.clone()), Paginator::new(request))
         }
     };
 }
@@ -66,18 +68,18 @@ impl ObjectStorageClient {
         request: PutObject,
         body: impl Into<UploadBody<'a>>,
     ) -> Result<Response<PutObjectOutput>, Error> {
-        let length = request.content_length;
-        self.client.run_upload(request, body.into(), length)
+        self.client
+            .run(request, Some(body.into()))
+            .map(|(resp, _)| resp)
     }
 
     /// GetObject: the metadata, and the body as a [`Read`] that streams from the connection.
     pub fn get_object(&self, request: GetObject) -> Result<GetObjectResponse, Error> {
-        let (meta, body) = self.client.run(request, None)?;
-        let body = body.ok_or(Error::Misuse("GetObject answered without a body stream"))?;
-        Ok(GetObjectResponse {
-            meta,
-            body: body.into_with_config().limit(u64::MAX).reader(),
-        })
+        match self.client.run(request, None)? {
+            (meta, Some(body)) => Ok(GetObjectResponse { meta, body }),
+            // The core keeps every successful GetObject body for the caller.
+            (_, None) => Err(Error::Misuse("GetObject answered without a body stream")),
+        }
     }
 }
 
@@ -85,7 +87,7 @@ impl ObjectStorageClient {
 pub struct GetObjectResponse {
     /// Status, headers and typed metadata (`content-length`, `etag`, `content-md5`, …).
     pub meta: Response<ObjectMetadata>,
-    body: ureq::BodyReader<'static>,
+    body: Download,
 }
 
 impl std::fmt::Debug for GetObjectResponse {

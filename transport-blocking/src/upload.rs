@@ -3,13 +3,25 @@
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek};
 
-use crate::transport::{ReadSeek, Source};
+use ocisdk_core::body::UploadSource;
+
+/// `Read + Seek` as one object-safe trait.
+pub trait ReadSeek: Read + io::Seek {}
+impl<T: Read + io::Seek> ReadSeek for T {}
+
+/// Where an upload's bytes come from.
+enum Source<'a> {
+    /// A reader that can only be read once (a pipe, a socket, a generator).
+    Once(Box<dyn Read + 'a>),
+    /// A reader that can seek back to where it started (a file, a cursor).
+    Seekable(Box<dyn ReadSeek + 'a>, u64),
+}
 
 /// The bytes of an upload. Whether a failed attempt can be retried depends on the source: a
 /// slice, a `Vec`, a file or any `Read + Seek` rewinds to where it started; a plain reader is
 /// sent at most once (a retry would send a truncated or empty body, as some SDKs have done).
 pub struct UploadBody<'a> {
-    pub(crate) source: Source<'a>,
+    source: Source<'a>,
 }
 
 impl std::fmt::Debug for UploadBody<'_> {
@@ -35,21 +47,51 @@ impl<'a> UploadBody<'a> {
     pub fn from_seekable(mut reader: impl Read + Seek + 'a) -> io::Result<Self> {
         let start = reader.stream_position()?;
         Ok(UploadBody {
-            source: Source::Seekable(Box::new(reader) as Box<dyn ReadSeek + 'a>, start),
+            source: Source::Seekable(Box::new(reader), start),
         })
+    }
+
+    fn seekable_or_once<R: Read + Seek + 'a>(mut reader: R) -> Self {
+        match reader.stream_position() {
+            Ok(start) => UploadBody {
+                source: Source::Seekable(Box::new(reader), start),
+            },
+            Err(_) => UploadBody::from_reader(reader),
+        }
     }
 
     /// Whether a failed attempt can be retried with this body.
     pub fn is_replayable(&self) -> bool {
-        matches!(self.source, Source::Seekable(..))
+        self.kind() == UploadSource::Replayable
+    }
+
+    /// What the core needs to know about the source to decide on retries.
+    pub(crate) fn kind(&self) -> UploadSource {
+        match self.source {
+            Source::Once(_) => UploadSource::OneShot,
+            Source::Seekable(..) => UploadSource::Replayable,
+        }
+    }
+
+    /// Goes back to where the body started, for another attempt.
+    pub(crate) fn rewind(&mut self) -> io::Result<()> {
+        match &mut self.source {
+            Source::Seekable(reader, start) => reader.seek(io::SeekFrom::Start(*start)).map(drop),
+            Source::Once(_) => Err(io::Error::other("a one-shot body cannot be rewound")),
+        }
+    }
+
+    pub(crate) fn reader(&mut self) -> &mut dyn Read {
+        match &mut self.source {
+            Source::Once(r) => r,
+            Source::Seekable(r, _) => r,
+        }
     }
 }
 
 impl<'a> From<&'a [u8]> for UploadBody<'a> {
     fn from(bytes: &'a [u8]) -> Self {
-        UploadBody {
-            source: Source::Seekable(Box::new(Cursor::new(bytes)), 0),
-        }
+        UploadBody::seekable_or_once(Cursor::new(bytes))
     }
 }
 
@@ -61,40 +103,26 @@ impl<'a, const N: usize> From<&'a [u8; N]> for UploadBody<'a> {
 
 impl From<Vec<u8>> for UploadBody<'static> {
     fn from(bytes: Vec<u8>) -> Self {
-        UploadBody {
-            source: Source::Seekable(Box::new(Cursor::new(bytes)), 0),
-        }
+        UploadBody::seekable_or_once(Cursor::new(bytes))
     }
 }
 
 impl From<bytes::Bytes> for UploadBody<'static> {
     fn from(bytes: bytes::Bytes) -> Self {
-        UploadBody {
-            source: Source::Seekable(Box::new(Cursor::new(bytes)), 0),
-        }
+        UploadBody::seekable_or_once(Cursor::new(bytes))
     }
 }
 
 /// A file is uploaded from its current position, and rewound there for a retry. If its
 /// position cannot be read, the body falls back to being sent once.
 impl From<File> for UploadBody<'static> {
-    fn from(mut file: File) -> Self {
-        match file.stream_position() {
-            Ok(start) => UploadBody {
-                source: Source::Seekable(Box::new(file), start),
-            },
-            Err(_) => UploadBody::from_reader(file),
-        }
+    fn from(file: File) -> Self {
+        UploadBody::seekable_or_once(file)
     }
 }
 
 impl<'a> From<&'a mut File> for UploadBody<'a> {
     fn from(file: &'a mut File) -> Self {
-        match file.stream_position() {
-            Ok(start) => UploadBody {
-                source: Source::Seekable(Box::new(file), start),
-            },
-            Err(_) => UploadBody::from_reader(file),
-        }
+        UploadBody::seekable_or_once(file)
     }
 }

@@ -10,11 +10,13 @@ use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use futures_util::StreamExt;
 use hyper::body::{Body, Incoming};
+use ocisdk_core::body::DownloadMeter;
+use ocisdk_core::error::TransportError;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{Instant, Sleep};
 use tokio_util::io::StreamReader;
 
-use crate::transport::{classify, describe, io_kind};
+use crate::transport::{classify, describe};
 
 /// The body of a downloaded object, streamed from the connection as it arrives.
 ///
@@ -24,6 +26,7 @@ use crate::transport::{classify, describe, io_kind};
 /// closes the connection instead of returning it to the pool.
 pub struct ObjectBody {
     body: Incoming,
+    meter: DownloadMeter,
     read_timeout: Duration,
     deadline: Pin<Box<Sleep>>,
     waiting: bool,
@@ -44,11 +47,13 @@ impl std::fmt::Debug for ObjectBody {
 impl ObjectBody {
     pub(crate) fn new(
         body: Incoming,
+        meter: DownloadMeter,
         read_timeout: Duration,
         permit: Option<OwnedSemaphorePermit>,
     ) -> Self {
         ObjectBody {
             body,
+            meter,
             read_timeout,
             deadline: Box::pin(tokio::time::sleep(read_timeout)),
             waiting: false,
@@ -98,21 +103,27 @@ impl Stream for ObjectBody {
                 Poll::Ready(Some(Ok(frame))) => {
                     this.waiting = false;
                     match frame.into_data() {
-                        Ok(data) if !data.is_empty() => return Poll::Ready(Some(Ok(data))),
+                        Ok(data) if !data.is_empty() => {
+                            if let Err(e) = this.meter.on_chunk(data.len() as u64) {
+                                this.finish();
+                                return Poll::Ready(Some(Err(e.into_io())));
+                            }
+                            return Poll::Ready(Some(Ok(data)));
+                        }
                         _ => continue,
                     }
                 }
                 Poll::Ready(Some(Err(e))) => {
                     this.finish();
-                    let kind = io_kind(classify(&e));
-                    return Poll::Ready(Some(Err(io::Error::new(
-                        kind,
+                    let error = TransportError::new(
+                        classify(&e),
                         format!("reading the object body: {}", describe(&e)),
-                    ))));
+                    );
+                    return Poll::Ready(Some(Err(error.into_io())));
                 }
                 Poll::Ready(None) => {
                     this.finish();
-                    return Poll::Ready(None);
+                    return Poll::Ready(this.meter.on_end().err().map(|e| Err(e.into_io())));
                 }
                 Poll::Pending => {
                     if this.deadline.as_mut().poll(cx).is_ready() {

@@ -1,23 +1,23 @@
 //! The shared client: one pooled hyper client and one core context.
 
 use std::future::Future;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use hyper::rt::{Read, Write};
 use hyper_util::client::legacy::connect::{Connection, HttpConnector};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use ocisdk_core::auth::{DateHeader, RequestSigner};
-use ocisdk_core::call::{Action, BodyMode, Context, Endpoints, Operation, Response};
+use ocisdk_core::call::{Head, ResponseHead, Step};
+use ocisdk_core::clock::{Instant, Now};
+use ocisdk_core::context::{ClientConfig, Context};
 use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
-use ocisdk_core::retry::RetryPolicy;
+use ocisdk_core::{Operation, Response};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::body::ObjectBody;
 use crate::services::{IdentityClient, ObjectStorageClient};
 use crate::transport::{self, BoxError, SendFn, TimeoutConnector};
-use crate::upload::{Upload, UploadBody};
+use crate::upload::UploadBody;
 
 /// Default connect timeout (the official SDKs' value).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -32,28 +32,28 @@ pub const DEFAULT_POOL_MAX_IDLE_PER_HOST: usize = 32;
 /// that also signs) with the webpki roots, plain HTTP allowed for emulators and proxies.
 pub type DefaultConnector = hyper_rustls::HttpsConnector<HttpConnector>;
 
-pub(crate) struct Inner {
-    pub(crate) retry_override: Option<RetryPolicy>,
-    pub(crate) http: SendFn,
-    pub(crate) limit: Option<Arc<Semaphore>>,
-    pub(crate) read_timeout: Duration,
-    pub(crate) ctx: Arc<Context>,
-    pub(crate) tenancy: String,
+/// What the client's clones share besides the context: the pool, the request limit, the read
+/// timeout and the clock origin.
+pub(crate) struct Io {
+    http: SendFn,
+    limit: Option<Arc<Semaphore>>,
+    read_timeout: Duration,
+    origin: std::time::Instant,
 }
 
 /// An async OCI client. Cheap to clone; clones share one connection pool and signer, and can be
 /// moved into spawned tasks: every operation returns a `Send + 'static` future.
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) inner: Arc<Inner>,
+    ctx: Arc<Context>,
+    io: Arc<Io>,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("context", &self.inner.ctx)
-            .field("tenancy", &self.inner.tenancy)
-            .field("read_timeout", &self.inner.read_timeout)
+            .field("context", &self.ctx)
+            .field("read_timeout", &self.io.read_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -65,46 +65,33 @@ type MakeClient =
 /// Builds a [`Client`]: credentials first, then where to send requests, how long to wait and how
 /// to pool connections.
 pub struct ClientBuilder {
-    signer: RequestSigner,
-    tenancy: String,
-    region: Option<String>,
-    endpoints: Option<Endpoints>,
+    config: ClientConfig,
     connect_timeout: Duration,
     read_timeout: Duration,
     pool_idle_timeout: Option<Duration>,
     pool_max_idle_per_host: usize,
     max_concurrent_requests: Option<usize>,
-    retry: Option<RetryPolicy>,
     connector: Option<MakeClient>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("signer", &self.signer)
-            .field("tenancy", &self.tenancy)
-            .field("region", &self.region)
-            .field("endpoints", &self.endpoints)
+            .field("config", &self.config)
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
             .field("pool_idle_timeout", &self.pool_idle_timeout)
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
             .field("max_concurrent_requests", &self.max_concurrent_requests)
-            .field("retry", &self.retry)
             .field("custom_connector", &self.connector.is_some())
             .finish()
     }
 }
 
 /// 32 bytes from the OS for the core's generators (retry tokens, RSA blinding).
-pub(crate) fn seed() -> Result<[u8; 32], Error> {
+fn seed() -> Result<[u8; 32], Error> {
     let mut seed = [0u8; 32];
-    getrandom::getrandom(&mut seed).map_err(|e| {
-        Error::Transport(TransportError::new(
-            TransportErrorKind::Io,
-            format!("no OS randomness for signing: {e}"),
-        ))
-    })?;
+    getrandom::getrandom(&mut seed).map_err(ocisdk_core::context::no_randomness)?;
     Ok(seed)
 }
 
@@ -129,42 +116,20 @@ pub fn default_connector() -> Result<DefaultConnector, Error> {
 }
 
 impl ClientBuilder {
-    /// Starts from an explicit signer and tenancy.
-    pub fn new(signer: RequestSigner, tenancy: impl Into<String>) -> Self {
+    /// Starts from a configuration (signer, tenancy, region or endpoints, retries).
+    pub fn from_config(config: ClientConfig) -> Self {
         ClientBuilder {
-            signer,
-            tenancy: tenancy.into(),
-            region: None,
-            endpoints: None,
+            config,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             read_timeout: DEFAULT_READ_TIMEOUT,
             pool_idle_timeout: Some(DEFAULT_POOL_IDLE_TIMEOUT),
             pool_max_idle_per_host: DEFAULT_POOL_MAX_IDLE_PER_HOST,
             max_concurrent_requests: None,
-            retry: None,
             connector: None,
         }
     }
 
-    /// The region whose public endpoints to use (identifier like `us-ashburn-1` or code like
-    /// `iad`).
-    pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
-        self
-    }
-
-    /// Sends every service to `base_url` (an emulator or a proxy) instead of the region's
-    /// endpoints.
-    pub fn endpoint(mut self, base_url: &str) -> Self {
-        self.endpoints = Some(Endpoints::single(base_url));
-        self
-    }
-
-    /// Sets the per-service endpoints explicitly.
-    pub fn endpoints(mut self, endpoints: Endpoints) -> Self {
-        self.endpoints = Some(endpoints);
-        self
-    }
+    ocisdk_core::client_builder_setters!();
 
     /// Connect timeout (default 10 s): the longest wait for a connection to be established,
     /// TLS handshake included. Applies to custom connectors too.
@@ -205,19 +170,6 @@ impl ClientBuilder {
         self
     }
 
-    /// The retry policy of every call (default: [`RetryPolicy::default`], or disabled when
-    /// `OCI_SDK_DEFAULT_RETRY_ENABLED=false`).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
-    /// Signs with `x-date` instead of `date`.
-    pub fn date_header(mut self, header: DateHeader) -> Self {
-        self.signer = self.signer.with_date_header(header);
-        self
-    }
-
     /// Connects through `connector` instead of [`default_connector`]: a proxy connector, rustls
     /// with custom roots or client certificates, another TLS library. Any connector
     /// `hyper_util`'s pooled client accepts works; the connect timeout is applied around it.
@@ -249,7 +201,6 @@ impl ClientBuilder {
     /// Builds the client. Fails when neither an endpoint nor a known region is given. Needs no
     /// runtime; the client's calls must run on a tokio runtime (with the time driver).
     pub fn build(mut self) -> Result<Client, Error> {
-        let endpoints = Endpoints::choose_from_env(self.endpoints.take(), self.region.as_deref())?;
         let make = match self.connector.take() {
             Some(make) => make,
             None => {
@@ -268,73 +219,22 @@ impl ClientBuilder {
             .pool_idle_timeout(self.pool_idle_timeout)
             .pool_max_idle_per_host(self.pool_max_idle_per_host);
         let http = make(&builder, self.connect_timeout);
-        let policy = self.retry.unwrap_or_else(RetryPolicy::from_env);
-        let ctx = Arc::new(Context::new(self.signer, endpoints, seed()?).with_retry_policy(policy));
         Ok(Client {
-            inner: Arc::new(Inner {
-                retry_override: None,
+            ctx: Arc::new(self.config.build(seed()?)?),
+            io: Arc::new(Io {
                 http,
                 limit: self
                     .max_concurrent_requests
                     .map(|n| Arc::new(Semaphore::new(n))),
                 read_timeout: self.read_timeout,
-                ctx,
-                tenancy: self.tenancy,
+                origin: std::time::Instant::now(),
             }),
         })
     }
 }
 
 impl Client {
-    /// A client from an OCI config file: `path` or the standard lookup (`~/.oci/config`,
-    /// `$OCI_CONFIG_FILE`), `profile` or `$OCI_CLI_PROFILE` or `DEFAULT`.
-    pub fn from_config_file(path: Option<&Path>, profile: Option<&str>) -> Result<Client, Error> {
-        Self::builder_from_config_file(path, profile)?.build()
-    }
-
-    /// A builder from an OCI config file, to adjust endpoint, timeouts, pool or connector
-    /// before building.
-    pub fn builder_from_config_file(
-        path: Option<&Path>,
-        profile: Option<&str>,
-    ) -> Result<ClientBuilder, Error> {
-        let (_, profile) = ocisdk_core::config::load_config(path, profile)?;
-        let auth = ocisdk_core::auth::signer_from_profile(&profile, seed()?)?;
-        let mut builder = ClientBuilder::new(auth.signer, auth.tenancy);
-        builder.region = auth.region;
-        Ok(builder)
-    }
-
-    /// A builder from an explicit signer.
-    pub fn builder(signer: RequestSigner, tenancy: impl Into<String>) -> ClientBuilder {
-        ClientBuilder::new(signer, tenancy)
-    }
-
-    /// The tenancy OCID (the compartment for users, groups and memberships).
-    pub fn tenancy(&self) -> &str {
-        &self.inner.tenancy
-    }
-
-    /// The core context (signer and endpoints).
-    pub fn context(&self) -> &Arc<Context> {
-        &self.inner.ctx
-    }
-
-    /// A client sharing this one's connections, request limit and signer whose calls use
-    /// `policy` (per-call retry settings:
-    /// `client.with_retry_policy(RetryPolicy::disabled()).identity()...`).
-    pub fn with_retry_policy(&self, policy: RetryPolicy) -> Client {
-        Client {
-            inner: Arc::new(Inner {
-                retry_override: Some(policy),
-                http: self.inner.http.clone(),
-                limit: self.inner.limit.clone(),
-                read_timeout: self.inner.read_timeout,
-                ctx: self.inner.ctx.clone(),
-                tenancy: self.inner.tenancy.clone(),
-            }),
-        }
-    }
+    ocisdk_core::client_accessors!(files, seed);
 
     /// Identity operations.
     pub fn identity(&self) -> IdentityClient {
@@ -364,111 +264,93 @@ impl Client {
     }
 
     async fn acquire(&self) -> Option<OwnedSemaphorePermit> {
-        match &self.inner.limit {
+        match &self.io.limit {
             // The semaphore is never closed, so acquiring only fails if it were.
             Some(limit) => limit.clone().acquire_owned().await.ok(),
             None => None,
         }
     }
 
-    /// The single driving loop of this adapter: polls the core's call, sends what it asks,
-    /// sleeps when it asks, and hands back what came in.
+    fn now(&self) -> Now {
+        Now::new(
+            Instant::from_origin(self.io.origin.elapsed()),
+            SystemTime::now(),
+        )
+    }
+
+    /// The single driving loop of this adapter: does what the core's call asks, hands back
+    /// what came in. A streamed body comes from `body`; a kept response body is returned.
+    ///
+    /// A request slot (with `max_concurrent_requests`) is taken before the poll that signs the
+    /// request, so a request never waits for a slot with its signature already dated; it is
+    /// given back before a backoff sleep.
     pub(crate) async fn run<O>(
         &self,
         op: O,
-        mut upload: Option<Upload>,
+        mut body: Option<UploadBody>,
     ) -> Result<(Response<O::Output>, Option<ObjectBody>), Error>
     where
         O: Operation + Send,
         O::Output: Send,
     {
-        let mut call = self.inner.ctx.call(op);
-        if let Some(policy) = &self.inner.retry_override {
-            call = call.with_retry_policy(policy.clone());
+        let mut call = self.ctx.call(op);
+        if let Some(body) = &body {
+            call = call.with_upload(body.kind());
         }
-        let read_timeout = self.inner.read_timeout;
-        let mut kept_body = None;
-        // A request slot (with `max_concurrent_requests`) is taken before the poll that signs
-        // the request, so a request never waits for a slot with its signature already dated.
-        // It is kept from a send to the poll that follows (which usually finishes the call)
-        // and given back before a backoff sleep.
-        let mut permit = None;
-        let mut need_slot = true;
+        let (timeout, mut permit) = (self.io.read_timeout, None);
         loop {
-            if need_slot {
+            if permit.is_none() {
                 permit = self.acquire().await;
-                need_slot = false;
             }
-            if let Some(u) = &upload {
-                call.set_stream_replayable(u.replayable());
-            }
-            let action = call.poll(SystemTime::now());
-            match action {
-                Action::Send(request) => {
-                    let sent =
-                        transport::send(&self.inner.http, request, upload.as_mut(), read_timeout)
-                            .await;
-                    // Whether the body is still whole after this attempt decides whether the
-                    // core may retry it.
-                    if let Some(u) = &upload {
-                        call.set_stream_replayable(u.replayable());
-                    }
-                    match sent {
+            call = match call.poll(self.now()) {
+                Step::Send {
+                    request,
+                    upload,
+                    exchange,
+                } => {
+                    let (parts, planned) = request.into_parts();
+                    let (stream, progress) = match body.as_mut().zip(upload) {
+                        None => (None, None),
+                        Some((body, u)) => match body.attempt(u.meter, u.rewind, timeout).await {
+                            Ok((stream, progress)) => (Some(stream), Some(progress)),
+                            Err(e) => {
+                                call = exchange.body_unavailable(e, self.now());
+                                continue;
+                            }
+                        },
+                    };
+                    let request =
+                        http::Request::from_parts(parts, transport::request_body(planned, stream));
+                    match transport::send(&self.io.http, request, timeout, progress.as_deref())
+                        .await
+                    {
+                        Err(e) => exchange.failed(e, self.now()),
                         Ok(response) => {
-                            let (parts, body) = response.into_parts();
-                            match call.response_body_mode(parts.status) {
-                                BodyMode::Stream => {
-                                    kept_body =
-                                        Some(ObjectBody::new(body, read_timeout, permit.take()));
-                                    let head =
-                                        http::Response::from_parts(parts, bytes::Bytes::new());
-                                    call.handle_response(head, SystemTime::now());
+                            let (parts, incoming) = response.into_parts();
+                            match exchange
+                                .head(ResponseHead::new(parts.status, parts.headers), self.now())
+                            {
+                                Head::Read(reading) => {
+                                    transport::read_body(reading, incoming, timeout, || self.now())
+                                        .await
                                 }
-                                BodyMode::Buffer => {
-                                    match transport::read_body(
-                                        body,
-                                        read_timeout,
-                                        call.max_buffered_body(parts.status),
-                                    )
-                                    .await
-                                    {
-                                        Ok(bytes) => call.handle_response(
-                                            http::Response::from_parts(parts, bytes),
-                                            SystemTime::now(),
-                                        ),
-                                        Err(e) => call.handle_transport_error(e, SystemTime::now()),
-                                    }
+                                Head::Keep { response, meter } => {
+                                    let body =
+                                        ObjectBody::new(incoming, meter, timeout, permit.take());
+                                    return Ok((*response, Some(body)));
                                 }
+                                Head::Next(call) => call,
                             }
                         }
-                        Err(transport::SendError::Transport(e)) => {
-                            call.handle_transport_error(e, SystemTime::now())
-                        }
-                        Err(transport::SendError::Body(e)) => return Err(Error::Body(e)),
                     }
                 }
-                Action::Sleep(duration) => {
+                Step::Sleep { until, call } => {
                     permit = None;
-                    need_slot = true;
-                    tokio::time::sleep(duration).await;
+                    tokio::time::sleep(until.saturating_duration_since(self.now().instant)).await;
+                    call
                 }
-                Action::Done(result) => return result.map(|r| (r, kept_body.take())),
+                Step::Done(result) => return result.map(|r| (r, None)),
             }
         }
-    }
-
-    /// Runs an upload whose body streams from `body` (exactly the length the operation
-    /// declares).
-    pub(crate) async fn run_upload<O>(
-        &self,
-        op: O,
-        body: UploadBody,
-    ) -> Result<Response<O::Output>, Error>
-    where
-        O: Operation + Send,
-        O::Output: Send,
-    {
-        let upload = Upload::new(O::NAME, body);
-        self.run(op, Some(upload)).await.map(|(resp, _)| resp)
     }
 }

@@ -1,7 +1,7 @@
 //! Paginators as streams: the core's walk, fetching each page with this client.
 
 use futures_util::future::BoxFuture;
-use ocisdk_core::call::Response;
+use ocisdk_core::Response;
 use ocisdk_core::error::Error;
 use ocisdk_core::paginate::ListOperation;
 use ocisdk_core::paginate::stream::{self, FetchPage};

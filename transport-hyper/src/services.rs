@@ -5,7 +5,7 @@ use std::io;
 
 use bytes::Bytes;
 use futures_core::Stream;
-use ocisdk_core::call::Response;
+use ocisdk_core::Response;
 use ocisdk_core::error::Error;
 use ocisdk_core::object_storage::*;
 use ocisdk_core::paginate::{ListOperation, Paginator};
@@ -88,7 +88,7 @@ impl ObjectStorageClient {
     ) -> impl Future<Output = Result<Response<PutObjectOutput>, Error>> + Send + 'static {
         let client = self.client.clone();
         let body = body.into();
-        async move { client.run_upload(request, body).await }
+        async move { client.run(request, Some(body)).await.map(|(resp, _)| resp) }
     }
 
     /// GetObject: the metadata, and the body as a [`Stream`] of chunks read from the connection
@@ -99,9 +99,11 @@ impl ObjectStorageClient {
     ) -> impl Future<Output = Result<GetObjectResponse, Error>> + Send + 'static {
         let client = self.client.clone();
         async move {
-            let (meta, body) = client.run(request, None).await?;
-            let body = body.ok_or(Error::Misuse("GetObject answered without a body stream"))?;
-            Ok(GetObjectResponse { meta, body })
+            match client.run(request, None).await? {
+                (meta, Some(body)) => Ok(GetObjectResponse { meta, body }),
+                // The core keeps every successful GetObject body for the caller.
+                (_, None) => Err(Error::Misuse("GetObject answered without a body stream")),
+            }
         }
     }
 }

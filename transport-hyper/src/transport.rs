@@ -10,17 +10,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http::Uri;
 use http_body_util::BodyExt;
 use http_body_util::combinators::UnsyncBoxBody;
 use hyper::body::Incoming;
 use hyper_util::client::legacy::ResponseFuture;
-use ocisdk_core::call::RequestBody;
-use ocisdk_core::error::{BodyError, TransportError, TransportErrorKind};
+use ocisdk_core::call::Reading;
+use ocisdk_core::clock::Now;
+use ocisdk_core::error::{TransportError, TransportErrorKind};
+use ocisdk_core::{Call, Operation, RequestBody};
 use tokio::time::Instant;
-
-use crate::upload::Upload;
 
 /// Errors as hyper and connectors box them.
 pub(crate) type BoxError = Box<dyn StdError + Send + Sync>;
@@ -104,90 +104,47 @@ impl Progress {
     }
 }
 
-pub(crate) enum SendError {
-    Transport(TransportError),
-    Body(BodyError),
-}
-
-fn transport_error(kind: TransportErrorKind, message: String, endpoint: &str) -> SendError {
-    SendError::Transport(TransportError {
-        kind,
-        message,
-        endpoint: endpoint.to_string(),
-    })
+/// The body hyper sends for `body`: nothing, the JSON bytes, or the upload attempt's stream.
+pub(crate) fn request_body(body: RequestBody, upload: Option<ReqBody>) -> ReqBody {
+    match (body, upload) {
+        (RequestBody::Stream { .. }, Some(stream)) => stream,
+        (RequestBody::Bytes(bytes), _) => http_body_util::Full::new(bytes)
+            .map_err(|never| match never {})
+            .boxed_unsync(),
+        (RequestBody::Empty | RequestBody::Stream { .. }, _) => http_body_util::Empty::new()
+            .map_err(|never| match never {})
+            .boxed_unsync(),
+    }
 }
 
 /// Sends one request and waits for its response head, at most `read_timeout` without progress
-/// (an upload that keeps sending is progress). A streamed body comes from `upload`, one attempt
-/// at a time.
+/// (an upload that keeps sending is progress).
 pub(crate) async fn send(
     client: &SendFn,
-    request: http::Request<RequestBody>,
-    upload: Option<&mut Upload>,
+    request: http::Request<ReqBody>,
     read_timeout: Duration,
-) -> Result<http::Response<Incoming>, SendError> {
-    let (parts, body) = request.into_parts();
-    let endpoint = format!("{} {}", parts.method, parts.uri);
-    let usable = matches!(parts.uri.scheme_str(), Some("http" | "https"))
-        && parts.uri.host().is_some_and(|h| !h.is_empty());
+    progress: Option<&Progress>,
+) -> Result<http::Response<Incoming>, TransportError> {
+    let usable = matches!(request.uri().scheme_str(), Some("http" | "https"))
+        && request.uri().host().is_some_and(|h| !h.is_empty());
     if !usable {
-        return Err(transport_error(
+        return Err(TransportError::new(
             TransportErrorKind::InvalidUrl,
             format!(
                 "`{}` is not an absolute http(s) URL; check the endpoint",
-                parts.uri
+                request.uri()
             ),
-            &endpoint,
         ));
     }
-    let mut attempt = None;
-    let body: ReqBody = match body {
-        RequestBody::Empty => http_body_util::Empty::new()
-            .map_err(|never| match never {})
-            .boxed_unsync(),
-        RequestBody::Bytes(bytes) => http_body_util::Full::new(bytes)
-            .map_err(|never| match never {})
-            .boxed_unsync(),
-        RequestBody::Stream { length } => {
-            let Some(upload) = upload else {
-                return Err(SendError::Body(BodyError::Read {
-                    operation: "upload",
-                    reason: "the operation streams a body but none was given".into(),
-                }));
-            };
-            let (body, shared) = upload
-                .next_attempt(length, read_timeout)
-                .await
-                .map_err(SendError::Body)?;
-            attempt = Some(shared);
-            body
-        }
-    };
-    let progress = attempt.as_ref().map(|a| &a.progress);
-    let result = await_head(
-        client(http::Request::from_parts(parts, body)),
-        read_timeout,
-        progress,
-    )
-    .await;
-    // A body shorter or longer than declared, or one whose source failed, is the caller's
-    // problem, not the transport's: reported as such and never retried.
-    if let Some(failure) = attempt.as_ref().and_then(|a| a.take_failure()) {
-        return Err(SendError::Body(failure));
-    }
-    match result {
+    match await_head(client(request), read_timeout, progress).await {
         Some(Ok(response)) => Ok(response),
-        Some(Err(e)) => {
-            let kind = classify(&e);
-            Err(transport_error(kind, describe(&e), &endpoint))
-        }
-        None => Err(transport_error(
+        Some(Err(e)) => Err(TransportError::new(classify(&e), describe(&e))),
+        None => Err(TransportError::new(
             TransportErrorKind::Timeout,
             format!(
                 "no response within the read timeout of {:.1} s",
                 read_timeout.as_secs_f64()
             ),
-            &endpoint,
         )),
     }
 }
@@ -210,49 +167,36 @@ async fn await_head(
     }
 }
 
-/// Reads a whole (non-object) response body, at most `limit` bytes, waiting at most
-/// `read_timeout` for each frame.
-pub(crate) async fn read_body(
+/// Reads a buffered response body into the core, frame by frame, waiting at most
+/// `read_timeout` for each.
+pub(crate) async fn read_body<O: Operation>(
+    mut reading: Reading<O>,
     mut body: Incoming,
     read_timeout: Duration,
-    limit: u64,
-) -> Result<Bytes, TransportError> {
-    let mut out = BytesMut::new();
+    now: impl Fn() -> Now,
+) -> Call<O> {
     loop {
         match tokio::time::timeout(read_timeout, body.frame()).await {
             Ok(Some(Ok(frame))) => {
-                if let Ok(data) = frame.into_data() {
-                    if (out.len() + data.len()) as u64 > limit {
-                        return Err(TransportError::new(
-                            TransportErrorKind::BodyTooLarge,
-                            format!(
-                                "the response body is larger than the {limit} bytes this client buffers"
-                            ),
-                        ));
-                    }
-                    out.extend_from_slice(&data);
+                if let Ok(data) = frame.into_data()
+                    && !reading.chunk(data)
+                {
+                    return reading.end(now());
                 }
             }
-            Ok(None) => return Ok(out.freeze()),
+            Ok(None) => return reading.end(now()),
             Ok(Some(Err(e))) => {
-                return Err(TransportError::new(
-                    classify(&e),
-                    format!(
-                        "reading the response body: {} ({} bytes arrived)",
-                        describe(&e),
-                        out.len()
-                    ),
-                ));
+                return reading.failed(TransportError::new(classify(&e), describe(&e)), now());
             }
             Err(_) => {
-                return Err(TransportError::new(
-                    TransportErrorKind::Timeout,
-                    format!(
-                        "no body data within the read timeout of {:.1} s ({} bytes arrived)",
-                        read_timeout.as_secs_f64(),
-                        out.len()
-                    ),
-                ));
+                let message = format!(
+                    "no body data within the read timeout of {:.1} s",
+                    read_timeout.as_secs_f64()
+                );
+                return reading.failed(
+                    TransportError::new(TransportErrorKind::Timeout, message),
+                    now(),
+                );
             }
         }
     }
@@ -303,36 +247,18 @@ pub(crate) fn classify(e: &(dyn StdError + 'static)) -> TransportErrorKind {
             .downcast_ref::<hyper::Error>()
             .is_some_and(hyper::Error::is_timeout)
         {
-            return TransportErrorKind::Timeout;
+            found.get_or_insert(TransportErrorKind::Timeout);
         }
         if let Some(io) = err.downcast_ref::<io::Error>() {
-            match io.kind() {
-                io::ErrorKind::ConnectionRefused => return TransportErrorKind::Connect,
-                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
-                    return TransportErrorKind::Timeout;
-                }
-                io::ErrorKind::UnexpectedEof => {
-                    found.get_or_insert(TransportErrorKind::Truncated);
-                }
-                _ => {}
-            }
+            found.get_or_insert(TransportErrorKind::from_io(io.kind()));
         }
         current = next_source(err);
     }
     match found {
+        Some(TransportErrorKind::InvalidUrl) => TransportErrorKind::InvalidUrl,
+        // A failure while connecting (refused, DNS, the connect timeout): nothing was sent.
+        _ if connect => TransportErrorKind::Connect,
         Some(kind) => kind,
-        None if connect => TransportErrorKind::Connect,
         None => TransportErrorKind::Io,
-    }
-}
-
-/// The [`io::ErrorKind`] a body stream reports for a transport class.
-pub(crate) fn io_kind(kind: TransportErrorKind) -> io::ErrorKind {
-    match kind {
-        TransportErrorKind::Timeout => io::ErrorKind::TimedOut,
-        TransportErrorKind::Truncated => io::ErrorKind::UnexpectedEof,
-        TransportErrorKind::Connect => io::ErrorKind::ConnectionRefused,
-        TransportErrorKind::InvalidUrl => io::ErrorKind::InvalidInput,
-        _ => io::ErrorKind::Other,
     }
 }

@@ -12,7 +12,7 @@ use futures_core::Stream;
 use futures_util::StreamExt;
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
-use ocisdk_core::error::BodyError;
+use ocisdk_core::body::{Chunk, End, UploadMeter, UploadSource};
 use tokio::io::{AsyncRead, AsyncSeek, AsyncSeekExt, ReadBuf};
 use tokio::sync::OwnedMutexGuard;
 use tokio_util::io::ReaderStream;
@@ -129,9 +129,16 @@ impl UploadBody {
 
     /// Whether a failed attempt can be retried with this body.
     pub fn is_replayable(&self) -> bool {
+        self.kind() == UploadSource::Replayable
+    }
+
+    /// What the core needs to know about the source to decide on retries.
+    pub(crate) fn kind(&self) -> UploadSource {
         match &self.source {
-            Source::Once(_) => false,
-            Source::Bytes(_) | Source::Seekable { .. } | Source::Factory(_) => true,
+            Source::Once(_) => UploadSource::OneShot,
+            Source::Bytes(_) | Source::Seekable { .. } | Source::Factory(_) => {
+                UploadSource::Replayable
+            }
         }
     }
 }
@@ -181,26 +188,6 @@ impl From<tokio::fs::File> for UploadBody {
     }
 }
 
-/// What one attempt's body and the driving loop share: the first body failure, and progress.
-pub(crate) struct AttemptShared {
-    failure: Mutex<Option<BodyError>>,
-    pub(crate) progress: Progress,
-}
-
-impl AttemptShared {
-    fn fail(&self, error: BodyError) {
-        let mut slot = lock(&self.failure);
-        if slot.is_none() {
-            *slot = Some(error);
-        }
-    }
-
-    /// The body failure of the attempt, if its body failed.
-    pub(crate) fn take_failure(&self) -> Option<BodyError> {
-        lock(&self.failure).take()
-    }
-}
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     match m.lock() {
         Ok(g) => g,
@@ -208,65 +195,16 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     }
 }
 
-/// An upload in progress over one or more attempts of a call.
-pub(crate) struct Upload {
-    operation: &'static str,
-    source: Source,
-    used: bool,
-}
-
-impl Upload {
-    pub(crate) fn new(operation: &'static str, body: UploadBody) -> Self {
-        Upload {
-            operation,
-            source: body.source,
-            used: false,
-        }
-    }
-
-    /// Whether the next attempt can send the whole body again: it can be rewound or remade, or
-    /// it was never read from.
-    pub(crate) fn replayable(&self) -> bool {
-        match &self.source {
-            Source::Once(slot) => lock(slot).is_some(),
-            Source::Bytes(_) | Source::Seekable { .. } | Source::Factory(_) => true,
-        }
-    }
-
-    fn read_error(&self, reason: String) -> BodyError {
-        BodyError::Read {
-            operation: self.operation,
-            reason,
-        }
-    }
-
-    /// The body of the next attempt, checked against `declared` bytes. `wait` bounds how long
-    /// a seekable reader may still be held by the previous attempt.
-    pub(crate) async fn next_attempt(
+impl UploadBody {
+    /// The body of one attempt, read through the core's `meter`; `rewind` (the core's word)
+    /// sends the source back to its start first. `wait` bounds how long a seekable reader may
+    /// still be held by the previous attempt. An error says why the source cannot be used.
+    pub(crate) async fn attempt(
         &mut self,
-        declared: u64,
+        meter: UploadMeter,
+        rewind: bool,
         wait: Duration,
-    ) -> Result<(ReqBody, Arc<AttemptShared>), BodyError> {
-        if self.used && !self.replayable() {
-            // The core only asks for another attempt when `replayable()` said so.
-            return Err(BodyError::NotReplayable {
-                operation: self.operation,
-                first_failure: "an earlier attempt already consumed the body".into(),
-                last: None,
-            });
-        }
-        if let Source::Bytes(bytes) = &self.source
-            && bytes.len() as u64 != declared
-        {
-            // In memory the mismatch is known before anything is sent.
-            return Err(BodyError::LengthMismatch {
-                operation: self.operation,
-                declared,
-                actual: bytes.len() as u64,
-            });
-        }
-        let rewind = self.used;
-        self.used = true;
+    ) -> Result<(ReqBody, Arc<Progress>), String> {
         let inner = match &mut self.source {
             Source::Bytes(bytes) => {
                 Inner::Stream(Box::pin(futures_util::stream::iter([Ok(bytes.clone())])))
@@ -278,55 +216,41 @@ impl Upload {
                 // makes sure two attempts never read the same reader at once.
                 let Ok(mut guard) = tokio::time::timeout(wait, reader.clone().lock_owned()).await
                 else {
-                    return Err(BodyError::Read {
-                        operation: self.operation,
-                        reason: "the previous attempt did not release the body in time".into(),
-                    });
+                    return Err("the previous attempt did not release the body in time".into());
                 };
                 let position = match start {
                     Some(p) => *p,
                     None => {
-                        let p = guard.stream_position().await.map_err(|e| BodyError::Read {
-                            operation: self.operation,
-                            reason: format!("cannot read the body's start position: {e}"),
-                        })?;
+                        let p = guard
+                            .stream_position()
+                            .await
+                            .map_err(|e| format!("cannot read the body's start position: {e}"))?;
                         *start = Some(p);
                         p
                     }
                 };
                 if rewind && let Err(e) = guard.seek(io::SeekFrom::Start(position)).await {
-                    return Err(
-                        self.read_error(format!("cannot rewind the body for another attempt: {e}"))
-                    );
+                    return Err(format!("cannot rewind the body for another attempt: {e}"));
                 }
                 Inner::Stream(Box::pin(ReaderStream::with_capacity(Locked(guard), CHUNK)))
             }
         };
-        let shared = Arc::new(AttemptShared {
-            failure: Mutex::new(None),
-            progress: Progress::new(),
-        });
+        let progress = Arc::new(Progress::new());
         let mut checked = Checked {
-            operation: self.operation,
             inner,
-            declared,
-            sent: 0,
+            meter,
             held: None,
             finished: false,
-            shared: shared.clone(),
+            progress: progress.clone(),
         };
-        if declared == 0 {
-            // hyper never polls a zero-length body, so the surplus check runs here: a
-            // non-empty source must fail rather than silently store an empty object.
-            use futures_util::StreamExt;
-            if let Some(Err(_)) = checked.next().await
-                && let Some(failure) = shared.take_failure()
-            {
-                return Err(failure);
+        if checked.meter.must_probe_first() {
+            // hyper never polls a zero-length body, so the core's probe runs here.
+            if let Some(Err(e)) = checked.next().await {
+                return Err(e.to_string());
             }
         }
         let body = StreamBody::new(checked.map(|chunk| chunk.map(Frame::data))).boxed_unsync();
-        Ok((body, shared))
+        Ok((body, progress))
     }
 }
 
@@ -346,21 +270,19 @@ impl AsyncRead for Locked {
 enum Inner {
     /// This attempt's own stream.
     Stream(ChunkStream),
-    /// A read-once stream, taken out of the slot only when it yields something.
+    /// A read-once stream, taken out of the slot only when it yields something, so an attempt
+    /// that failed before reading leaves it whole for the next.
     Slot(Arc<Mutex<Option<ChunkStream>>>),
 }
 
-/// The body hyper sends: the source's chunks, held to exactly `declared` bytes. The last
-/// declared bytes are held back until the source has shown it has nothing more, so a body that
-/// is too long fails before the request is complete and the service stores nothing.
+/// The body hyper sends: the source's chunks, passed through the core's meter. The chunk the
+/// meter holds back (it completes the declared length) leaves only once the source has ended.
 struct Checked {
-    operation: &'static str,
     inner: Inner,
-    declared: u64,
-    sent: u64,
+    meter: UploadMeter,
     held: Option<Bytes>,
     finished: bool,
-    shared: Arc<AttemptShared>,
+    progress: Arc<Progress>,
 }
 
 impl Checked {
@@ -389,20 +311,14 @@ impl Checked {
         }
     }
 
-    fn fail(&mut self, error: BodyError) -> Poll<Option<Result<Bytes, BoxError>>> {
+    fn fail(&mut self, message: String) -> Poll<Option<Result<Bytes, BoxError>>> {
         self.finished = true;
-        let message = error.to_string();
-        self.shared.fail(error);
         Poll::Ready(Some(Err(message.into())))
     }
 
-    fn mismatch(&mut self, actual: u64) -> Poll<Option<Result<Bytes, BoxError>>> {
-        let error = BodyError::LengthMismatch {
-            operation: self.operation,
-            declared: self.declared,
-            actual,
-        };
-        self.fail(error)
+    fn send(&mut self, chunk: Option<Bytes>) -> Poll<Option<Result<Bytes, BoxError>>> {
+        self.progress.touch();
+        Poll::Ready(chunk.map(Ok))
     }
 }
 
@@ -418,39 +334,25 @@ impl Stream for Checked {
             match this.poll_source(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Some(Err(e))) => {
-                    let error = BodyError::Read {
-                        operation: this.operation,
-                        reason: e.to_string(),
-                    };
-                    return this.fail(error);
+                    let failure = this.meter.on_error(&e);
+                    return this.fail(failure.to_string());
                 }
                 Poll::Ready(Some(Ok(chunk))) if chunk.is_empty() => {}
-                Poll::Ready(Some(Ok(chunk))) => {
-                    let held = this.held.as_ref().map_or(0, |h| h.len() as u64);
-                    let total = this.sent + held + chunk.len() as u64;
-                    if total > this.declared {
-                        return this.mismatch(total);
-                    }
-                    if total == this.declared {
-                        // Probe the source for more before the last bytes leave.
-                        this.held = Some(chunk);
-                        continue;
-                    }
-                    this.sent = total;
-                    this.shared.progress.touch();
-                    return Poll::Ready(Some(Ok(chunk)));
-                }
+                Poll::Ready(Some(Ok(chunk))) => match this.meter.on_chunk(chunk.len() as u64) {
+                    Chunk::Send => return this.send(Some(chunk)),
+                    Chunk::Hold => this.held = Some(chunk),
+                    Chunk::Fail(e) => return this.fail(e.to_string()),
+                },
                 Poll::Ready(None) => {
                     this.finished = true;
-                    if let Some(last) = this.held.take() {
-                        this.sent += last.len() as u64;
-                        this.shared.progress.touch();
-                        return Poll::Ready(Some(Ok(last)));
-                    }
-                    if this.sent < this.declared {
-                        return this.mismatch(this.sent);
-                    }
-                    return Poll::Ready(None);
+                    return match this.meter.on_end() {
+                        End::Complete => Poll::Ready(None),
+                        End::Release => {
+                            let held = this.held.take();
+                            this.send(held)
+                        }
+                        End::Fail(e) => this.fail(e.to_string()),
+                    };
                 }
             }
         }

@@ -16,9 +16,9 @@
 //!   Headers the platform forbids scripts to set (`host`, `content-length`, `user-agent`,
 //!   `connection`, …) are never copied onto the fetch request: the `host` and `content-length`
 //!   the core signs are the very values the platform sends, derived from the URL and the body.
-//! - **Time** comes from `Date.now()` and **backoff sleeps** from `setTimeout`; the core's seeds
-//!   from `crypto.getRandomValues`. `SystemTime::now()`, which panics on `wasm32`, is never
-//!   called.
+//! - **Time** comes from `performance.now()` (budgets and backoff) and `Date.now()` (the request
+//!   date), **backoff sleeps** from `setTimeout`; the core's seeds from `crypto.getRandomValues`.
+//!   `SystemTime::now()` and `Instant::now()`, which panic on `wasm32`, are never called.
 //! - **Uploads** have a known length and can be sent again (`Vec<u8>`, `&[u8]`, `Bytes`, a JS
 //!   `Uint8Array`, a `Blob` or `File`): Object Storage refuses chunked bodies, so nothing is
 //!   streamed with an unknown length. `fetch` reports no upload progress, so there is none.

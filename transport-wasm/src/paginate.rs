@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use ocisdk_core::call::Response;
+use ocisdk_core::Response;
 use ocisdk_core::error::Error;
 use ocisdk_core::paginate::ListOperation;
 use ocisdk_core::paginate::stream::{self, FetchPage};

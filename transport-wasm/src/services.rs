@@ -1,14 +1,15 @@
 //! Per-service clients with methods named as in the official SDKs.
 
 use js_sys::Uint8Array;
-use ocisdk_core::call::Response;
+use ocisdk_core::Response;
+use ocisdk_core::body::DownloadMeter;
 use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
 use ocisdk_core::object_storage::*;
 use ocisdk_core::paginate::{ListOperation, Paginator};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::transport::{describe, is_encoded};
+use crate::transport::describe;
 use crate::{Client, ClientPages, Pages, Records, UploadBody};
 
 macro_rules! methods {
@@ -79,9 +80,11 @@ impl ObjectStorageClient {
     /// GetObject: the metadata, and the body still unread (read it with
     /// [`GetObjectResponse::bytes`], or take the `ReadableStream`).
     pub async fn get_object(&self, request: GetObject) -> Result<GetObjectResponse, Error> {
-        let (meta, body) = self.client.run(request, None).await?;
-        let body = body.ok_or(Error::Misuse("GetObject answered without a body stream"))?;
-        Ok(GetObjectResponse { meta, body })
+        match self.client.run(request, None).await? {
+            (meta, Some((body, meter))) => Ok(GetObjectResponse { meta, body, meter }),
+            // The core keeps every successful GetObject body for the caller.
+            (_, None) => Err(Error::Misuse("GetObject answered without a body stream")),
+        }
     }
 }
 
@@ -90,6 +93,7 @@ pub struct GetObjectResponse {
     /// Status, headers and typed metadata (`content-length`, `etag`, `content-md5`, …).
     pub meta: Response<ObjectMetadata>,
     body: web_sys::Response,
+    meter: DownloadMeter,
 }
 
 impl std::fmt::Debug for GetObjectResponse {
@@ -109,21 +113,14 @@ impl GetObjectResponse {
         })
     }
 
-    /// Checks that `n` bytes are what `content-length` announced (unless `fetch` decoded a
-    /// `content-encoding`, which changes the length).
-    fn check_length(&self, n: u64) -> Result<(), Error> {
-        match self.meta.data.content_length {
-            Some(declared) if declared != n && !is_encoded(&self.meta.headers) => Err(self
-                .body_error(
-                    TransportErrorKind::Truncated,
-                    format!("content-length is {declared} but {n} bytes arrived"),
-                )),
-            _ => Ok(()),
-        }
+    /// Holds the `n` bytes that arrived whole to the length the response declared.
+    fn check_length(&mut self, n: u64) -> Result<(), Error> {
+        self.meter.on_chunk(n)?;
+        Ok(self.meter.on_end()?)
     }
 
     /// Reads the whole body into wasm memory.
-    pub async fn bytes(self) -> Result<Vec<u8>, Error> {
+    pub async fn bytes(mut self) -> Result<Vec<u8>, Error> {
         let promise = self.body.array_buffer().map_err(|e| {
             self.body_error(
                 TransportErrorKind::Io,
@@ -143,7 +140,7 @@ impl GetObjectResponse {
 
     /// Reads the whole body into a `Blob`, in the browser's memory or disk cache rather than
     /// wasm memory (for large objects headed to a download link or an `<img>`).
-    pub async fn blob(self) -> Result<web_sys::Blob, Error> {
+    pub async fn blob(mut self) -> Result<web_sys::Blob, Error> {
         let promise = self.body.blob().map_err(|e| {
             self.body_error(
                 TransportErrorKind::Io,

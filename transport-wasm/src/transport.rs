@@ -6,25 +6,41 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use js_sys::{Function, Promise, Reflect, Uint8Array};
-use ocisdk_core::call::RequestBody;
-use ocisdk_core::error::{BodyError, TransportError, TransportErrorKind};
+use ocisdk_core::body::UploadMeter;
+use ocisdk_core::call::{Reading, ResponseHead};
+use ocisdk_core::clock::{Instant, Now};
+use ocisdk_core::error::{TransportError, TransportErrorKind};
+use ocisdk_core::{Call, Operation, RequestBody};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::upload::UploadBody;
 
-/// The wall-clock time from `Date.now()`.
-///
-/// `SystemTime::now()` panics on `wasm32-unknown-unknown`; this is what the client hands the
-/// core instead (the request date, retry budgets).
-pub fn now() -> SystemTime {
-    let ms = js_sys::Date::now();
-    let ms = if ms.is_finite() && ms > 0.0 {
-        ms as u64
+/// Milliseconds as a [`Duration`], treating non-finite or negative values as zero.
+fn millis(ms: f64) -> Duration {
+    if ms.is_finite() && ms > 0.0 {
+        Duration::from_secs_f64(ms / 1000.0)
     } else {
-        0
-    };
-    SystemTime::UNIX_EPOCH + Duration::from_millis(ms)
+        Duration::ZERO
+    }
+}
+
+/// Both clocks, as the core wants them: `performance.now()` (monotonic, in windows, workers and
+/// Node) for budgets and backoff, `Date.now()` for the request date.
+///
+/// `SystemTime::now()` and `Instant::now()` panic on `wasm32-unknown-unknown`; this is what the
+/// client hands the core instead.
+pub fn now() -> Now {
+    let wall = SystemTime::UNIX_EPOCH + millis(js_sys::Date::now());
+    let monotonic = Reflect::get(&js_sys::global(), &JsValue::from_str("performance"))
+        .ok()
+        .and_then(|p| {
+            let f = Reflect::get(&p, &JsValue::from_str("now")).ok()?;
+            f.dyn_into::<Function>().ok()?.call0(&p).ok()?.as_f64()
+        })
+        // Without a monotonic clock, the wall clock is the best there is.
+        .unwrap_or_else(js_sys::Date::now);
+    Now::new(Instant::from_origin(millis(monotonic)), wall)
 }
 
 /// Whether the Fetch standard (or a browser in practice) refuses to let script set header
@@ -141,7 +157,7 @@ fn cause_code(value: &JsValue) -> Option<String> {
 
 /// Classifies a rejected `fetch`. Browsers report every network failure (refused connection,
 /// reset, CORS refusal) as one opaque `TypeError`; Node says more through `cause.code`.
-fn classify_fetch_error(value: &JsValue, timed_out: bool, endpoint: &str) -> TransportError {
+fn classify_fetch_error(value: &JsValue, timed_out: bool) -> TransportError {
     let kind = if timed_out {
         TransportErrorKind::Timeout
     } else {
@@ -158,23 +174,12 @@ fn classify_fetch_error(value: &JsValue, timed_out: bool, endpoint: &str) -> Tra
             _ => TransportErrorKind::Io,
         }
     };
-    TransportError {
-        kind,
-        message: if timed_out {
-            "no response within the client's timeout; the request was aborted".to_string()
-        } else {
-            describe(value)
-        },
-        endpoint: endpoint.to_string(),
-    }
-}
-
-/// Why an attempt could not be made or completed.
-pub(crate) enum SendError {
-    /// The exchange failed; the core decides whether to retry.
-    Transport(TransportError),
-    /// The body is wrong (never retried).
-    Body(BodyError),
+    let message = if timed_out {
+        "no response within the client's timeout; the request was aborted".to_string()
+    } else {
+        describe(value)
+    };
+    TransportError::new(kind, message)
 }
 
 /// A `setTimeout` that aborts a fetch, cleared when the exchange ends.
@@ -217,20 +222,17 @@ fn deadline(timeout: Duration, controller: &web_sys::AbortController) -> Result<
 /// head (and, when the response is read with [`read_body`] before the deadline is dropped,
 /// its body too); it does not apply to uploads.
 pub(crate) async fn send(
-    operation: &'static str,
     request: http::Request<RequestBody>,
-    upload: Option<&UploadBody<'_>>,
+    upload: Option<(&UploadBody<'_>, UploadMeter)>,
     timeout: Option<Duration>,
-) -> Result<(web_sys::Response, Option<Deadline>), SendError> {
+) -> Result<(web_sys::Response, Option<Deadline>), TransportError> {
     let (parts, body) = request.into_parts();
     let url = parts.uri.to_string();
-    let endpoint = format!("{} {}", parts.method, url);
     let invalid = |e: JsValue| {
-        SendError::Transport(TransportError {
-            kind: TransportErrorKind::InvalidUrl,
-            message: format!("cannot build the fetch request: {}", describe(&e)),
-            endpoint: endpoint.clone(),
-        })
+        TransportError::new(
+            TransportErrorKind::InvalidUrl,
+            format!("cannot build the fetch request: {}", describe(&e)),
+        )
     };
 
     let headers = web_sys::Headers::new().map_err(invalid)?;
@@ -247,14 +249,13 @@ pub(crate) async fn send(
     if let Some(segment) = dot_segment(parts.uri.path()) {
         // WHATWG URL parsing (browsers, Node) collapses `.`/`..` segments even when
         // percent-encoded, so the request would go to, and be signed for, different paths.
-        return Err(SendError::Transport(TransportError {
-            kind: TransportErrorKind::InvalidUrl,
-            message: format!(
+        return Err(TransportError::new(
+            TransportErrorKind::InvalidUrl,
+            format!(
                 "the path has a `{segment}` segment, which fetch would collapse; such object \
                  names cannot be used from a browser"
             ),
-            endpoint: endpoint.clone(),
-        }));
+        ));
     }
 
     let init = web_sys::RequestInit::new();
@@ -265,31 +266,22 @@ pub(crate) async fn send(
     // Native transports never follow redirects (a redirected request's signature no longer
     // matches); fetch would, silently.
     init.set_redirect(web_sys::RequestRedirect::Error);
-    match body {
-        RequestBody::Empty => {}
-        RequestBody::Bytes(bytes) => init.set_body(&Uint8Array::from(&bytes[..])),
-        RequestBody::Stream { length } => {
-            let Some(upload) = upload else {
-                return Err(SendError::Body(BodyError::Read {
-                    operation,
-                    reason: "the operation streams a body but none was given".into(),
-                }));
-            };
-            let actual = upload.len();
-            if actual != length {
-                return Err(SendError::Body(BodyError::LengthMismatch {
-                    operation,
-                    declared: length,
-                    actual,
-                }));
+    let uploading = upload.is_some();
+    match (body, upload) {
+        (RequestBody::Bytes(bytes), _) => init.set_body(&Uint8Array::from(&bytes[..])),
+        (RequestBody::Stream { .. }, Some((upload, meter))) => {
+            // The platform sends the whole source itself: its length is all the meter checks.
+            if let Err(e) = meter.whole(upload.len()) {
+                return Err(TransportError::new(TransportErrorKind::Io, e.to_string()));
             }
             init.set_body(&upload.to_js());
         }
+        (RequestBody::Empty | RequestBody::Stream { .. }, _) => {}
     }
 
     // fetch cannot tell when an upload's body has left, so a deadline on the response would
     // also bound the upload itself: object uploads are left to the platform's own timeouts.
-    let timeout = if upload.is_some() { None } else { timeout };
+    let timeout = if uploading { None } else { timeout };
     let controller = match timeout {
         Some(_) => Some(web_sys::AbortController::new().map_err(invalid)?),
         None => None,
@@ -311,32 +303,24 @@ pub(crate) async fn send(
     match JsFuture::from(promise).await {
         Ok(value) => {
             let response = value.dyn_into::<web_sys::Response>().map_err(|v| {
-                SendError::Transport(TransportError {
-                    kind: TransportErrorKind::Io,
-                    message: format!("fetch resolved to something else than a Response: {v:?}"),
-                    endpoint: endpoint.clone(),
-                })
+                TransportError::new(
+                    TransportErrorKind::Io,
+                    format!("fetch resolved to something else than a Response: {v:?}"),
+                )
             })?;
             Ok((response, guard))
         }
         Err(e) => {
             let timed_out = guard.as_ref().is_some_and(Deadline::fired);
-            Err(SendError::Transport(classify_fetch_error(
-                &e, timed_out, &endpoint,
-            )))
+            Err(classify_fetch_error(&e, timed_out))
         }
     }
 }
 
-/// The status and headers of a fetch response as an `http::Response` with an empty body.
-///
-/// `fetch` decodes `content-encoding` transparently, so for an encoded response the declared
-/// `content-length` is that of the encoded bytes, not of what script reads: it is dropped
-/// (`buffered` only) so the core does not mistake the decoded body for a truncated one.
-pub(crate) fn head(
-    response: &web_sys::Response,
-    buffered: bool,
-) -> Result<http::Response<Bytes>, TransportError> {
+/// The status and headers of a fetch response. `fetch` has already undone any
+/// `content-encoding`, which the core is told so it does not mistake a decoded body for a
+/// truncated one.
+pub(crate) fn head(response: &web_sys::Response) -> Result<ResponseHead, TransportError> {
     let mut headers = HeaderMap::new();
     let entries = js_sys::try_iter(&response.headers())
         .ok()
@@ -367,18 +351,13 @@ pub(crate) fn head(
         };
         headers.append(name, value);
     }
-    if buffered && is_encoded(&headers) {
-        headers.remove(http::header::CONTENT_LENGTH);
-    }
-    let mut out = http::Response::new(Bytes::new());
-    *out.status_mut() = http::StatusCode::from_u16(response.status()).map_err(|_| {
+    let status = http::StatusCode::from_u16(response.status()).map_err(|_| {
         TransportError::new(
             TransportErrorKind::Io,
             format!("invalid status {} from fetch", response.status()),
         )
     })?;
-    *out.headers_mut() = headers;
-    Ok(out)
+    Ok(ResponseHead::new(status, headers).decoded_by_platform())
 }
 
 /// The first path segment that is `.` or `..` once percent-decoded, if any.
@@ -392,52 +371,51 @@ fn dot_segment(path: &str) -> Option<&'static str> {
     })
 }
 
-/// Whether the body was sent with a `content-encoding` that fetch has already undone.
-pub(crate) fn is_encoded(headers: &HeaderMap) -> bool {
-    headers
-        .get(http::header::CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| !v.trim().is_empty() && !v.trim().eq_ignore_ascii_case("identity"))
-}
-
-/// Reads a whole response body, refusing one larger than `limit` bytes.
-pub(crate) async fn read_body(
+/// Reads a buffered response body into the core chunk by chunk from its `ReadableStream`, so
+/// the core's limit holds while the body arrives, not after it was buffered whole. The
+/// deadline, while held, aborts a body that stalls.
+pub(crate) async fn read_body<O: Operation>(
+    mut reading: Reading<O>,
     response: &web_sys::Response,
-    limit: u64,
-) -> Result<Bytes, TransportError> {
-    let too_large = || {
-        TransportError::new(
-            TransportErrorKind::BodyTooLarge,
-            format!("the response body is larger than the {limit} bytes this client buffers"),
-        )
+    deadline: Option<Deadline>,
+) -> Call<O> {
+    let Some(stream) = response.body() else {
+        return reading.end(now());
     };
-    // fetch buffers the body itself; a declared length over the limit is refused unread.
-    let declared = response
-        .headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(too_large());
-    }
-    let promise = response.array_buffer().map_err(|e| {
-        TransportError::new(
-            TransportErrorKind::Io,
-            format!("cannot read the response body: {}", describe(&e)),
-        )
-    })?;
-    match JsFuture::from(promise).await {
-        Ok(buffer) => {
-            let bytes = Uint8Array::new(&buffer);
-            if u64::from(bytes.length()) > limit {
-                return Err(too_large());
+    let reader = stream.get_reader();
+    let Ok(reader) = reader.dyn_into::<web_sys::ReadableStreamDefaultReader>() else {
+        let e = TransportError::new(TransportErrorKind::Io, "the body has no default reader");
+        return reading.failed(e, now());
+    };
+    loop {
+        let next = JsFuture::from(reader.read()).await;
+        let chunk = match next {
+            Ok(result) => result,
+            Err(e) => {
+                let timed_out = deadline.as_ref().is_some_and(Deadline::fired);
+                let error = classify_fetch_error(&e, timed_out);
+                let kind = if timed_out {
+                    TransportErrorKind::Timeout
+                } else {
+                    TransportErrorKind::Truncated
+                };
+                let message = format!("reading the response body failed: {}", error.message);
+                return reading.failed(TransportError::new(kind, message), now());
             }
-            Ok(Bytes::from(bytes.to_vec()))
+        };
+        let done = Reflect::get(&chunk, &JsValue::from_str("done"))
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true);
+        if done {
+            return reading.end(now());
         }
-        Err(e) => Err(TransportError::new(
-            TransportErrorKind::Truncated,
-            format!("reading the response body failed: {}", describe(&e)),
-        )),
+        let value = Reflect::get(&chunk, &JsValue::from_str("value")).unwrap_or_default();
+        let bytes = Uint8Array::new(&value).to_vec();
+        if !reading.chunk(Bytes::from(bytes)) {
+            // Over the limit: stop the download; the core reports it.
+            let _ = reader.cancel();
+            return reading.end(now());
+        }
     }
 }

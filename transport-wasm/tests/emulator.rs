@@ -302,14 +302,18 @@ async fn js_api() {
     assert!(js_sys::Array::is_array(&users));
 }
 
-/// The clock the client signs with is the host's `Date.now()`.
+/// The clock the client signs with is the host's `Date.now()`; budgets run on a monotonic
+/// clock that moves forward.
 #[wasm_bindgen_test]
 fn clock_is_date_now() {
-    let now = ocisdk_wasm::now()
+    let first = ocisdk_wasm::now();
+    let now = first
+        .wall
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as f64;
     assert!((now - js_sys::Date::now()).abs() < 5_000.0);
+    assert!(ocisdk_wasm::now().instant >= first.instant);
     assert!(ocisdk_wasm::is_forbidden_header("Host"));
     assert!(ocisdk_wasm::is_forbidden_header("content-length"));
     assert!(!ocisdk_wasm::is_forbidden_header("x-date"));

@@ -17,8 +17,8 @@ use bytes::Bytes;
 use http::{HeaderMap, Method};
 
 use crate::endpoint::encode_segment;
-use crate::operation::{RequestPlan, decode_json};
 use crate::error::Error;
+use crate::operation::{RequestPlan, decode_json};
 
 /// Path prefix of every Identity request.
 pub const PREFIX: &str = "/20160918";

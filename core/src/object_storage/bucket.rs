@@ -6,8 +6,8 @@ use http::{HeaderMap, Method, StatusCode};
 use super::models::{Bucket, BucketSummary, CreateBucketDetails};
 use super::{bucket_path, buckets_path, require};
 use crate::endpoint::Service;
-use crate::operation::{Operation, RequestPlan, decode_json};
 use crate::error::Error;
+use crate::operation::{Operation, RequestPlan, decode_json};
 use crate::paginate::ListOperation;
 
 /// Sets the headers every bucket operation may carry.
@@ -365,8 +365,8 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::operation::{RequestBody, Response};
     use crate::object_storage::models::{BucketScope, StorageTier, Versioning};
+    use crate::operation::{RequestBody, Response};
     use crate::paginate::Paginator;
     use http::HeaderValue;
     use serde_json::json;

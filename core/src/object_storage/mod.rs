@@ -26,8 +26,8 @@ use http::HeaderMap;
 use time::OffsetDateTime;
 
 use crate::endpoint::{encode_object_name, encode_segment};
-use crate::operation::header_str;
 use crate::error::{DecodeError, Error};
+use crate::operation::header_str;
 
 pub mod bucket;
 pub mod models;

@@ -4,8 +4,8 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 
 use crate::endpoint::Service;
-use crate::operation::{Operation, RequestPlan, decode_json};
 use crate::error::Error;
+use crate::operation::{Operation, RequestPlan, decode_json};
 
 /// `GET /n`: the Object Storage namespace of the caller's tenancy (or of the tenancy owning
 /// `compartment_id`).

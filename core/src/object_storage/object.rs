@@ -16,10 +16,10 @@ use super::{
     header_any_time, header_http_date, header_text, header_u64, object_path, objects_path, require,
     require_object_name,
 };
-use crate::endpoint::Service;
-use crate::operation::{Operation, RequestBody, RequestPlan, decode_json};
 use crate::config::Secret;
+use crate::endpoint::Service;
 use crate::error::Error;
+use crate::operation::{Operation, RequestBody, RequestPlan, decode_json};
 use crate::paginate::ListOperation;
 
 /// Base64 MD5 of `data`: the value of `content_md5` for a body (the service answers 400 when the

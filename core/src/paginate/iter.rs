@@ -1,7 +1,7 @@
 //! The paginator as an [`Iterator`], for blocking transports.
 //!
-//! The transport supplies only how one page is fetched (a closure over its own `execute`); the
-//! walk itself — buffering records, following empty pages, stopping after an error or at the
+//! The transport supplies only how one page is fetched ([`FetchPage`]: its own `execute`, or any
+//! closure); the walk itself — buffering records, following empty pages, stopping after an error or at the
 //! record limit — is the same as the async streams', from the same [`Paginator`].
 
 use std::fmt;
@@ -9,6 +9,23 @@ use std::fmt;
 use super::{ListOperation, Paginator};
 use crate::error::Error;
 use crate::operation::Response;
+
+/// How a blocking transport fetches one page: runs the operation to its response. Any
+/// `FnMut(O) -> Result<Response<O::Output>, Error>` is one.
+pub trait FetchPage<O: ListOperation> {
+    /// Fetches the page `op` asks for.
+    fn fetch(&mut self, op: O) -> Result<Response<O::Output>, Error>;
+}
+
+impl<O, F> FetchPage<O> for F
+where
+    O: ListOperation,
+    F: FnMut(O) -> Result<Response<O::Output>, Error>,
+{
+    fn fetch(&mut self, op: O) -> Result<Response<O::Output>, Error> {
+        self(op)
+    }
+}
 
 /// Iterator over every record of a list, fetching pages with `F` as needed. Yields the error
 /// and stops if a page fails.
@@ -29,7 +46,7 @@ pub struct Pages<O: ListOperation, F> {
 impl<O, F> Records<O, F>
 where
     O: ListOperation,
-    F: FnMut(O) -> Result<Response<O::Output>, Error>,
+    F: FetchPage<O>,
 {
     /// Walks `paginator`, fetching each page with `fetch`.
     pub fn new(fetch: F, paginator: Paginator<O>) -> Self {
@@ -51,7 +68,7 @@ where
 impl<O, F> Pages<O, F>
 where
     O: ListOperation,
-    F: FnMut(O) -> Result<Response<O::Output>, Error>,
+    F: FetchPage<O>,
 {
     /// Walks `paginator`, fetching each page with `fetch`.
     pub fn new(fetch: F, paginator: Paginator<O>) -> Self {
@@ -92,7 +109,7 @@ impl<O: ListOperation, F> fmt::Debug for Pages<O, F> {
 impl<O, F> Iterator for Records<O, F>
 where
     O: ListOperation,
-    F: FnMut(O) -> Result<Response<O::Output>, Error>,
+    F: FetchPage<O>,
 {
     type Item = Result<O::Item, Error>;
 
@@ -106,7 +123,7 @@ where
             }
             // Empty pages with a token are followed, not taken as the end.
             let op = self.paginator.next_operation()?;
-            match (self.fetch)(op) {
+            match self.fetch.fetch(op) {
                 Ok(resp) => self.buffer = self.paginator.handle_page(resp).into_iter(),
                 Err(e) => {
                     self.failed = true;
@@ -120,7 +137,7 @@ where
 impl<O, F> Iterator for Pages<O, F>
 where
     O: ListOperation,
-    F: FnMut(O) -> Result<Response<O::Output>, Error>,
+    F: FetchPage<O>,
 {
     type Item = Result<Response<Vec<O::Item>>, Error>;
 
@@ -129,7 +146,7 @@ where
             return None;
         }
         let op = self.paginator.next_operation()?;
-        match (self.fetch)(op) {
+        match self.fetch.fetch(op) {
             Ok(resp) => Some(Ok(self.paginator.handle_page_response(resp))),
             Err(e) => {
                 self.failed = true;

@@ -12,8 +12,8 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 
 use super::{ListOperation, Paginator};
-use crate::operation::Response;
 use crate::error::Error;
+use crate::operation::Response;
 
 /// How an async transport fetches one page: runs the operation and resolves to its response.
 pub trait FetchPage<O: ListOperation> {
