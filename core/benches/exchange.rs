@@ -42,7 +42,10 @@ fn response(body: String, next: Option<&str>) -> http::Response<Bytes> {
     let mut b = http::Response::builder()
         .status(200)
         .header("content-type", "application/json")
-        .header("opc-request-id", "2F6A3E1B9C4D4E5F8A7B6C5D4E3F2A1B/0123456789ABCDEF")
+        .header(
+            "opc-request-id",
+            "2F6A3E1B9C4D4E5F8A7B6C5D4E3F2A1B/0123456789ABCDEF",
+        )
         .header("etag", "b3f1c2d4e5a6978")
         .header("content-length", body.len());
     if let Some(next) = next {
@@ -67,7 +70,10 @@ fn exchange(c: &mut Criterion) {
         Endpoints::single("https://identity.us-ashburn-1.oci.oraclecloud.com"),
         [7; 32],
     ));
-    let now = Now::new(Instant::from_origin(Duration::from_secs(1)), SystemTime::now());
+    let now = Now::new(
+        Instant::from_origin(Duration::from_secs(1)),
+        SystemTime::now(),
+    );
     let one = response(user(1), None);
     let page = response(
         format!("[{}]", (0..100).map(user).collect::<Vec<_>>().join(",")),
