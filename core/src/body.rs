@@ -13,6 +13,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::{BodyError, TransportError, TransportErrorKind};
 
+/// Base64 MD5 of `data`: the `content-md5` of a body (Object Storage answers 400 when the body
+/// it receives does not match).
+pub fn content_md5(data: &[u8]) -> String {
+    use base64::Engine as _;
+    use md5::Digest as _;
+    base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(data))
+}
+
 /// What the adapter knows about where an upload's bytes come from, as far as retries care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UploadSource {

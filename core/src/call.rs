@@ -192,6 +192,8 @@ struct Inner<O: Operation> {
     op: O,
     plan: Option<RequestPlan>,
     retry_token: Option<String>,
+    /// The request URL.
+    url: String,
     endpoint: String,
     attempts: u32,
     policy: RetryPolicy,
@@ -227,26 +229,26 @@ impl<O: Operation> fmt::Debug for Call<O> {
 impl<O: Operation> Call<O> {
     /// Plans a call of `op` against `ctx`. Nothing is sent until [`Call::poll`].
     pub fn new(ctx: Arc<Context>, op: O) -> Self {
-        let (plan, idle) = match op.plan() {
-            Ok(plan) => (Some(plan), Idle::Ready),
-            Err(e) => (None, Idle::Finished(Err(e))),
+        let planned = op
+            .plan()
+            .and_then(|plan| Ok((ctx.endpoints().base(O::SERVICE)?, plan)));
+        let (base, plan, idle) = match planned {
+            Ok((base, plan)) => (base, Some(plan), Idle::Ready),
+            Err(e) => (String::new(), None, Idle::Finished(Err(e))),
         };
         let retry_token = match &plan {
-            Some(p) if p.method == Method::POST && !p.headers.contains_key("opc-retry-token") => {
+            Some(p) if O::RETRY_TOKEN && !p.headers.contains_key("opc-retry-token") => {
                 Some(ctx.new_retry_token())
             }
             _ => None,
         };
+        let url = plan
+            .as_ref()
+            .map(|p| format!("{base}{}", p.path_and_query()))
+            .unwrap_or_default();
         let endpoint = plan
             .as_ref()
-            .map(|p| {
-                format!(
-                    "{} {}{}",
-                    p.method,
-                    ctx.endpoints().base(O::SERVICE),
-                    p.path_and_query()
-                )
-            })
+            .map(|p| format!("{} {url}", p.method))
             .unwrap_or_default();
         let upload = match &plan {
             // A streamed body whose source the adapter never described is sent at most once.
@@ -264,6 +266,7 @@ impl<O: Operation> Call<O> {
                 op,
                 plan,
                 retry_token,
+                url,
                 endpoint,
                 attempts: 0,
                 started: None,
@@ -305,7 +308,7 @@ impl<O: Operation> Call<O> {
         self.inner.attempts
     }
 
-    /// The `opc-retry-token` every attempt of this call carries (POST only).
+    /// The `opc-retry-token` every attempt of this call carries (operations that take one).
     pub fn retry_token(&self) -> Option<&str> {
         self.inner.retry_token.as_deref()
     }
@@ -378,14 +381,10 @@ impl<O: Operation> Inner<O> {
             operation: O::NAME,
             reason: "the request could not be planned".into(),
         })?;
-        let url = format!(
-            "{}{}",
-            self.ctx.endpoints().base(O::SERVICE),
-            plan.path_and_query()
-        );
+        let url = &self.url;
         let mut req = http::Request::builder()
             .method(plan.method.clone())
-            .uri(&url)
+            .uri(url)
             .body(plan.body.clone())
             .map_err(|e| Error::InvalidRequest {
                 operation: O::NAME,
@@ -399,10 +398,10 @@ impl<O: Operation> Inner<O> {
             http::header::USER_AGENT,
             HeaderValue::from_static(USER_AGENT),
         );
-        headers.insert(
-            http::header::ACCEPT,
-            HeaderValue::from_static("application/json"),
-        );
+        // An operation that answers something else than JSON says so in its plan.
+        headers
+            .entry(http::header::ACCEPT)
+            .or_insert(HeaderValue::from_static("application/json"));
         if let Some(token) = &self.retry_token
             && let Ok(v) = HeaderValue::from_str(token)
         {

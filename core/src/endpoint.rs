@@ -5,49 +5,156 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use crate::error::Error;
 use crate::region::Region;
 
-/// The OCI services this crate speaks.
+/// An OCI service, as data: what its generated crate declares once. Adding a service adds one
+/// of these, nothing else in the core or any transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Service {
-    /// Identity and Access Management (`/20160918`).
-    Identity,
-    /// Object Storage (`/n/...`).
-    ObjectStorage,
+pub struct Service {
+    /// The service's name in the API model (`identity`, `object_storage`, `secrets`).
+    pub name: &'static str,
+    /// The API version prefix of its paths (`/20160918`), empty when the version is part of
+    /// each path (Object Storage).
+    pub base_path: &'static str,
+    /// The public endpoint, as the official SDKs write it:
+    /// `https://identity.{region}.oci.{secondLevelDomain}`.
+    pub endpoint_template: &'static str,
+    /// Realm-specific endpoint templates, by realm key (Object Storage in `oc1`:
+    /// `https://{namespaceName+Dot}objectstorage.{region}.{dualStack?ds.:}oci.customer-oci.com`).
+    /// The official SDKs use them only when asked to; so does [`Endpoints::for_region`].
+    pub endpoint_templates_per_realm: &'static [(&'static str, &'static str)],
 }
 
-/// Base URLs of each service (scheme, host, optional port; no trailing slash).
+/// What an endpoint template may be filled with besides the region.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EndpointOptions<'a> {
+    /// Use the dual-stack (IPv4 + IPv6) host names.
+    pub dual_stack: bool,
+    /// The Object Storage namespace, for realm-specific templates that start with it.
+    pub namespace: Option<&'a str>,
+}
+
+impl Service {
+    /// The service's public endpoint in `region`, from its general template.
+    pub fn endpoint(&self, region: &Region) -> Result<String, Error> {
+        expand_template(self.endpoint_template, region, EndpointOptions::default())
+    }
+
+    /// The realm-specific endpoint in `region`, where the service has one for the region's
+    /// realm (`None` otherwise).
+    pub fn realm_specific_endpoint(
+        &self,
+        region: &Region,
+        options: EndpointOptions<'_>,
+    ) -> Option<Result<String, Error>> {
+        let realm = region.realm().key();
+        self.endpoint_templates_per_realm
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(realm))
+            .map(|(_, template)| expand_template(template, region, options))
+    }
+}
+
+/// Fills an endpoint template the way the official SDKs do: `{region}`, `{secondLevelDomain}`,
+/// `{dualStack?A:B}` (A when dual-stack, else B) and `{namespaceName+Dot}` (the namespace and a
+/// dot, or nothing).
+pub fn expand_template(
+    template: &str,
+    region: &Region,
+    options: EndpointOptions<'_>,
+) -> Result<String, Error> {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.find('}').ok_or_else(|| bad_template(template, "an unclosed `{`"))?;
+        let placeholder = &after[..close];
+        match placeholder {
+            "region" => out.push_str(region.id()),
+            "secondLevelDomain" => out.push_str(region.realm().domain()),
+            "namespaceName+Dot" => {
+                if let Some(ns) = options.namespace {
+                    out.push_str(ns);
+                    out.push('.');
+                }
+            }
+            p if p.starts_with("dualStack?") => {
+                let (yes, no) = p["dualStack?".len()..]
+                    .split_once(':')
+                    .ok_or_else(|| bad_template(template, "`{dualStack?…}` without `:`"))?;
+                out.push_str(if options.dual_stack { yes } else { no });
+            }
+            other => return Err(bad_template(template, &format!("`{{{other}}}`"))),
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn bad_template(template: &str, what: &str) -> Error {
+    Error::Region(crate::region::RegionError::Unknown {
+        name: String::new(),
+        hint: format!("the endpoint template {template:?} has {what}, which this SDK cannot fill"),
+    })
+}
+
+/// Where each service's requests go: the public endpoints of a region, or one base URL for every
+/// service (an emulator, a proxy), with per-service overrides on top.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
-    identity: String,
-    object_storage: String,
+    default: Fallback,
+    overrides: Vec<(&'static str, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Fallback {
+    Region(Region),
+    Base(String),
 }
 
 impl Endpoints {
-    /// The public endpoints of `region`.
+    /// The public endpoints of `region`: each service's template filled with the region.
     pub fn for_region(region: &Region) -> Self {
         Endpoints {
-            identity: region.identity_endpoint(),
-            object_storage: region.object_storage_endpoint(),
+            default: Fallback::Region(region.clone()),
+            overrides: Vec::new(),
         }
     }
 
-    /// Sends every service to one base URL (an emulator, a proxy): Identity paths start with
-    /// `/20160918`, Object Storage paths with `/n`, so they never collide.
+    /// Sends every service to one base URL (an emulator, a proxy). Each service's paths start
+    /// with its own prefix (`/20160918`, `/n`, `/20190301`), so they never collide.
     pub fn single(base: &str) -> Self {
-        let base = base.trim_end_matches('/').to_string();
         Endpoints {
-            identity: base.clone(),
-            object_storage: base,
+            default: Fallback::Base(base.trim_end_matches('/').to_string()),
+            overrides: Vec::new(),
         }
     }
 
     /// Overrides the base URL of one service.
-    pub fn with(mut self, service: Service, base: &str) -> Self {
+    pub fn with(mut self, service: &Service, base: &str) -> Self {
         let base = base.trim_end_matches('/').to_string();
-        match service {
-            Service::Identity => self.identity = base,
-            Service::ObjectStorage => self.object_storage = base,
-        }
+        self.overrides.retain(|(name, _)| *name != service.name);
+        self.overrides.push((service.name, base));
         self
+    }
+
+    /// The base URL for `service` (scheme, host, optional port; no trailing slash).
+    pub fn base(&self, service: &Service) -> Result<String, Error> {
+        if let Some((_, base)) = self.overrides.iter().find(|(n, _)| *n == service.name) {
+            return Ok(base.clone());
+        }
+        match &self.default {
+            Fallback::Base(base) => Ok(base.clone()),
+            Fallback::Region(region) => service.endpoint(region),
+        }
+    }
+
+    /// The region whose endpoints these are, if they are a region's.
+    pub fn region(&self) -> Option<&Region> {
+        match &self.default {
+            Fallback::Region(r) => Some(r),
+            Fallback::Base(_) => None,
+        }
     }
 
     /// What a client talks to: the explicit endpoints if given, else the public endpoints of
@@ -83,13 +190,6 @@ impl Endpoints {
         }
     }
 
-    /// The base URL for `service`.
-    pub fn base(&self, service: Service) -> &str {
-        match service {
-            Service::Identity => &self.identity,
-            Service::ObjectStorage => &self.object_storage,
-        }
-    }
 }
 
 fn no_region() -> Error {
@@ -112,10 +212,20 @@ pub fn encode_segment(s: &str) -> String {
     utf8_percent_encode(s, ENCODE).to_string()
 }
 
-/// Percent-encodes an object name, keeping `/` literal as the Object Storage console does.
+/// Percent-encodes an object name for a path. `/` stays literal, as the official SDKs and the
+/// console send it, except when the name has a `.` or `..` segment: URL normalisation (in HTTP
+/// clients, proxies, browsers) would collapse those and address, or sign, a different path, so
+/// such a name is sent as one segment with `/` as `%2F`, and a name that is exactly `.` or `..`
+/// has its dots encoded as `%2E`.
 pub fn encode_object_name(s: &str) -> String {
-    s.split('/')
-        .map(encode_segment)
-        .collect::<Vec<_>>()
-        .join("/")
+    if s.split('/').any(|seg| seg == "." || seg == "..") {
+        let encoded = encode_segment(s);
+        if s == "." || s == ".." {
+            encoded.replace('.', "%2E")
+        } else {
+            encoded
+        }
+    } else {
+        s.split('/').map(encode_segment).collect::<Vec<_>>().join("/")
+    }
 }

@@ -75,13 +75,24 @@ pub mod config;
 pub mod context;
 pub mod endpoint;
 pub mod error;
-pub mod identity;
-pub mod object_storage;
+pub mod model;
 pub mod operation;
-mod operations;
 pub mod paginate;
 pub mod region;
 pub mod retry;
+pub mod transport;
+
+/// The crates the generated service crates build on, re-exported so that a service crate depends
+/// on `ocisdk-core` alone and always sees the versions the core uses.
+pub mod export {
+    pub use bytes;
+    pub use http;
+    pub use httpdate;
+    pub use serde;
+    pub use serde_json;
+    pub use time;
+    pub use tracing;
+}
 
 pub use call::{Call, Step};
 pub use clock::{Instant, Now};

@@ -9,6 +9,31 @@ use serde::de::DeserializeOwned;
 
 use crate::endpoint::{ENCODE, Service};
 use crate::error::{DecodeError, Error, ServiceError};
+use crate::model::{CollectionFormat, ParamValue};
+
+/// Request headers that carry a secret (SSE-C keys): marked sensitive when set.
+pub const SENSITIVE_HEADERS: &[&str] = &["opc-sse-customer-key", "opc-source-sse-customer-key"];
+
+/// The length of a streamed body from the operation's `content-length` parameter, refusing a
+/// negative one.
+pub fn stream_length(operation: &'static str, field: &str, length: i64) -> Result<u64, Error> {
+    u64::try_from(length).map_err(|_| Error::InvalidRequest {
+        operation,
+        reason: format!("`{field}` is {length}; a body length cannot be negative"),
+    })
+}
+
+/// Fails with a typed error naming `field` when a required path value is empty (it would make
+/// a different path).
+pub fn require(operation: &'static str, field: &str, value: &str) -> Result<(), Error> {
+    if value.trim().is_empty() {
+        return Err(Error::InvalidRequest {
+            operation,
+            reason: format!("`{field}` is required and must not be empty"),
+        });
+    }
+    Ok(())
+}
 
 /// A request body as the core plans it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,32 +77,90 @@ impl RequestPlan {
         }
     }
 
+    /// Adds `name=value` to the query.
+    pub fn query(&mut self, name: &'static str, value: &(impl ParamValue + ?Sized)) {
+        self.query.push((name, value.to_param()));
+    }
+
     /// Adds `name=value` when `value` is present.
-    pub fn query_opt(&mut self, name: &'static str, value: Option<impl ToString>) {
+    pub fn query_opt(&mut self, name: &'static str, value: Option<&(impl ParamValue + ?Sized)>) {
         if let Some(v) = value {
-            self.query.push((name, v.to_string()));
+            self.query(name, v);
         }
     }
 
-    /// Sets a header when `value` is present; fails with a typed error naming the header when
-    /// the value cannot be sent.
+    /// Adds a list in the API's collection format (nothing for an empty list).
+    pub fn query_list<V: ParamValue>(
+        &mut self,
+        name: &'static str,
+        values: &[V],
+        format: CollectionFormat,
+    ) {
+        match format {
+            CollectionFormat::Multi => {
+                for v in values {
+                    self.query(name, v);
+                }
+            }
+            CollectionFormat::Csv if values.is_empty() => {}
+            CollectionFormat::Csv => {
+                let joined = values
+                    .iter()
+                    .map(ParamValue::to_param)
+                    .collect::<Vec<_>>()
+                    .join(",");
+                self.query.push((name, joined));
+            }
+        }
+    }
+
+    /// Sets header `name`; fails with a typed error naming the header when the value cannot be
+    /// sent.
+    pub fn header(
+        &mut self,
+        operation: &'static str,
+        name: &str,
+        value: &(impl ParamValue + ?Sized),
+    ) -> Result<(), Error> {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::InvalidRequest {
+            operation,
+            reason: format!("`{name}` is not a valid header name"),
+        })?;
+        let mut value =
+            HeaderValue::from_str(&value.to_param()).map_err(|_| Error::InvalidRequest {
+                operation,
+                reason: format!("header `{name}` has characters HTTP does not allow"),
+            })?;
+        // A key in a header is marked so that no HTTP library logs it.
+        if SENSITIVE_HEADERS.contains(&name.as_str()) {
+            value.set_sensitive(true);
+        }
+        self.headers.insert(name, value);
+        Ok(())
+    }
+
+    /// Sets header `name` when `value` is present.
     pub fn header_opt(
         &mut self,
         operation: &'static str,
         name: &str,
-        value: Option<&str>,
+        value: Option<&(impl ParamValue + ?Sized)>,
     ) -> Result<(), Error> {
-        if let Some(v) = value {
-            let name =
-                HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::InvalidRequest {
-                    operation,
-                    reason: format!("`{name}` is not a valid header name"),
-                })?;
-            let value = HeaderValue::from_str(v).map_err(|_| Error::InvalidRequest {
-                operation,
-                reason: format!("header `{name}` has characters HTTP does not allow"),
-            })?;
-            self.headers.insert(name, value);
+        match value {
+            Some(v) => self.header(operation, name, v),
+            None => Ok(()),
+        }
+    }
+
+    /// Sets one header per entry, named `prefix` + key (`opc-meta-` user metadata).
+    pub fn prefix_headers<'a>(
+        &mut self,
+        operation: &'static str,
+        prefix: &str,
+        entries: impl IntoIterator<Item = (&'a String, &'a String)>,
+    ) -> Result<(), Error> {
+        for (key, value) in entries {
+            self.header(operation, &format!("{prefix}{key}"), value)?;
         }
         Ok(())
     }
@@ -113,19 +196,24 @@ impl RequestPlan {
     }
 }
 
-/// One OCI operation: how to build its request and how to read its response.
-pub trait Operation {
+/// One OCI operation: how to build its request and how to read its response. Operations are
+/// plain data (`Send + 'static`), so any transport, blocking or async, can carry them.
+pub trait Operation: Send + 'static {
     /// The typed data of a successful response.
-    type Output;
+    type Output: Send + 'static;
     /// The operation's name in OCI's API reference (`CreateGroup`).
     const NAME: &'static str;
     /// The service it belongs to.
-    const SERVICE: Service;
+    const SERVICE: &'static Service;
     /// Whether the body is hashed into the signature. PutObject and UploadPart are the
     /// exceptions: their bodies stream unsigned.
     const SIGN_BODY: bool = true;
     /// Whether a successful response body is left to the adapter as a stream (GetObject).
     const STREAM_RESPONSE: bool = false;
+    /// Whether the operation takes an `opc-retry-token`: every attempt of a call then carries
+    /// the same token (generated when the request has none), so the service applies the
+    /// request once. Only operations whose API defines the header get one.
+    const RETRY_TOKEN: bool = false;
 
     /// The request to send.
     fn plan(&self) -> Result<RequestPlan, Error>;

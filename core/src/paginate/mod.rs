@@ -21,7 +21,7 @@ pub mod stream;
 /// A list operation that can be paged.
 pub trait ListOperation: Operation + Clone {
     /// One record of the list.
-    type Item;
+    type Item: Send + 'static;
     /// Sets the token of the page to fetch (`page` or `start`); `None` for the first page.
     fn set_page(&mut self, token: Option<String>);
     /// The page size asked for.
