@@ -14,8 +14,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ocisdk_core::auth::signer::{KeyId, RequestSigner, RsaBackend, SigningError};
 use ocisdk_core::call::run_in_memory;
 use ocisdk_core::clock::{Instant, Now};
-use ocisdk_core::identity::{GetUser, ListUsers};
 use ocisdk_core::{Context, Endpoints};
+use ocisdk_identity::{GetUser, ListUsers};
 
 /// Signs with 256 zero bytes: every step of signing but the RSA operation itself.
 #[derive(Debug)]

@@ -66,7 +66,9 @@ pub fn expand_template(
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        let close = after.find('}').ok_or_else(|| bad_template(template, "an unclosed `{`"))?;
+        let close = after
+            .find('}')
+            .ok_or_else(|| bad_template(template, "an unclosed `{`"))?;
         let placeholder = &after[..close];
         match placeholder {
             "region" => out.push_str(region.id()),
@@ -189,7 +191,6 @@ impl Endpoints {
             (None, None) => Err(no_region()),
         }
     }
-
 }
 
 fn no_region() -> Error {
@@ -226,6 +227,9 @@ pub fn encode_object_name(s: &str) -> String {
             encoded
         }
     } else {
-        s.split('/').map(encode_segment).collect::<Vec<_>>().join("/")
+        s.split('/')
+            .map(encode_segment)
+            .collect::<Vec<_>>()
+            .join("/")
     }
 }

@@ -6,6 +6,11 @@
 //! never sleeps: time and randomness are arguments. The same core therefore serves the blocking
 //! client (`ocisdk-blocking`), the async one (`ocisdk-hyper`) and the browser (`ocisdk-wasm`).
 //!
+//! Services are data: each generated service crate (`ocisdk-identity`, `ocisdk-object-storage`,
+//! `ocisdk-secrets`, …) declares one [`Service`] and implements [`Operation`] for each of its
+//! request types; its client calls any transport through the [`transport::Transport`] trait.
+//! Neither the core nor a transport knows any particular operation.
+//!
 //! # The contract
 //!
 //! A [`Call`] is driven by one loop in the adapter, and tells it exactly what to do next: send
@@ -20,7 +25,7 @@
 //! use ocisdk_core::auth::{PrivateKey, api_key_signer};
 //! use ocisdk_core::call::{Head, ResponseHead, Step};
 //! use ocisdk_core::clock::{Instant, Now};
-//! use ocisdk_core::object_storage::GetNamespace;
+//! use ocisdk_object_storage::GetNamespace; // a generated service crate
 //! use ocisdk_core::{Context, Endpoints};
 //!
 //! # fn main() -> Result<(), ocisdk_core::Error> {

@@ -178,11 +178,12 @@ pub mod timestamp {
         struct Item(#[serde(with = "time::serde::rfc3339")] OffsetDateTime);
 
         /// Writes each as RFC 3339.
-        pub fn serialize<S: Serializer>(
-            value: &[OffsetDateTime],
-            s: S,
-        ) -> Result<S::Ok, S::Error> {
-            value.iter().map(|v| Item(*v)).collect::<Vec<_>>().serialize(s)
+        pub fn serialize<S: Serializer>(value: &[OffsetDateTime], s: S) -> Result<S::Ok, S::Error> {
+            value
+                .iter()
+                .map(|v| Item(*v))
+                .collect::<Vec<_>>()
+                .serialize(s)
         }
 
         /// Reads each as RFC 3339; `null` is an empty list.
@@ -190,11 +191,7 @@ pub mod timestamp {
             d: D,
         ) -> Result<Vec<OffsetDateTime>, D::Error> {
             let value: Option<Vec<Item>> = Option::deserialize(d)?;
-            Ok(value
-                .unwrap_or_default()
-                .into_iter()
-                .map(|i| i.0)
-                .collect())
+            Ok(value.unwrap_or_default().into_iter().map(|i| i.0).collect())
         }
     }
 
@@ -303,13 +300,13 @@ mod tests {
         }
     }
 
-    #[derive(serde::Deserialize, serde::Serialize, Default, Debug, PartialEq)]
+    #[derive(serde::Deserialize, serde::Serialize, Debug, PartialEq)]
     struct Model {
         #[serde(default, deserialize_with = "null_default")]
         name: String,
         #[serde(default, deserialize_with = "null_default")]
         tier: Tier,
-        #[serde(default, with = "timestamp")]
+        #[serde(default = "epoch", with = "timestamp")]
         created: OffsetDateTime,
     }
 

@@ -252,6 +252,12 @@ pub struct Response<T> {
 }
 
 impl<T> Response<T> {
+    /// Whether the service said there is a page after this one (`opc-next-page`, or
+    /// ListObjects' `nextStartWith`). A page may be short, or empty, and still have one.
+    pub fn has_next_page(&self) -> bool {
+        self.next_page.is_some()
+    }
+
     /// Keeps the metadata and replaces the data.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
         Response {

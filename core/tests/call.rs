@@ -9,10 +9,10 @@ use ocisdk_core::auth::{PrivateKey, api_key_signer};
 use ocisdk_core::call::{Call, Head, ResponseHead, Step, run_in_memory};
 use ocisdk_core::clock::{Instant, Now};
 use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
-use ocisdk_core::identity::{CreateGroup, GetGroup, ListUsers};
-use ocisdk_core::object_storage::ListObjects;
 use ocisdk_core::paginate::Paginator;
 use ocisdk_core::{Context, Endpoints, Operation, RequestBody};
+use ocisdk_identity::{CreateGroup, CreateGroupDetails, GetGroup, ListUsers};
+use ocisdk_object_storage::ListObjects;
 
 fn ctx() -> Arc<Context> {
     let key = PrivateKey::from_pem(
@@ -70,7 +70,7 @@ const GROUP_JSON: &str = r#"{"id":"ocid1.group.oc1..g","compartmentId":"ocid1.te
 
 fn get_group(
     resp: http::Response<Bytes>,
-) -> Result<ocisdk_core::Response<ocisdk_core::identity::Group>, Error> {
+) -> Result<ocisdk_core::Response<ocisdk_identity::Group>, Error> {
     run(ctx().call(GetGroup::new("ocid1.group.oc1..g")), |req| {
         assert_eq!(req.uri().path(), "/20160918/groups/ocid1.group.oc1..g");
         Ok(resp.clone())
@@ -197,7 +197,11 @@ fn transport_errors_finish_the_call() {
 
 #[test]
 fn posts_carry_a_retry_token_and_gets_do_not() {
-    let call = ctx().call(CreateGroup::new("ocid1.tenancy.oc1..t", "n", "d"));
+    let call = ctx().call(CreateGroup::new(CreateGroupDetails::new(
+        "ocid1.tenancy.oc1..t",
+        "n",
+        "d",
+    )));
     let planned = call.retry_token().map(str::to_string);
     let req = first_request(call);
     let token = req.headers()["opc-retry-token"]

@@ -10,11 +10,11 @@ use ocisdk_core::body::{UploadMeter, UploadSource};
 use ocisdk_core::call::{Call, Head, ResponseHead, Step};
 use ocisdk_core::clock::{Instant, Now};
 use ocisdk_core::error::{BodyError, Error, TransportError, TransportErrorKind};
-use ocisdk_core::identity::{CreateGroup, GetGroup};
-use ocisdk_core::object_storage::PutObject;
 use ocisdk_core::retry::RetryClass;
 use ocisdk_core::retry::{RetryDecision, RetryPolicy, StopReason, parse_retry_after};
 use ocisdk_core::{Context, Endpoints, Operation, RequestBody};
+use ocisdk_identity::{CreateGroup, CreateGroupDetails, GetGroup};
+use ocisdk_object_storage::PutObject;
 
 fn ctx(seed: u8) -> Arc<Context> {
     let key = PrivateKey::from_pem(include_str!("fixtures/keys/doc_1024.pem"), None, "k").unwrap();
@@ -331,7 +331,11 @@ fn classification_table() {
 #[test]
 fn every_attempt_is_freshly_signed_and_creates_reuse_one_retry_token() {
     let run = drive(
-        ctx(2).call(CreateGroup::new("ocid1.tenancy.oc1..t", "n", "d")),
+        ctx(2).call(CreateGroup::new(CreateGroupDetails::new(
+            "ocid1.tenancy.oc1..t",
+            "n",
+            "d",
+        ))),
         Duration::from_secs(3),
         |n| {
             if n < 2 {

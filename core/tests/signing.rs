@@ -243,22 +243,24 @@ proptest! {
         let ctx = Arc::new(Context::new(signer, Endpoints::single(&base), [3; 32]));
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
 
-        let mut list = ocisdk_core::identity::ListUsers::new(TENANCY);
+        let mut list = ocisdk_identity::ListUsers::new(TENANCY);
         list.name = Some(name.clone());
-        list.limit = limit;
+        list.limit = limit.map(i64::from);
         verify_request(&first_request(&ctx, list, now), &key);
 
-        let create = ocisdk_core::identity::CreateGroup::new(TENANCY, format!("g{name}"), description);
+        let details =
+            ocisdk_identity::CreateGroupDetails::new(TENANCY, format!("g{name}"), description);
+        let create = ocisdk_identity::CreateGroup::new(details);
         let req = first_request(&ctx, create, now);
         prop_assert!(req.headers().contains_key("opc-retry-token"));
         verify_request(&req, &key);
 
-        let get = ocisdk_core::object_storage::GetObject::new("ns", "bucket", &object);
+        let get = ocisdk_object_storage::GetObject::new("ns", "bucket", &object);
         let req = first_request(&ctx, get, now);
         prop_assert!(req.uri().path().starts_with("/n/ns/b/bucket/o/"));
         verify_request(&req, &key);
 
-        let put = ocisdk_core::object_storage::PutObject::new("ns", "bucket", &object, 42);
+        let put = ocisdk_object_storage::PutObject::new("ns", "bucket", &object, 42);
         let req = first_request(&ctx, put, now);
         let auth = req.headers()["authorization"].to_str().unwrap().to_string();
         prop_assert_eq!(auth_param(&auth, "headers"), "date (request-target) host");

@@ -66,11 +66,12 @@
 //! | body over the size limit | 413 | `RequestEntityTooLarge` |
 //!
 //! # Retry tokens
-//! `opc-retry-token` (1–64 characters) on CreateGroup, CreateUser, AddUserToGroup, CreateBucket
-//! and CreateMultipartUpload: a repeat with the same token, method and path and the same body
-//! returns the first successful response verbatim (status, body, `etag`; a new
-//! `opc-request-id`) and creates nothing. Failed responses are not remembered. Tokens expire
-//! after 24 hours.
+//! `opc-retry-token` (1–64 characters) only on the operations whose API defines it, as the API
+//! model in `spec/` says ([`model::takes_retry_token`]: Identity's creates and AddUserToGroup,
+//! not CreateBucket or any other Object Storage operation, which ignore the header as the
+//! service does): a repeat with the same token, method and path and the same body returns the
+//! first successful response verbatim (status, body, `etag`; a new `opc-request-id`) and
+//! creates nothing. Failed responses are not remembered. Tokens expire after 24 hours.
 //!
 //! Concurrent duplicates are safe: the token check, the create and the remembering of its
 //! response happen under one lock, so requests racing with one token create one entity and all
@@ -140,6 +141,7 @@ mod conn;
 mod fault;
 mod identity;
 mod keys;
+pub mod model;
 mod object_storage;
 mod server;
 mod state;

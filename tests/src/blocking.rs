@@ -8,10 +8,10 @@ use std::sync::Arc;
 use md5::{Digest, Md5};
 use ocisdk_blocking::{Client, UploadBody};
 use ocisdk_core::error::{BodyError, Error};
-use ocisdk_core::object_storage::{GetObject, PutObject, PutObjectOutput};
 use ocisdk_core::paginate::ListOperation;
 use ocisdk_core::retry::RetryPolicy;
 use ocisdk_core::{Context, Operation, Response};
+use ocisdk_object_storage::{GetObject, PutObject, PutObjectOutput};
 
 use crate::native::{NativeTransport, connect_through_files};
 use crate::transport::{
@@ -56,7 +56,7 @@ impl Transport for Client {
         O: Operation + Send + 'static,
         O::Output: Send + 'static,
     {
-        Client::execute(self, op)
+        Client::send(self, op)
     }
 
     async fn collect_all<O>(&self, op: O, max_records: Option<u64>) -> Result<Vec<O::Item>, Error>
@@ -66,7 +66,7 @@ impl Transport for Client {
         O::Item: Send + 'static,
     {
         // The paginators of either service client take any list operation.
-        let mut records = self.identity().paginate(op);
+        let mut records = Client::paginate(self, op);
         if let Some(n) = max_records {
             records = records.max_records(n);
         }
@@ -83,7 +83,7 @@ impl Transport for Client {
         O::Output: Send + 'static,
         O::Item: Send + 'static,
     {
-        let mut pages = self.identity().pages(op);
+        let mut pages = Client::pages(self, op);
         if let Some(n) = max_records {
             pages = pages.max_records(n);
         }
@@ -95,9 +95,8 @@ impl Transport for Client {
         request: PutObject,
         body: TestBody,
     ) -> Result<Response<PutObjectOutput>, Error> {
-        let os = self.object_storage();
         match body {
-            TestBody::Bytes(bytes) => os.put_object(request, bytes),
+            TestBody::Bytes(bytes) => self.send_upload(request, bytes),
             TestBody::File(path) => {
                 let file = std::fs::File::open(&path).map_err(|e| {
                     Error::Body(BodyError::Read {
@@ -105,9 +104,9 @@ impl Transport for Client {
                         reason: format!("cannot open {}: {e}", path.display()),
                     })
                 })?;
-                os.put_object(request, file)
+                self.send_upload(request, file)
             }
-            TestBody::OneShotPattern { len, seed } => os.put_object(
+            TestBody::OneShotPattern { len, seed } => self.send_upload(
                 request,
                 UploadBody::from_reader(PatternReader::new(len, seed)),
             ),
@@ -119,9 +118,9 @@ impl Transport for Client {
                             reason: e.to_string(),
                         })
                     })?;
-                os.put_object(request, body)
+                self.send_upload(request, body)
             }
-            TestBody::OneShotChunks { chunks, error } => os.put_object(
+            TestBody::OneShotChunks { chunks, error } => self.send_upload(
                 request,
                 UploadBody::from_reader(ChunksReader::new(chunks, error)),
             ),
@@ -129,7 +128,7 @@ impl Transport for Client {
     }
 
     async fn get_object_digest(&self, request: GetObject) -> Result<ObjectDigest, Error> {
-        let mut got = self.object_storage().get_object(request)?;
+        let mut got = self.send_download(request)?;
         let mut md5 = Md5::new();
         let mut len = 0u64;
         let mut buf = vec![0u8; 64 * 1024];

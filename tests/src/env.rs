@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use ocisdk_core::object_storage::{CreateBucket, GetNamespace};
+use ocisdk_object_storage::{CreateBucket, CreateBucketDetails, GetNamespace};
 
 use crate::transport::{ClientOptions, Credentials, TestBody, Transport};
 
@@ -84,7 +84,10 @@ pub trait ScenarioEnv {
     async fn bucket(&self, name: &str) -> String {
         let ns = self.namespace().await;
         self.client()
-            .execute(CreateBucket::new(&ns, name, self.tenancy()))
+            .execute(CreateBucket::new(
+                &ns,
+                CreateBucketDetails::new(name, self.tenancy()),
+            ))
             .await
             .expect("CreateBucket");
         ns

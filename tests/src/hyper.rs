@@ -9,11 +9,11 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use md5::{Digest, Md5};
 use ocisdk_core::error::{BodyError, Error};
-use ocisdk_core::object_storage::{GetObject, PutObject, PutObjectOutput};
 use ocisdk_core::paginate::ListOperation;
 use ocisdk_core::retry::RetryPolicy;
 use ocisdk_core::{Context, Operation, Response};
 use ocisdk_hyper::{Client, UploadBody};
+use ocisdk_object_storage::{GetObject, PutObject, PutObjectOutput};
 
 use crate::native::{NativeTransport, connect_through_files};
 use crate::transport::{
@@ -121,7 +121,7 @@ impl Transport for Hyper {
         O: Operation + Send + 'static,
         O::Output: Send + 'static,
     {
-        Self::spawn(self.client.execute(op)).await
+        Self::spawn(self.client.send(op)).await
     }
 
     async fn collect_all<O>(&self, op: O, max_records: Option<u64>) -> Result<Vec<O::Item>, Error>
@@ -131,7 +131,7 @@ impl Transport for Hyper {
         O::Item: Send + 'static,
     {
         // The paginators of either service client take any list operation.
-        let mut records = self.client.identity().paginate(op);
+        let mut records = self.client.paginate(op);
         if let Some(n) = max_records {
             records = records.max_records(n);
         }
@@ -148,7 +148,7 @@ impl Transport for Hyper {
         O::Output: Send + 'static,
         O::Item: Send + 'static,
     {
-        let mut pages = self.client.identity().pages(op);
+        let mut pages = self.client.pages(op);
         if let Some(n) = max_records {
             pages = pages.max_records(n);
         }
@@ -160,7 +160,7 @@ impl Transport for Hyper {
         request: PutObject,
         body: TestBody,
     ) -> Result<Response<PutObjectOutput>, Error> {
-        let os = self.client.object_storage();
+        let client = self.client.clone();
         Self::spawn(async move {
             let body = match body {
                 TestBody::Bytes(bytes) => UploadBody::from(bytes),
@@ -185,15 +185,15 @@ impl Transport for Hyper {
                     UploadBody::from_stream(futures_util::stream::iter(chunks.chain(error)))
                 }
             };
-            os.put_object(request, body).await
+            client.send_upload(request, body).await
         })
         .await
     }
 
     async fn get_object_digest(&self, request: GetObject) -> Result<ObjectDigest, Error> {
-        let os = self.client.object_storage();
+        let client = self.client.clone();
         Self::spawn(async move {
-            let got = os.get_object(request).await?;
+            let got = client.send_download(request).await?;
             let meta = got.meta;
             let mut body = got.body;
             let mut md5 = Md5::new();

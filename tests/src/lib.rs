@@ -29,7 +29,7 @@
 //!
 //! ```no_run
 //! # #[cfg(not(target_arch = "wasm32"))] {
-//! use ocisdk_core::object_storage::{GetObject, PutObject};
+//! use ocisdk_object_storage::{GetObject, PutObject};
 //! use ocisdk_tests::{Env, Hyper, NativeTransport, ScenarioEnv, TestBody, Transport, scenarios};
 //!
 //! let env = Env::<ocisdk_blocking::Client>::portable();
@@ -142,6 +142,7 @@ macro_rules! scenarios {
             status_faults_are_retried,
             retry_after_is_waited_for,
             lost_create_responses,
+            lost_create_bucket_response,
             broken_response_bodies_are_retried,
             stalled_response_times_out,
             interrupted_one_shot_upload,
@@ -167,3 +168,9 @@ macro_rules! scenarios {
         $crate::scenarios!(@faults [$transport]);
     };
 }
+
+/// The README's Rust examples, compiled (and the runnable ones run) as doctests, so the forms a
+/// new user copies stay true.
+#[cfg(all(doctest, not(target_arch = "wasm32")))]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use md5::{Digest, Md5};
 use ocisdk_core::error::{Error, TransportError};
-use ocisdk_core::object_storage::{GetObject, ObjectMetadata, PutObject, PutObjectOutput};
 use ocisdk_core::paginate::ListOperation;
 use ocisdk_core::retry::RetryPolicy;
 use ocisdk_core::{Context, Operation, Response};
+use ocisdk_object_storage::{GetObject, ObjectMetadata, PutObject, PutObjectOutput};
 
 /// How [`Transport::connect`] builds its client; `None` keeps the client's own default.
 #[derive(Debug, Clone, Default)]

@@ -6,10 +6,10 @@ use futures_util::TryStreamExt;
 use js_sys::{Reflect, Uint8Array};
 use md5::{Digest, Md5};
 use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
-use ocisdk_core::object_storage::{GetObject, PutObject, PutObjectOutput};
 use ocisdk_core::paginate::ListOperation;
 use ocisdk_core::retry::RetryPolicy;
 use ocisdk_core::{Context, Operation, Response};
+use ocisdk_object_storage::{GetObject, PutObject, PutObjectOutput};
 use ocisdk_wasm::Client;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -86,7 +86,7 @@ impl Transport for Client {
         O: Operation + Send + 'static,
         O::Output: Send + 'static,
     {
-        Client::execute(self, op).await
+        Client::send(self, op).await
     }
 
     async fn collect_all<O>(&self, op: O, max_records: Option<u64>) -> Result<Vec<O::Item>, Error>
@@ -96,7 +96,7 @@ impl Transport for Client {
         O::Item: Send + 'static,
     {
         // The paginators of either service client take any list operation.
-        let mut records = self.identity().paginate(op);
+        let mut records = Client::paginate(self, op);
         if let Some(n) = max_records {
             records = records.max_records(n);
         }
@@ -113,7 +113,7 @@ impl Transport for Client {
         O::Output: Send + 'static,
         O::Item: Send + 'static,
     {
-        let mut pages = self.identity().pages(op);
+        let mut pages = Client::pages(self, op);
         if let Some(n) = max_records {
             pages = pages.max_records(n);
         }
@@ -125,11 +125,10 @@ impl Transport for Client {
         request: PutObject,
         body: TestBody,
     ) -> Result<Response<PutObjectOutput>, Error> {
-        let os = self.object_storage();
         match body {
-            TestBody::Bytes(bytes) => os.put_object(request, bytes).await,
+            TestBody::Bytes(bytes) => self.send_upload(request, bytes).await,
             TestBody::ReplayablePattern { len, seed } => {
-                os.put_object(request, pattern_blob(len, seed)?).await
+                self.send_upload(request, pattern_blob(len, seed)?).await
             }
             TestBody::File(_) => Err(Error::Misuse("the fetch transport has no files")),
             TestBody::OneShotPattern { .. } | TestBody::OneShotChunks { .. } => Err(Error::Misuse(
@@ -139,12 +138,12 @@ impl Transport for Client {
     }
 
     async fn get_object_digest(&self, request: GetObject) -> Result<ObjectDigest, Error> {
-        let got = self.object_storage().get_object(request).await?;
+        let got = self.send_download(request).await?;
         let meta = got.meta.clone();
         let mut md5 = Md5::new();
         let mut len = 0u64;
         // Chunk by chunk off the `ReadableStream`, as they arrive; none for an empty body.
-        if let Some(stream) = got.into_readable_stream() {
+        if let Some(stream) = got.body.into_readable_stream() {
             let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
             loop {
                 let read = JsFuture::from(reader.read()).await.map_err(|e| {

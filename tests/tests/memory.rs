@@ -9,7 +9,9 @@
 
 use std::process::Command;
 
-use ocisdk_core::object_storage::{CreateBucket, GetNamespace, GetObject, PutObject};
+use ocisdk_object_storage::{
+    CreateBucket, CreateBucketDetails, GetNamespace, GetObject, PutObject,
+};
 use ocisdk_tests::{ClientOptions, Credentials, Hyper, NativeTransport, TestBody, pattern_md5};
 
 const SIZE: u64 = 256 * 1024 * 1024;
@@ -42,9 +44,12 @@ fn child<T: NativeTransport>() {
     T::block_on(async {
         let c = T::connect(&credentials, &options).unwrap();
         let ns = c.execute(GetNamespace::new()).await.unwrap().data;
-        c.execute(CreateBucket::new(&ns, "mem", c.tenancy()))
-            .await
-            .unwrap();
+        c.execute(CreateBucket::new(
+            &ns,
+            CreateBucketDetails::new("mem", c.tenancy()),
+        ))
+        .await
+        .unwrap();
         let baseline = peak_rss_kib();
         c.put_object(
             PutObject::new(&ns, "mem", "big.bin", SIZE),

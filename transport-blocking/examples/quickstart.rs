@@ -12,10 +12,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use ocisdk_blocking::{Client, IdentityClient, ObjectStorageClient};
+use ocisdk_blocking::Client;
 use ocisdk_core::Error;
-use ocisdk_core::identity::*;
-use ocisdk_core::object_storage::*;
+use ocisdk_identity::*;
+use ocisdk_object_storage::*;
 
 #[derive(Default)]
 struct Args {
@@ -142,20 +142,24 @@ fn unique_suffix() -> String {
     format!("{:x}", nanos & 0xffff_ffff)
 }
 
+/// The steps of the official quickstart (the Python SDK's "CRUD operations and Pagination" and
+/// "Working with Bytes"), one for one, with the service clients; `client.send(op)` runs the
+/// same requests without them.
 fn walkthrough(client: &Client, users: usize, created: &mut Created) -> Result<(), Error> {
-    let identity = client.identity();
-    let tenancy = client.tenancy().to_string();
+    let identity = IdentityClient::new(client.clone());
+    let compartment_id = client.tenancy().to_string();
     let suffix = unique_suffix();
 
-    println!("\n== Identity ==");
-    let group = identity.create_group(CreateGroup::new(
-        &tenancy,
+    println!("\n== Creating entities ==");
+    let request = CreateGroupDetails::new(
+        &compartment_id,
         format!("ocisdk-quickstart-group-{suffix}"),
-        "Created by the ocisdk quickstart",
-    ))?;
+        "Created with the ocisdk quickstart",
+    );
+    let group = identity.create_group(CreateGroup::new(request))?;
     created.group = Some(group.data.id.clone());
     println!(
-        "Created group {} ({}): {:?}, etag {}, opc-request-id {}",
+        "Created group {} ({}): {}, etag {}, opc-request-id {}",
         group.data.name,
         group.data.id,
         group.data.lifecycle_state,
@@ -164,116 +168,130 @@ fn walkthrough(client: &Client, users: usize, created: &mut Created) -> Result<(
     );
 
     for i in 0..users {
-        let mut request = CreateUser::new(
-            &tenancy,
+        let request = CreateUserDetails::new(
+            &compartment_id,
             format!("ocisdk-quickstart-user-{suffix}-{i}"),
-            "Created by the ocisdk quickstart",
-        );
-        request.create_user_details.email = Some(format!("quickstart-{i}@example.com"));
-        let user = identity.create_user(request)?;
+            "Created with the ocisdk quickstart",
+        )
+        .email(format!("quickstart-{i}@example.com"));
+        let user = identity.create_user(CreateUser::new(request))?;
         created.users.push(user.data.id.clone());
         println!(
-            "Created user {} ({}): {:?}",
+            "Created user {} ({}): {}",
             user.data.name, user.data.id, user.data.lifecycle_state
         );
     }
 
-    let first_user = created.users[0].clone();
-    let membership =
-        identity.add_user_to_group(AddUserToGroup::new(&first_user, &group.data.id))?;
-    created.memberships.push(membership.data.id.clone());
+    let user_id = created.users[0].clone();
+    let request = AddUserToGroupDetails::new(&user_id, &group.data.id);
+    let response = identity.add_user_to_group(AddUserToGroup::new(request))?;
     println!(
-        "Added user {} to group {}: membership {} ({:?})",
-        first_user, group.data.id, membership.data.id, membership.data.lifecycle_state
+        "Added user {user_id} to group {}: status {}",
+        group.data.id,
+        response.status.as_u16()
     );
 
-    println!("Users in the tenancy, page by page:");
+    println!("\n== Listing with pagination ==");
+    let first_page = identity.list_users(ListUsers::new(&compartment_id))?;
+    println!(
+        "First page: {} user(s), has_next_page {}, next_page {}",
+        first_page.data.len(),
+        first_page.has_next_page(),
+        first_page.next_page.as_deref().unwrap_or("-")
+    );
     let mut total = 0;
-    for (n, page) in identity.pages(ListUsers::new(&tenancy)).enumerate() {
-        let page = page?;
-        total += page.data.len();
-        println!(
-            "  page {}: {} user(s){}",
-            n + 1,
-            page.data.len(),
-            page.next_page
-                .as_deref()
-                .map(|t| format!(", opc-next-page {t}"))
-                .unwrap_or_default()
-        );
-        for user in &page.data {
-            println!("    {} {}", user.name, user.id);
-        }
+    for user in identity.paginate(ListUsers::new(&compartment_id)) {
+        let user = user?;
+        total += 1;
+        println!("  {} {}", user.name, user.id);
     }
-    println!("  {total} user(s) in all");
+    println!("{total} user(s) in all, across pages");
 
-    for id in std::mem::take(&mut created.memberships) {
-        let r = identity.remove_user_from_group(RemoveUserFromGroup::new(&id))?;
-        println!("Removed membership {id}: {}", r.status.as_u16());
+    println!("\n== Deleting entities ==");
+    // Users and groups can have any number of memberships: find this one by both ids.
+    let memberships = identity.list_user_group_memberships(
+        ListUserGroupMemberships::new(&compartment_id)
+            .user_id(&user_id)
+            .group_id(&group.data.id),
+    )?;
+    if memberships.data.len() != 1 {
+        return Err(Error::Misuse(
+            "there must be exactly one membership for a user and a group",
+        ));
     }
+    let membership_id = memberships.data[0].id.clone();
+    let status = identity
+        .remove_user_from_group(RemoveUserFromGroup::new(&membership_id))?
+        .status;
+    println!("Removed membership {membership_id}: {}", status.as_u16());
     for id in std::mem::take(&mut created.users) {
-        let r = identity.delete_user(DeleteUser::new(&id))?;
-        println!("Deleted user {id}: {}", r.status.as_u16());
+        let status = identity.delete_user(DeleteUser::new(&id))?.status;
+        println!("Deleted user {id}: {}", status.as_u16());
     }
     if let Some(id) = created.group.take() {
-        let r = identity.delete_group(DeleteGroup::new(&id))?;
-        println!("Deleted group {id}: {}", r.status.as_u16());
+        let status = identity.delete_group(DeleteGroup::new(&id))?.status;
+        println!("Deleted group {id}: {}", status.as_u16());
     }
 
-    println!("\n== Object Storage ==");
-    let os = client.object_storage();
-    let namespace = os.get_namespace(GetNamespace::new())?.data;
+    println!("\n== Working with bytes ==");
+    let object_storage = ObjectStorageClient::new(client.clone());
+    let namespace = object_storage.get_namespace(GetNamespace::new())?.data;
     println!("Namespace: {namespace}");
-    let bucket_name = format!("ocisdk-quickstart-bucket-{suffix}");
-    let bucket = os.create_bucket(CreateBucket::new(&namespace, &bucket_name, &tenancy))?;
-    created.bucket = Some((namespace.clone(), bucket_name.clone()));
+    let request = CreateBucketDetails::new(
+        format!("ocisdk-quickstart-bucket-{suffix}"),
+        &compartment_id,
+    );
+    let bucket = object_storage.create_bucket(CreateBucket::new(&namespace, request))?;
+    created.bucket = Some((namespace.clone(), bucket.data.name.clone()));
     println!(
         "Created bucket {}: etag {}",
-        bucket.data.name,
-        bucket.etag.as_deref().unwrap_or(&bucket.data.etag)
+        bucket.data.name, bucket.data.etag
     );
 
-    let content = b"Hello from the ocisdk quickstart!";
-    let object_name = "quickstart/hello.txt";
-    let mut put = PutObject::new(&namespace, &bucket_name, object_name, content.len() as u64);
-    put.content_type = Some("text/plain".into());
-    let put = os.put_object(put, &content[..])?;
+    let my_data = b"Hello, World!";
+    let object_name = "my-object-name";
+    let put = PutObject::new(
+        &namespace,
+        &bucket.data.name,
+        object_name,
+        my_data.len() as u64,
+    );
+    let obj = object_storage.put_object(put, &my_data[..])?;
     created.object = Some((
         namespace.clone(),
-        bucket_name.clone(),
+        bucket.data.name.clone(),
         object_name.to_string(),
     ));
     println!(
-        "Put object {object_name}: {} bytes, etag {}, opc-content-md5 {}",
-        content.len(),
-        put.data.etag.as_deref().unwrap_or("-"),
-        put.data.opc_content_md5.as_deref().unwrap_or("-")
+        "Put {object_name}: etag {}, opc-content-md5 {}",
+        obj.data.etag.as_deref().unwrap_or("-"),
+        obj.data.opc_content_md5.as_deref().unwrap_or("-")
     );
 
-    let mut got = os.get_object(GetObject::new(&namespace, &bucket_name, object_name))?;
-    let mut body = Vec::new();
-    got.read_to_end(&mut body).map_err(|e| {
-        Error::Transport(ocisdk_core::error::TransportError::new(
-            ocisdk_core::error::TransportErrorKind::Io,
-            format!("reading {object_name}: {e}"),
+    let mut same_obj =
+        object_storage.get_object(GetObject::new(&namespace, &bucket.data.name, object_name))?;
+    let mut content = Vec::new();
+    same_obj.read_to_end(&mut content).map_err(|e| {
+        Error::Transport(ocisdk_core::error::TransportError::from_io(
+            &e,
+            "reading the object",
         ))
     })?;
     println!(
-        "Got object {object_name}: {:?} ({} bytes, content-type {})",
-        String::from_utf8_lossy(&body),
-        body.len(),
-        got.meta.data.content_type.as_deref().unwrap_or("-")
+        "Got {object_name}: status {}, content {:?}",
+        same_obj.meta.status.as_u16(),
+        String::from_utf8_lossy(&content)
     );
-    if body != content {
+    if content != my_data {
         return Err(Error::Misuse(
             "the object read back differs from what was put",
         ));
     }
-    cleanup_objects(&os, created)?;
+    cleanup_objects(&object_storage, created)?;
     Ok(())
 }
 
-fn cleanup_objects(os: &ObjectStorageClient, created: &mut Created) -> Result<(), Error> {
+fn cleanup_objects(os: &ObjectStorageClient<Client>, created: &mut Created) -> Result<(), Error> {
     if let Some((ns, bucket, name)) = created.object.take() {
         let r = os.delete_object(DeleteObject::new(&ns, &bucket, &name))?;
         println!("Deleted object {name}: {}", r.status.as_u16());
@@ -287,8 +305,8 @@ fn cleanup_objects(os: &ObjectStorageClient, created: &mut Created) -> Result<()
 
 /// Best-effort undo after a failure; reports but does not stop on errors.
 fn cleanup(client: &Client, created: &mut Created) {
-    let identity: IdentityClient = client.identity();
-    let os = client.object_storage();
+    let identity = IdentityClient::new(client.clone());
+    let os = ObjectStorageClient::new(client.clone());
     if let Err(e) = cleanup_objects(&os, created) {
         eprintln!("cleanup: {e}");
     }

@@ -7,10 +7,12 @@ use ocisdk_core::call::{Head, ResponseHead, Step};
 use ocisdk_core::clock::{Instant, Now};
 use ocisdk_core::context::{ClientConfig, Context};
 use ocisdk_core::error::Error;
+use ocisdk_core::paginate::{ListOperation, Paginator};
+use ocisdk_core::transport::{Streamed, Transport};
 use ocisdk_core::{Operation, Response};
 
-use crate::services::{IdentityClient, ObjectStorageClient};
-use crate::transport::{self, Download};
+use crate::paginate::{ClientPages, Pages, Records};
+use crate::transport::{self, DownloadBody};
 use crate::upload::UploadBody;
 
 /// Default connect timeout (the official SDKs' value).
@@ -122,23 +124,47 @@ impl ClientBuilder {
 impl Client {
     ocisdk_core::client_accessors!(files, seed);
 
-    /// Identity operations.
-    pub fn identity(&self) -> IdentityClient {
-        IdentityClient {
-            client: self.clone(),
-        }
-    }
-
-    /// Object Storage operations.
-    pub fn object_storage(&self) -> ObjectStorageClient {
-        ObjectStorageClient {
-            client: self.clone(),
-        }
-    }
-
-    /// Runs any operation whose request and response bodies fit in memory.
-    pub fn execute<O: Operation>(&self, op: O) -> Result<Response<O::Output>, Error> {
+    /// Runs any operation whose request and response bodies fit in memory: a request type of
+    /// any service crate (`ocisdk_identity::GetUser`, …).
+    pub fn send<O: Operation>(&self, op: O) -> Result<Response<O::Output>, Error> {
         self.run(op, None).map(|(resp, _)| resp)
+    }
+
+    /// Runs an operation with a streamed request body (PutObject, UploadPart), read from
+    /// `body`: exactly the length the request declares, without buffering it. Slices, `Vec`s,
+    /// `Bytes`, files and [`UploadBody::from_seekable`] readers are retried after transient
+    /// failures; [`UploadBody::from_reader`] bodies are sent at most once.
+    pub fn send_upload<'a, O: Operation>(
+        &self,
+        op: O,
+        body: impl Into<UploadBody<'a>>,
+    ) -> Result<Response<O::Output>, Error> {
+        self.run(op, Some(body.into())).map(|(resp, _)| resp)
+    }
+
+    /// Runs an operation whose successful response body streams to the caller (GetObject): the
+    /// decoded head and the body as a [`Read`](std::io::Read) from the connection.
+    pub fn send_download<O: Operation>(
+        &self,
+        op: O,
+    ) -> Result<Streamed<O::Output, DownloadBody>, Error> {
+        match self.run(op, None)? {
+            (meta, Some(body)) => Ok(Streamed { meta, body }),
+            // The core keeps the body of every successful response of a streaming operation.
+            (_, None) => Err(Error::Misuse(
+                "send_download is for operations whose response body streams",
+            )),
+        }
+    }
+
+    /// Every record of a list, across pages, as an iterator.
+    pub fn paginate<O: ListOperation>(&self, op: O) -> Records<O> {
+        Records::new(ClientPages(self.clone()), Paginator::new(op))
+    }
+
+    /// The pages of a list, each with its response metadata, as an iterator.
+    pub fn pages<O: ListOperation>(&self, op: O) -> Pages<O> {
+        Pages::new(ClientPages(self.clone()), Paginator::new(op))
     }
 
     fn now(&self) -> Now {
@@ -154,7 +180,7 @@ impl Client {
         &self,
         op: O,
         mut body: Option<UploadBody<'_>>,
-    ) -> Result<(Response<O::Output>, Option<Download>), Error> {
+    ) -> Result<(Response<O::Output>, Option<DownloadBody>), Error> {
         let mut call = self.ctx.call(op);
         if let Some(body) = &body {
             call = call.with_upload(body.kind());
@@ -185,7 +211,7 @@ impl Client {
                                     transport::read_body(reading, body, || self.now())
                                 }
                                 Head::Keep { response, meter } => {
-                                    return Ok((*response, Some(Download::new(body, meter))));
+                                    return Ok((*response, Some(DownloadBody::new(body, meter))));
                                 }
                                 Head::Next(call) => call,
                             }
@@ -199,5 +225,45 @@ impl Client {
                 Step::Done(result) => return result.map(|r| (r, None)),
             }
         }
+    }
+}
+
+/// Service clients (`ocisdk_identity::IdentityClient<Client>`, …) call through this.
+impl Transport for Client {
+    type Out<T: 'static> = T;
+    type Records<O: ListOperation> = Records<O>;
+    type Pages<O: ListOperation> = Pages<O>;
+    type Upload<'a> = UploadBody<'a>;
+    type Download = DownloadBody;
+
+    fn context(&self) -> &Arc<Context> {
+        &self.ctx
+    }
+
+    fn send<O: Operation>(&self, op: O) -> Result<Response<O::Output>, Error> {
+        Client::send(self, op)
+    }
+
+    fn send_upload<'a, O: Operation>(
+        &self,
+        op: O,
+        body: UploadBody<'a>,
+    ) -> Result<Response<O::Output>, Error> {
+        Client::send_upload(self, op, body)
+    }
+
+    fn send_download<O: Operation>(
+        &self,
+        op: O,
+    ) -> Result<Streamed<O::Output, DownloadBody>, Error> {
+        Client::send_download(self, op)
+    }
+
+    fn paginate<O: ListOperation>(&self, op: O) -> Records<O> {
+        Client::paginate(self, op)
+    }
+
+    fn pages<O: ListOperation>(&self, op: O) -> Pages<O> {
+        Client::pages(self, op)
     }
 }

@@ -13,7 +13,7 @@ pub struct ClientPages(pub(crate) Client);
 
 impl<O: ListOperation> FetchPage<O> for ClientPages {
     fn fetch(&mut self, op: O) -> Result<Response<O::Output>, Error> {
-        self.0.execute(op)
+        self.0.send(op)
     }
 }
 

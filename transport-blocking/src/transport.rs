@@ -145,22 +145,32 @@ pub(crate) fn classify(e: ureq::Error) -> TransportError {
     TransportError::new(kind, e.to_string())
 }
 
-/// A streamed response body (GetObject), held by the core's meter to its declared length.
-pub(crate) struct Download {
+/// A streamed response body (GetObject) as a [`Read`] from the connection, held by the core to
+/// the length its response declared: a body that ends early fails with
+/// [`io::ErrorKind::UnexpectedEof`], a stalled one with [`io::ErrorKind::TimedOut`].
+pub struct DownloadBody {
     reader: ureq::BodyReader<'static>,
     meter: DownloadMeter,
 }
 
-impl Download {
+impl std::fmt::Debug for DownloadBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DownloadBody")
+            .field("meter", &self.meter)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DownloadBody {
     pub(crate) fn new(body: ureq::Body, meter: DownloadMeter) -> Self {
-        Download {
+        DownloadBody {
             reader: body.into_with_config().limit(u64::MAX).reader(),
             meter,
         }
     }
 }
 
-impl Read for Download {
+impl Read for DownloadBody {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self.reader.read(buf) {
             Ok(0) if !buf.is_empty() => self.meter.on_end().map(|()| 0),

@@ -6,8 +6,8 @@
 use std::io::{Read, Seek, Write};
 
 use ocisdk_blocking::{Client, UploadBody};
-use ocisdk_core::object_storage::*;
 use ocisdk_emulator::Emulator;
+use ocisdk_object_storage::*;
 
 #[test]
 fn borrowed_bodies_and_read_bodies() {
@@ -19,10 +19,13 @@ fn borrowed_bodies_and_read_bodies() {
         .endpoint(emulator.url())
         .build()
         .unwrap();
-    let os = client.object_storage();
+    let os = ObjectStorageClient::new(client.clone());
     let ns = os.get_namespace(GetNamespace::new()).unwrap().data;
-    os.create_bucket(CreateBucket::new(&ns, "b", client.tenancy()))
-        .unwrap();
+    os.create_bucket(CreateBucket::new(
+        &ns,
+        CreateBucketDetails::new("b", client.tenancy()),
+    ))
+    .unwrap();
 
     // A borrowed slice, read back whole.
     let body = b"borrowed bytes".to_vec();

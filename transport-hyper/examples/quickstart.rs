@@ -13,9 +13,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::StreamExt;
 use ocisdk_core::Error;
-use ocisdk_core::identity::*;
-use ocisdk_core::object_storage::*;
-use ocisdk_hyper::{Client, IdentityClient, ObjectStorageClient};
+use ocisdk_hyper::Client;
+use ocisdk_identity::*;
+use ocisdk_object_storage::*;
 
 #[derive(Default)]
 struct Args {
@@ -143,22 +143,24 @@ fn unique_suffix() -> String {
     format!("{:x}", nanos & 0xffff_ffff)
 }
 
+/// The steps of the official quickstart (the Python SDK's "CRUD operations and Pagination" and
+/// "Working with Bytes"), one for one, each request sent with the client's generic `send`
+/// (`IdentityClient::new(client).create_group(..)` sends the same; the blocking quickstart
+/// shows that form).
 async fn walkthrough(client: &Client, users: usize, created: &mut Created) -> Result<(), Error> {
-    let identity = client.identity();
-    let tenancy = client.tenancy().to_string();
+    let compartment_id = client.tenancy().to_string();
     let suffix = unique_suffix();
 
-    println!("\n== Identity ==");
-    let group = identity
-        .create_group(CreateGroup::new(
-            &tenancy,
-            format!("ocisdk-quickstart-group-{suffix}"),
-            "Created by the ocisdk quickstart",
-        ))
-        .await?;
+    println!("\n== Creating entities ==");
+    let request = CreateGroupDetails::new(
+        &compartment_id,
+        format!("ocisdk-quickstart-group-{suffix}"),
+        "Created with the ocisdk quickstart",
+    );
+    let group = client.send(CreateGroup::new(request)).await?;
     created.group = Some(group.data.id.clone());
     println!(
-        "Created group {} ({}): {:?}, etag {}, opc-request-id {}",
+        "Created group {} ({}): {}, etag {}, opc-request-id {}",
         group.data.name,
         group.data.id,
         group.data.lifecycle_state,
@@ -167,132 +169,140 @@ async fn walkthrough(client: &Client, users: usize, created: &mut Created) -> Re
     );
 
     for i in 0..users {
-        let mut request = CreateUser::new(
-            &tenancy,
+        let request = CreateUserDetails::new(
+            &compartment_id,
             format!("ocisdk-quickstart-user-{suffix}-{i}"),
-            "Created by the ocisdk quickstart",
-        );
-        request.create_user_details.email = Some(format!("quickstart-{i}@example.com"));
-        let user = identity.create_user(request).await?;
+            "Created with the ocisdk quickstart",
+        )
+        .email(format!("quickstart-{i}@example.com"));
+        let user = client.send(CreateUser::new(request)).await?;
         created.users.push(user.data.id.clone());
         println!(
-            "Created user {} ({}): {:?}",
+            "Created user {} ({}): {}",
             user.data.name, user.data.id, user.data.lifecycle_state
         );
     }
 
-    let first_user = created.users[0].clone();
-    let membership = identity
-        .add_user_to_group(AddUserToGroup::new(&first_user, &group.data.id))
-        .await?;
-    created.memberships.push(membership.data.id.clone());
+    let user_id = created.users[0].clone();
+    let request = AddUserToGroupDetails::new(&user_id, &group.data.id);
+    let response = client.send(AddUserToGroup::new(request)).await?;
     println!(
-        "Added user {} to group {}: membership {} ({:?})",
-        first_user, group.data.id, membership.data.id, membership.data.lifecycle_state
+        "Added user {user_id} to group {}: status {}",
+        group.data.id,
+        response.status.as_u16()
     );
 
-    println!("Users in the tenancy, page by page:");
+    println!("\n== Listing with pagination ==");
+    let first_page = client.send(ListUsers::new(&compartment_id)).await?;
+    println!(
+        "First page: {} user(s), has_next_page {}, next_page {}",
+        first_page.data.len(),
+        first_page.has_next_page(),
+        first_page.next_page.as_deref().unwrap_or("-")
+    );
     let mut total = 0;
-    let mut pages = identity.pages(ListUsers::new(&tenancy)).enumerate();
-    while let Some((n, page)) = pages.next().await {
-        let page = page?;
-        total += page.data.len();
-        println!(
-            "  page {}: {} user(s){}",
-            n + 1,
-            page.data.len(),
-            page.next_page
-                .as_deref()
-                .map(|t| format!(", opc-next-page {t}"))
-                .unwrap_or_default()
-        );
-        for user in &page.data {
-            println!("    {} {}", user.name, user.id);
-        }
+    let mut all_users = client.paginate(ListUsers::new(&compartment_id));
+    while let Some(user) = all_users.next().await {
+        let user = user?;
+        total += 1;
+        println!("  {} {}", user.name, user.id);
     }
-    println!("  {total} user(s) in all");
+    println!("{total} user(s) in all, across pages");
 
-    for id in std::mem::take(&mut created.memberships) {
-        let r = identity
-            .remove_user_from_group(RemoveUserFromGroup::new(&id))
-            .await?;
-        println!("Removed membership {id}: {}", r.status.as_u16());
+    println!("\n== Deleting entities ==");
+    // Users and groups can have any number of memberships: find this one by both ids.
+    let memberships = client
+        .send(
+            ListUserGroupMemberships::new(&compartment_id)
+                .user_id(&user_id)
+                .group_id(&group.data.id),
+        )
+        .await?;
+    if memberships.data.len() != 1 {
+        return Err(Error::Misuse(
+            "there must be exactly one membership for a user and a group",
+        ));
     }
+    let membership_id = memberships.data[0].id.clone();
+    let status = client
+        .send(RemoveUserFromGroup::new(&membership_id))
+        .await?
+        .status;
+    println!("Removed membership {membership_id}: {}", status.as_u16());
     for id in std::mem::take(&mut created.users) {
-        let r = identity.delete_user(DeleteUser::new(&id)).await?;
-        println!("Deleted user {id}: {}", r.status.as_u16());
+        let status = client.send(DeleteUser::new(&id)).await?.status;
+        println!("Deleted user {id}: {}", status.as_u16());
     }
     if let Some(id) = created.group.take() {
-        let r = identity.delete_group(DeleteGroup::new(&id)).await?;
-        println!("Deleted group {id}: {}", r.status.as_u16());
+        let status = client.send(DeleteGroup::new(&id)).await?.status;
+        println!("Deleted group {id}: {}", status.as_u16());
     }
 
-    println!("\n== Object Storage ==");
-    let os = client.object_storage();
-    let namespace = os.get_namespace(GetNamespace::new()).await?.data;
+    println!("\n== Working with bytes ==");
+    let namespace = client.send(GetNamespace::new()).await?.data;
     println!("Namespace: {namespace}");
-    let bucket_name = format!("ocisdk-quickstart-bucket-{suffix}");
-    let bucket = os
-        .create_bucket(CreateBucket::new(&namespace, &bucket_name, &tenancy))
-        .await?;
-    created.bucket = Some((namespace.clone(), bucket_name.clone()));
+    let request = CreateBucketDetails::new(
+        format!("ocisdk-quickstart-bucket-{suffix}"),
+        &compartment_id,
+    );
+    let bucket = client.send(CreateBucket::new(&namespace, request)).await?;
+    created.bucket = Some((namespace.clone(), bucket.data.name.clone()));
     println!(
         "Created bucket {}: etag {}",
-        bucket.data.name,
-        bucket.etag.as_deref().unwrap_or(&bucket.data.etag)
+        bucket.data.name, bucket.data.etag
     );
 
-    let content: &'static [u8] = b"Hello from the ocisdk quickstart!";
-    let object_name = "quickstart/hello.txt";
-    let mut put = PutObject::new(&namespace, &bucket_name, object_name, content.len() as u64);
-    put.content_type = Some("text/plain".into());
-    let put = os.put_object(put, content).await?;
+    let my_data = b"Hello, World!";
+    let object_name = "my-object-name";
+    let put = PutObject::new(
+        &namespace,
+        &bucket.data.name,
+        object_name,
+        my_data.len() as u64,
+    );
+    let obj = client.send_upload(put, &my_data[..]).await?;
     created.object = Some((
         namespace.clone(),
-        bucket_name.clone(),
+        bucket.data.name.clone(),
         object_name.to_string(),
     ));
     println!(
-        "Put object {object_name}: {} bytes, etag {}, opc-content-md5 {}",
-        content.len(),
-        put.data.etag.as_deref().unwrap_or("-"),
-        put.data.opc_content_md5.as_deref().unwrap_or("-")
+        "Put {object_name}: etag {}, opc-content-md5 {}",
+        obj.data.etag.as_deref().unwrap_or("-"),
+        obj.data.opc_content_md5.as_deref().unwrap_or("-")
     );
 
-    let got = os
-        .get_object(GetObject::new(&namespace, &bucket_name, object_name))
+    let same_obj = client
+        .send_download(GetObject::new(&namespace, &bucket.data.name, object_name))
         .await?;
-    let content_type = got.meta.data.content_type.clone();
-    let body = got.bytes().await.map_err(|e| {
-        Error::Transport(ocisdk_core::error::TransportError::new(
-            ocisdk_core::error::TransportErrorKind::Io,
-            format!("reading {object_name}: {e}"),
+    let status = same_obj.meta.status;
+    let content = same_obj.body.bytes().await.map_err(|e| {
+        Error::Transport(ocisdk_core::error::TransportError::from_io(
+            &e,
+            "reading the object",
         ))
     })?;
     println!(
-        "Got object {object_name}: {:?} ({} bytes, content-type {})",
-        String::from_utf8_lossy(&body),
-        body.len(),
-        content_type.as_deref().unwrap_or("-")
+        "Got {object_name}: status {}, content {:?}",
+        status.as_u16(),
+        String::from_utf8_lossy(&content)
     );
-    if body != content {
+    if &content[..] != my_data {
         return Err(Error::Misuse(
             "the object read back differs from what was put",
         ));
     }
-    cleanup_objects(&os, created).await?;
+    cleanup_objects(client, created).await?;
     Ok(())
 }
 
-async fn cleanup_objects(os: &ObjectStorageClient, created: &mut Created) -> Result<(), Error> {
+async fn cleanup_objects(client: &Client, created: &mut Created) -> Result<(), Error> {
     if let Some((ns, bucket, name)) = created.object.take() {
-        let r = os
-            .delete_object(DeleteObject::new(&ns, &bucket, &name))
-            .await?;
+        let r = client.send(DeleteObject::new(&ns, &bucket, &name)).await?;
         println!("Deleted object {name}: {}", r.status.as_u16());
     }
     if let Some((ns, bucket)) = created.bucket.take() {
-        let r = os.delete_bucket(DeleteBucket::new(&ns, &bucket)).await?;
+        let r = client.send(DeleteBucket::new(&ns, &bucket)).await?;
         println!("Deleted bucket {bucket}: {}", r.status.as_u16());
     }
     Ok(())
@@ -300,26 +310,21 @@ async fn cleanup_objects(os: &ObjectStorageClient, created: &mut Created) -> Res
 
 /// Best-effort undo after a failure; reports but does not stop on errors.
 async fn cleanup(client: &Client, created: &mut Created) {
-    let identity: IdentityClient = client.identity();
-    let os = client.object_storage();
-    if let Err(e) = cleanup_objects(&os, created).await {
+    if let Err(e) = cleanup_objects(client, created).await {
         eprintln!("cleanup: {e}");
     }
     for id in std::mem::take(&mut created.memberships) {
-        if let Err(e) = identity
-            .remove_user_from_group(RemoveUserFromGroup::new(&id))
-            .await
-        {
+        if let Err(e) = client.send(RemoveUserFromGroup::new(&id)).await {
             eprintln!("cleanup: {e}");
         }
     }
     for id in std::mem::take(&mut created.users) {
-        if let Err(e) = identity.delete_user(DeleteUser::new(&id)).await {
+        if let Err(e) = client.send(DeleteUser::new(&id)).await {
             eprintln!("cleanup: {e}");
         }
     }
     if let Some(id) = created.group.take()
-        && let Err(e) = identity.delete_group(DeleteGroup::new(&id)).await
+        && let Err(e) = client.send(DeleteGroup::new(&id)).await
     {
         eprintln!("cleanup: {e}");
     }

@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use futures_util::future::BoxFuture;
 use hyper::rt::{Read, Write};
 use hyper_util::client::legacy::connect::{Connection, HttpConnector};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -11,11 +12,13 @@ use ocisdk_core::call::{Head, ResponseHead, Step};
 use ocisdk_core::clock::{Instant, Now};
 use ocisdk_core::context::{ClientConfig, Context};
 use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
+use ocisdk_core::paginate::{ListOperation, Paginator};
+use ocisdk_core::transport::{Streamed, Transport};
 use ocisdk_core::{Operation, Response};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::body::ObjectBody;
-use crate::services::{IdentityClient, ObjectStorageClient};
+use crate::paginate::{ClientPages, Pages, Records};
 use crate::transport::{self, BoxError, SendFn, TimeoutConnector};
 use crate::upload::UploadBody;
 
@@ -161,7 +164,7 @@ impl ClientBuilder {
 
     /// At most `n` requests of this client (and its clones) in flight at once; further calls
     /// wait for a slot. A request holds its slot until its response body is read (for
-    /// [`get_object`](crate::ObjectStorageClient::get_object), until the body is read or
+    /// [`Client::send_download`] (GetObject), until the body is read or
     /// dropped). Each HTTP/1.1 request in flight needs its own connection, so together with
     /// [`ClientBuilder::pool_max_idle_per_host`] this bounds the open connections. Default:
     /// no limit.
@@ -236,31 +239,61 @@ impl ClientBuilder {
 impl Client {
     ocisdk_core::client_accessors!(files, seed);
 
-    /// Identity operations.
-    pub fn identity(&self) -> IdentityClient {
-        IdentityClient {
-            client: self.clone(),
-        }
-    }
-
-    /// Object Storage operations.
-    pub fn object_storage(&self) -> ObjectStorageClient {
-        ObjectStorageClient {
-            client: self.clone(),
-        }
-    }
-
-    /// Runs any operation whose request and response bodies fit in memory.
-    pub fn execute<O>(
+    /// Runs any operation whose request and response bodies fit in memory: a request type of
+    /// any service crate (`ocisdk_identity::GetUser`, …). The future owns what it needs
+    /// (`Send + 'static`): it can be spawned.
+    pub fn send<O: Operation>(
         &self,
         op: O,
-    ) -> impl Future<Output = Result<Response<O::Output>, Error>> + Send + 'static
-    where
-        O: Operation + Send + 'static,
-        O::Output: Send + 'static,
-    {
+    ) -> impl Future<Output = Result<Response<O::Output>, Error>> + Send + 'static {
         let client = self.clone();
         async move { client.run(op, None).await.map(|(resp, _)| resp) }
+    }
+
+    /// Runs an operation with a streamed request body (PutObject, UploadPart): exactly the
+    /// length the request declares, streamed without buffering; a body that is too long fails
+    /// before its last declared byte is sent, so nothing is stored. `Bytes`, `Vec`s, static
+    /// slices, files, [`UploadBody::from_seekable`] readers and [`UploadBody::from_fn`]
+    /// factories are retried after transient failures; [`UploadBody::from_stream`] and
+    /// [`UploadBody::from_reader`] bodies are sent at most once.
+    pub fn send_upload<O: Operation>(
+        &self,
+        op: O,
+        body: impl Into<UploadBody>,
+    ) -> impl Future<Output = Result<Response<O::Output>, Error>> + Send + 'static {
+        let client = self.clone();
+        let body = body.into();
+        async move { client.run(op, Some(body)).await.map(|(resp, _)| resp) }
+    }
+
+    /// Runs an operation whose successful response body streams to the caller (GetObject): the
+    /// decoded head, and the body as an [`ObjectBody`] stream of chunks read from the
+    /// connection as they arrive.
+    pub fn send_download<O: Operation>(
+        &self,
+        op: O,
+    ) -> impl Future<Output = Result<Streamed<O::Output, ObjectBody>, Error>> + Send + 'static {
+        let client = self.clone();
+        async move {
+            match client.run(op, None).await? {
+                (meta, Some(body)) => Ok(Streamed { meta, body }),
+                // The core keeps the body of every successful response of a streaming
+                // operation.
+                (_, None) => Err(Error::Misuse(
+                    "send_download is for operations whose response body streams",
+                )),
+            }
+        }
+    }
+
+    /// Every record of a list, across pages, as a `Stream`.
+    pub fn paginate<O: ListOperation>(&self, op: O) -> Records<O> {
+        Records::new(ClientPages(self.clone()), Paginator::new(op))
+    }
+
+    /// The pages of a list, each with its response metadata, as a `Stream`.
+    pub fn pages<O: ListOperation>(&self, op: O) -> Pages<O> {
+        Pages::new(ClientPages(self.clone()), Paginator::new(op))
     }
 
     async fn acquire(&self) -> Option<OwnedSemaphorePermit> {
@@ -284,15 +317,11 @@ impl Client {
     /// A request slot (with `max_concurrent_requests`) is taken before the poll that signs the
     /// request, so a request never waits for a slot with its signature already dated; it is
     /// given back before a backoff sleep.
-    pub(crate) async fn run<O>(
+    pub(crate) async fn run<O: Operation>(
         &self,
         op: O,
         mut body: Option<UploadBody>,
-    ) -> Result<(Response<O::Output>, Option<ObjectBody>), Error>
-    where
-        O: Operation + Send,
-        O::Output: Send,
-    {
+    ) -> Result<(Response<O::Output>, Option<ObjectBody>), Error> {
         let mut call = self.ctx.call(op);
         if let Some(body) = &body {
             call = call.with_upload(body.kind());
@@ -352,5 +381,46 @@ impl Client {
                 Step::Done(result) => return result.map(|r| (r, None)),
             }
         }
+    }
+}
+
+/// Service clients (`ocisdk_identity::IdentityClient<Client>`, …) call through this; every
+/// call is a boxed `Send + 'static` future.
+impl Transport for Client {
+    type Out<T: 'static> = BoxFuture<'static, T>;
+    type Records<O: ListOperation> = Records<O>;
+    type Pages<O: ListOperation> = Pages<O>;
+    type Upload<'a> = UploadBody;
+    type Download = ObjectBody;
+
+    fn context(&self) -> &Arc<Context> {
+        &self.ctx
+    }
+
+    fn send<O: Operation>(&self, op: O) -> BoxFuture<'static, Result<Response<O::Output>, Error>> {
+        Box::pin(Client::send(self, op))
+    }
+
+    fn send_upload<'a, O: Operation>(
+        &self,
+        op: O,
+        body: UploadBody,
+    ) -> BoxFuture<'static, Result<Response<O::Output>, Error>> {
+        Box::pin(Client::send_upload(self, op, body))
+    }
+
+    fn send_download<O: Operation>(
+        &self,
+        op: O,
+    ) -> BoxFuture<'static, Result<Streamed<O::Output, ObjectBody>, Error>> {
+        Box::pin(Client::send_download(self, op))
+    }
+
+    fn paginate<O: ListOperation>(&self, op: O) -> Records<O> {
+        Client::paginate(self, op)
+    }
+
+    fn pages<O: ListOperation>(&self, op: O) -> Pages<O> {
+        Client::pages(self, op)
     }
 }

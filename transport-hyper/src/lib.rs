@@ -1,4 +1,5 @@
-//! Async OCI client for Identity and Object Storage, on [`hyper`] 1 and tokio.
+//! Async OCI client on [`hyper`] 1 and tokio, for every service crate (`ocisdk-identity`,
+//! `ocisdk-object-storage`, `ocisdk-secrets`, …).
 //!
 //! All protocol logic (signing, request building, retries, response decoding, pagination) lives
 //! in [`ocisdk_core`]; this crate only moves bytes: it drives the core's
@@ -14,11 +15,11 @@
 //! ```no_run
 //! use futures_util::StreamExt;
 //! use ocisdk_hyper::Client;
-//! use ocisdk_core::identity::ListUsers;
+//! use ocisdk_identity::{IdentityClient, ListUsers};
 //!
 //! # async fn run() -> Result<(), ocisdk_core::Error> {
 //! let client = Client::from_config_file(None, None)?; // ~/.oci/config, [DEFAULT]
-//! let identity = client.identity();
+//! let identity = IdentityClient::new(client.clone());
 //! let mut users = identity.paginate(ListUsers::new(client.tenancy()));
 //! while let Some(user) = users.next().await {
 //!     println!("{}", user?.name);
@@ -30,7 +31,8 @@
 //!
 //! ```
 //! use ocisdk_hyper::Client;
-//! use ocisdk_core::object_storage::{CreateBucket, GetNamespace, GetObject, PutObject};
+//! use ocisdk_object_storage::models::CreateBucketDetails;
+//! use ocisdk_object_storage::{CreateBucket, GetNamespace, GetObject, ObjectStorageClient, PutObject};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let emulator = ocisdk_emulator::Emulator::start()?;
@@ -42,16 +44,17 @@
 //!
 //! let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
 //! runtime.block_on(async {
-//!     let os = client.object_storage();
+//!     let os = ObjectStorageClient::new(client.clone());
 //!     let namespace = os.get_namespace(GetNamespace::new()).await?.data;
 //!     assert_eq!(namespace, emulator.namespace());
 //!
-//!     os.create_bucket(CreateBucket::new(&namespace, "docs", client.tenancy())).await?;
+//!     let bucket = CreateBucketDetails::new("docs", client.tenancy());
+//!     os.create_bucket(CreateBucket::new(&namespace, bucket)).await?;
 //!     let put = PutObject::new(&namespace, "docs", "hello.txt", 5);
 //!     os.put_object(put, &b"hello"[..]).await?;
 //!     let got = os.get_object(GetObject::new(&namespace, "docs", "hello.txt")).await?;
 //!     assert_eq!(got.meta.data.content_length, Some(5));
-//!     assert_eq!(&got.bytes().await?[..], b"hello");
+//!     assert_eq!(&got.body.bytes().await?[..], b"hello");
 //!     Ok::<_, Box<dyn std::error::Error>>(())
 //! })?;
 //! # Ok(()) }
@@ -67,7 +70,6 @@
 mod body;
 mod client;
 mod paginate;
-mod services;
 mod transport;
 mod upload;
 
@@ -77,7 +79,6 @@ pub use client::{
     DEFAULT_POOL_MAX_IDLE_PER_HOST, DEFAULT_READ_TIMEOUT, DefaultConnector, default_connector,
 };
 pub use paginate::{ClientPages, Pages, Records};
-pub use services::{GetObjectResponse, IdentityClient, ObjectStorageClient};
 pub use upload::UploadBody;
 
 pub use ocisdk_core;

@@ -12,15 +12,11 @@ use crate::Client;
 #[derive(Debug, Clone)]
 pub struct ClientPages(pub(crate) Client);
 
-impl<O> FetchPage<O> for ClientPages
-where
-    O: ListOperation + Send + 'static,
-    O::Output: Send + 'static,
-{
+impl<O: ListOperation> FetchPage<O> for ClientPages {
     type Future = BoxFuture<'static, Result<Response<O::Output>, Error>>;
 
     fn fetch(&self, op: O) -> Self::Future {
-        Box::pin(self.0.execute(op))
+        Box::pin(self.0.send(op))
     }
 }
 

@@ -6,9 +6,9 @@
 use bytes::Bytes;
 use futures_util::StreamExt;
 use md5::{Digest, Md5};
-use ocisdk_core::object_storage::*;
 use ocisdk_emulator::Emulator;
 use ocisdk_hyper::{Client, UploadBody};
+use ocisdk_object_storage::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const SIZE: u64 = 16 * 1024 * 1024;
@@ -34,11 +34,14 @@ async fn object_bodies_stream_as_chunks_and_as_async_read() {
         .endpoint(emulator.url())
         .build()
         .unwrap();
-    let os = client.object_storage();
+    let os = ObjectStorageClient::new(client.clone());
     let ns = os.get_namespace(GetNamespace::new()).await.unwrap().data;
-    os.create_bucket(CreateBucket::new(&ns, "b", client.tenancy()))
-        .await
-        .unwrap();
+    os.create_bucket(CreateBucket::new(
+        &ns,
+        CreateBucketDetails::new("b", client.tenancy()),
+    ))
+    .await
+    .unwrap();
 
     // A static slice, read back as an AsyncRead.
     os.put_object(PutObject::new(&ns, "b", "hello.txt", 5), &b"hello"[..])
@@ -49,7 +52,8 @@ async fn object_bodies_stream_as_chunks_and_as_async_read() {
         .await
         .unwrap();
     let mut text = String::new();
-    got.into_async_read()
+    got.body
+        .into_async_read()
         .read_to_string(&mut text)
         .await
         .unwrap();
@@ -94,7 +98,7 @@ async fn object_bodies_stream_as_chunks_and_as_async_read() {
         .get_object(GetObject::new(&ns, "b", "blob.bin"))
         .await
         .unwrap();
-    let copied = tokio::io::copy(&mut got.into_async_read(), &mut copy)
+    let copied = tokio::io::copy(&mut got.body.into_async_read(), &mut copy)
         .await
         .unwrap();
     assert_eq!(copied, SIZE);

@@ -8,10 +8,10 @@ use std::time::Instant;
 use futures_util::TryStreamExt;
 use ocisdk_core::Error;
 use ocisdk_core::error::TransportErrorKind;
-use ocisdk_core::identity::*;
-use ocisdk_core::object_storage::*;
 use ocisdk_emulator::{Emulator, EmulatorConfig};
 use ocisdk_hyper::Client;
+use ocisdk_identity::*;
+use ocisdk_object_storage::*;
 
 struct Env {
     emulator: Emulator,
@@ -58,11 +58,14 @@ async fn many_tasks_share_one_pooled_client() {
         .build()
         .unwrap();
     let tenancy = client.tenancy().to_string();
-    let os = client.object_storage();
+    let os = ObjectStorageClient::new(client.clone());
     let ns = os.get_namespace(GetNamespace::new()).await.unwrap().data;
-    os.create_bucket(CreateBucket::new(&ns, "shared", &tenancy))
-        .await
-        .unwrap();
+    os.create_bucket(CreateBucket::new(
+        &ns,
+        CreateBucketDetails::new("shared", &tenancy),
+    ))
+    .await
+    .unwrap();
     emulator.reset_stats();
 
     let started = Instant::now();
@@ -72,14 +75,18 @@ async fn many_tasks_share_one_pooled_client() {
         let tenancy = tenancy.clone();
         let ns = ns.clone();
         tasks.push(tokio::spawn(async move {
-            let id = client.identity();
+            let id = IdentityClient::new(client.clone());
             let user = id
-                .create_user(CreateUser::new(&tenancy, format!("task-user-{i}"), "t"))
+                .create_user(CreateUser::new(CreateUserDetails::new(
+                    &tenancy,
+                    format!("task-user-{i}"),
+                    "t",
+                )))
                 .await?;
             let got = id.get_user(GetUser::new(&user.data.id)).await?;
             assert_eq!(got.data.name, format!("task-user-{i}"));
             if i % 2 == 0 {
-                let os = client.object_storage();
+                let os = ObjectStorageClient::new(client.clone());
                 let body = format!("object of task {i}");
                 let name = format!("task-{i}.txt");
                 os.put_object(
@@ -88,7 +95,7 @@ async fn many_tasks_share_one_pooled_client() {
                 )
                 .await?;
                 let got = os.get_object(GetObject::new(&ns, "shared", &name)).await?;
-                let bytes = got.bytes().await.map_err(|e| {
+                let bytes = got.body.bytes().await.map_err(|e| {
                     Error::Transport(ocisdk_core::error::TransportError::new(
                         TransportErrorKind::Io,
                         e.to_string(),
@@ -128,8 +135,7 @@ async fn many_tasks_share_one_pooled_client() {
     );
 
     // Counted through the API: no user left behind, and exactly one object per even task.
-    let users: Vec<User> = client
-        .identity()
+    let users: Vec<User> = IdentityClient::new(client.clone())
         .paginate(ListUsers::new(&tenancy))
         .try_collect()
         .await
@@ -164,38 +170,26 @@ async fn futures_and_streams_are_send() {
     let tenancy = client.tenancy().to_string();
 
     // Method futures directly, without an async block to own the client.
+    assert_send(IdentityClient::new(client.clone()).get_user(GetUser::new("ocid1.user.oc1..x")));
+    assert_send(IdentityClient::new(client.clone()).paginate(ListUsers::new(&tenancy)));
+    assert_send(IdentityClient::new(client.clone()).pages(ListUsers::new(&tenancy)));
+    assert_send(ObjectStorageClient::new(client.clone()).get_object(GetObject::new("n", "b", "o")));
     assert_send(
-        client
-            .identity()
-            .get_user(GetUser::new("ocid1.user.oc1..x")),
-    );
-    assert_send(client.identity().paginate(ListUsers::new(&tenancy)));
-    assert_send(client.identity().pages(ListUsers::new(&tenancy)));
-    assert_send(
-        client
-            .object_storage()
-            .get_object(GetObject::new("n", "b", "o")),
-    );
-    assert_send(
-        client
-            .object_storage()
+        ObjectStorageClient::new(client.clone())
             .put_object(PutObject::new("n", "b", "o", 1), &b"x"[..]),
     );
 
     // A future built from a cloned client, checked, then run inside tokio::spawn.
     let task = |cloned: Client| async move {
-        let ns = cloned
-            .object_storage()
+        let ns = ObjectStorageClient::new(cloned.clone())
             .get_namespace(GetNamespace::new())
             .await?
             .data;
-        let users: Vec<User> = cloned
-            .identity()
+        let users: Vec<User> = IdentityClient::new(cloned.clone())
             .paginate(ListUsers::new(cloned.tenancy()))
             .try_collect()
             .await?;
-        let object = cloned
-            .object_storage()
+        let object = ObjectStorageClient::new(cloned.clone())
             .get_object(GetObject::new(&ns, "missing", "o"))
             .await;
         assert!(object.is_err());

@@ -16,9 +16,9 @@ use futures_util::StreamExt;
 use ocisdk_core::Error;
 use ocisdk_core::RetryPolicy;
 use ocisdk_core::error::{BodyError, TransportErrorKind};
-use ocisdk_core::object_storage::*;
 use ocisdk_emulator::Emulator;
 use ocisdk_hyper::{Client, ClientBuilder, UploadBody};
+use ocisdk_object_storage::*;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -161,8 +161,7 @@ async fn read_timeout_bounds_the_wait_for_the_response_head() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let err = client
-        .object_storage()
+    let err = ObjectStorageClient::new(client.clone())
         .get_namespace(GetNamespace::new())
         .await
         .unwrap_err();
@@ -189,7 +188,7 @@ async fn read_timeout_bounds_the_wait_between_body_chunks() {
         .retry_policy(RetryPolicy::disabled())
         .build()
         .unwrap();
-    let os = client.object_storage();
+    let os = ObjectStorageClient::new(client.clone());
 
     // A streamed object body: the first half arrives, then the stream times out.
     let mut got = os.get_object(GetObject::new("n", "b", "o")).await.unwrap();
@@ -224,7 +223,7 @@ async fn a_body_cut_short_is_truncated() {
         .retry_policy(RetryPolicy::disabled())
         .build()
         .unwrap();
-    let os = client.object_storage();
+    let os = ObjectStorageClient::new(client.clone());
     let err = os.get_namespace(GetNamespace::new()).await.unwrap_err();
     assert!(
         matches!(&err, Error::Transport(t) if t.kind == TransportErrorKind::Truncated),
@@ -233,7 +232,7 @@ async fn a_body_cut_short_is_truncated() {
     assert!(err.is_retryable());
 
     let got = os.get_object(GetObject::new("n", "b", "o")).await.unwrap();
-    let err = got.bytes().await.unwrap_err();
+    let err = got.body.bytes().await.unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
 }
 
@@ -248,8 +247,7 @@ async fn put_after_a_dropped_connection(body: UploadBody) -> (Result<(), Error>,
     let server = fake(vec![Step::CloseAfterBodyBytes(1000), Step::Respond(PUT_OK)]).await;
     let (builder, _emulator, _dir) = builder(&server.url);
     let client = builder.retry_policy(fast_retries()).build().unwrap();
-    let result = client
-        .object_storage()
+    let result = ObjectStorageClient::new(client.clone())
         .put_object(PutObject::new("n", "b", "o", CONTENT_LEN as u64), body)
         .await
         .map(|r| assert_eq!(r.data.etag.as_deref(), Some("\"e1\"")));
@@ -341,8 +339,7 @@ async fn a_stream_never_read_is_still_whole_for_the_next_attempt() {
     let body = UploadBody::from_stream(futures_util::stream::iter(vec![Ok(Bytes::from_static(
         b"abc",
     ))]));
-    let err = client
-        .object_storage()
+    let err = ObjectStorageClient::new(client.clone())
         .put_object(PutObject::new("n", "b", "o", 3), body)
         .await
         .unwrap_err();
@@ -391,8 +388,7 @@ async fn custom_connectors_work_and_get_the_connect_timeout() {
     let client = builder()
         .build_with_connector(hyper_util::client::legacy::connect::HttpConnector::new())
         .unwrap();
-    let ns = client
-        .object_storage()
+    let ns = ObjectStorageClient::new(client.clone())
         .get_namespace(GetNamespace::new())
         .await
         .unwrap();
@@ -407,8 +403,7 @@ async fn custom_connectors_work_and_get_the_connect_timeout() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let err = client
-        .object_storage()
+    let err = ObjectStorageClient::new(client.clone())
         .get_namespace(GetNamespace::new())
         .await
         .unwrap_err();
@@ -424,8 +419,7 @@ async fn custom_connectors_work_and_get_the_connect_timeout() {
 async fn an_unusable_url_is_not_retried() {
     let (builder, _emulator, _dir) = builder("ftp://127.0.0.1:21");
     let client = builder.retry_policy(fast_retries()).build().unwrap();
-    let err = client
-        .object_storage()
+    let err = ObjectStorageClient::new(client.clone())
         .get_namespace(GetNamespace::new())
         .await
         .unwrap_err();
@@ -448,11 +442,14 @@ async fn an_upload_that_keeps_sending_is_not_a_read_timeout() {
         .retry_policy(RetryPolicy::disabled())
         .build()
         .unwrap();
-    let os = client.object_storage();
+    let os = ObjectStorageClient::new(client.clone());
     let ns = os.get_namespace(GetNamespace::new()).await.unwrap().data;
-    os.create_bucket(CreateBucket::new(&ns, "slow", client.tenancy()))
-        .await
-        .unwrap();
+    os.create_bucket(CreateBucket::new(
+        &ns,
+        CreateBucketDetails::new("slow", client.tenancy()),
+    ))
+    .await
+    .unwrap();
     // Ten chunks 100 ms apart: the upload takes three times the read timeout.
     let slow = futures_util::stream::unfold(0u8, |i| async move {
         if i == 10 {
@@ -473,7 +470,7 @@ async fn an_upload_that_keeps_sending_is_not_a_read_timeout() {
         .get_object(GetObject::new(&ns, "slow", "o"))
         .await
         .unwrap();
-    let back = got.bytes().await.unwrap();
+    let back = got.body.bytes().await.unwrap();
     assert_eq!(back.len(), 10_000);
     assert_eq!(back[9_999], 9);
 }
@@ -491,8 +488,7 @@ async fn an_oversized_error_body_is_refused_not_buffered() {
     let server = fake(vec![Step::RespondThenClose(response)]).await;
     let (builder, _emulator, _dir) = builder(&server.url);
     let client = builder.build().unwrap();
-    let err = client
-        .object_storage()
+    let err = ObjectStorageClient::new(client.clone())
         .get_namespace(GetNamespace::new())
         .await
         .unwrap_err();

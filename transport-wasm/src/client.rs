@@ -3,13 +3,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ocisdk_core::body::{DownloadMeter, UploadSource};
+use std::future::Future;
+use std::pin::Pin;
+
+use ocisdk_core::body::UploadSource;
 use ocisdk_core::call::{Head, Step};
 use ocisdk_core::context::{ClientConfig, Context};
 use ocisdk_core::error::Error;
+use ocisdk_core::paginate::{ListOperation, Paginator};
+use ocisdk_core::transport::{Streamed, Transport};
 use ocisdk_core::{Operation, Response};
 
-use crate::services::{IdentityClient, ObjectStorageClient};
+use crate::download::DownloadBody;
+use crate::paginate::{ClientPages, Pages, Records};
 use crate::transport::{self, now};
 use crate::upload::UploadBody;
 
@@ -89,8 +95,8 @@ impl ClientBuilder {
     }
 }
 
-/// A response whose body the core left to the caller, and the meter holding it to its length.
-pub(crate) type Kept = (web_sys::Response, DownloadMeter);
+/// A future of this transport: not `Send` (JS values live on one thread).
+pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
 impl Client {
     ocisdk_core::client_accessors!();
@@ -118,23 +124,48 @@ impl Client {
         Ok(ClientBuilder::from_config(config))
     }
 
-    /// Identity operations.
-    pub fn identity(&self) -> IdentityClient {
-        IdentityClient {
-            client: self.clone(),
-        }
-    }
-
-    /// Object Storage operations.
-    pub fn object_storage(&self) -> ObjectStorageClient {
-        ObjectStorageClient {
-            client: self.clone(),
-        }
-    }
-
-    /// Runs any operation whose request and response bodies fit in memory.
-    pub async fn execute<O: Operation>(&self, op: O) -> Result<Response<O::Output>, Error> {
+    /// Runs any operation whose request and response bodies fit in memory: a request type of
+    /// any service crate (`ocisdk_identity::GetUser`, …).
+    pub async fn send<O: Operation>(&self, op: O) -> Result<Response<O::Output>, Error> {
         self.run(op, None).await.map(|(resp, _)| resp)
+    }
+
+    /// Runs an operation with an upload body (PutObject, UploadPart), which must hold exactly
+    /// the length the request declares (checked before anything is sent). Every body kind
+    /// ([`UploadBody`]: `Vec`s, `Bytes`, `Uint8Array`, `Blob`, `File`) can be sent again, so
+    /// transient failures are retried under the retry policy.
+    pub async fn send_upload<O: Operation>(
+        &self,
+        op: O,
+        body: impl Into<UploadBody>,
+    ) -> Result<Response<O::Output>, Error> {
+        let body = body.into();
+        self.run(op, Some(&body)).await.map(|(resp, _)| resp)
+    }
+
+    /// Runs an operation whose successful response body is left to the caller (GetObject):
+    /// the decoded head and the body still unread.
+    pub async fn send_download<O: Operation>(
+        &self,
+        op: O,
+    ) -> Result<Streamed<O::Output, DownloadBody>, Error> {
+        match self.run(op, None).await? {
+            (meta, Some(body)) => Ok(Streamed { meta, body }),
+            // The core keeps the body of every successful response of a streaming operation.
+            (_, None) => Err(Error::Misuse(
+                "send_download is for operations whose response body streams",
+            )),
+        }
+    }
+
+    /// Every record of a list, across pages, as a stream.
+    pub fn paginate<O: ListOperation>(&self, op: O) -> Records<O> {
+        Records::new(ClientPages(self.clone()), Paginator::new(op))
+    }
+
+    /// The pages of a list, each with its response metadata, as a stream.
+    pub fn pages<O: ListOperation>(&self, op: O) -> Pages<O> {
+        Pages::new(ClientPages(self.clone()), Paginator::new(op))
     }
 
     /// The single driving loop of this adapter: does what the core's call asks, sleeping on
@@ -143,8 +174,8 @@ impl Client {
     pub(crate) async fn run<O: Operation>(
         &self,
         op: O,
-        body: Option<&UploadBody<'_>>,
-    ) -> Result<(Response<O::Output>, Option<Kept>), Error> {
+        body: Option<&UploadBody>,
+    ) -> Result<(Response<O::Output>, Option<DownloadBody>), Error> {
         let mut call = self.ctx.call(op).with_upload(UploadSource::Replayable);
         loop {
             call = match call.poll(now()) {
@@ -165,7 +196,10 @@ impl Client {
                                 Head::Keep {
                                     response: decoded,
                                     meter,
-                                } => return Ok((*decoded, Some((response, meter)))),
+                                } => {
+                                    let body = DownloadBody::new(response, meter);
+                                    return Ok((*decoded, Some(body)));
+                                }
                                 Head::Next(call) => call,
                             },
                         },
@@ -178,5 +212,49 @@ impl Client {
                 Step::Done(result) => return result.map(|r| (r, None)),
             }
         }
+    }
+}
+
+/// Service clients (`ocisdk_identity::IdentityClient<Client>`, …) call through this; every
+/// call is a boxed local future.
+impl Transport for Client {
+    type Out<T: 'static> = LocalFuture<T>;
+    type Records<O: ListOperation> = Records<O>;
+    type Pages<O: ListOperation> = Pages<O>;
+    type Upload<'a> = UploadBody;
+    type Download = DownloadBody;
+
+    fn context(&self) -> &Arc<Context> {
+        &self.ctx
+    }
+
+    fn send<O: Operation>(&self, op: O) -> LocalFuture<Result<Response<O::Output>, Error>> {
+        let client = self.clone();
+        Box::pin(async move { client.send(op).await })
+    }
+
+    fn send_upload<'a, O: Operation>(
+        &self,
+        op: O,
+        body: UploadBody,
+    ) -> LocalFuture<Result<Response<O::Output>, Error>> {
+        let client = self.clone();
+        Box::pin(async move { client.send_upload(op, body).await })
+    }
+
+    fn send_download<O: Operation>(
+        &self,
+        op: O,
+    ) -> LocalFuture<Result<Streamed<O::Output, DownloadBody>, Error>> {
+        let client = self.clone();
+        Box::pin(async move { client.send_download(op).await })
+    }
+
+    fn paginate<O: ListOperation>(&self, op: O) -> Records<O> {
+        Client::paginate(self, op)
+    }
+
+    fn pages<O: ListOperation>(&self, op: O) -> Pages<O> {
+        Client::pages(self, op)
     }
 }

@@ -3,8 +3,9 @@
 
 use js_sys::{Promise, Reflect, Uint8Array};
 use ocisdk_core::error::Error;
-use ocisdk_core::identity::ListUsers;
-use ocisdk_core::object_storage::{
+use ocisdk_identity::ListUsers;
+use ocisdk_object_storage::models::CreateBucketDetails;
+use ocisdk_object_storage::{
     CreateBucket, DeleteBucket, DeleteObject, GetNamespace, GetObject, ListBuckets, ListObjects,
     PutObject, PutObjectOutput,
 };
@@ -203,7 +204,7 @@ where
 
 /// The body of `putObject`: a `Blob`/`File`, a `Uint8Array` (or Node `Buffer`), an
 /// `ArrayBuffer`, or a string (sent as UTF-8).
-fn upload_body(body: &JsValue) -> Result<UploadBody<'static>, Error> {
+fn upload_body(body: &JsValue) -> Result<UploadBody, Error> {
     if let Some(blob) = body.dyn_ref::<web_sys::Blob>() {
         return Ok(UploadBody::from(blob));
     }
@@ -253,9 +254,9 @@ impl OciClient {
     /// GetNamespace: the tenancy's Object Storage namespace.
     #[wasm_bindgen(js_name = getNamespace, unchecked_return_type = "Promise<string>")]
     pub fn get_namespace(&self) -> Promise {
-        let os = self.client.object_storage();
+        let client = self.client.clone();
         promise(async move {
-            let ns = os.get_namespace(GetNamespace::new()).await.or_js()?.data;
+            let ns = client.send(GetNamespace::new()).await.or_js()?.data;
             Ok(JsValue::from_str(&ns))
         })
     }
@@ -268,9 +269,9 @@ impl OciClient {
         #[wasm_bindgen(js_name = compartmentId)] compartment_id: Option<String>,
     ) -> Promise {
         let compartment = compartment_id.unwrap_or_else(|| self.tenancy());
-        let os = self.client.object_storage();
+        let client = self.client.clone();
         promise(async move {
-            let buckets = collect(os.paginate(ListBuckets::new(namespace, compartment)))
+            let buckets = collect(client.paginate(ListBuckets::new(namespace, compartment)))
                 .await
                 .or_js()?;
             to_js(&buckets)
@@ -286,10 +287,11 @@ impl OciClient {
         #[wasm_bindgen(js_name = compartmentId)] compartment_id: Option<String>,
     ) -> Promise {
         let compartment = compartment_id.unwrap_or_else(|| self.tenancy());
-        let os = self.client.object_storage();
+        let client = self.client.clone();
         promise(async move {
-            let bucket = os
-                .create_bucket(CreateBucket::new(namespace, name, compartment))
+            let details = CreateBucketDetails::new(name, compartment);
+            let bucket = client
+                .send(CreateBucket::new(namespace, details))
                 .await
                 .or_js()?
                 .data;
@@ -300,9 +302,10 @@ impl OciClient {
     /// DeleteBucket (it must be empty).
     #[wasm_bindgen(js_name = deleteBucket, unchecked_return_type = "Promise<void>")]
     pub fn delete_bucket(&self, namespace: String, name: String) -> Promise {
-        let os = self.client.object_storage();
+        let client = self.client.clone();
         promise(async move {
-            os.delete_bucket(DeleteBucket::new(namespace, name))
+            client
+                .send(DeleteBucket::new(namespace, name))
                 .await
                 .or_js()?;
             Ok(JsValue::UNDEFINED)
@@ -318,12 +321,12 @@ impl OciClient {
         bucket: String,
         prefix: Option<String>,
     ) -> Promise {
-        let os = self.client.object_storage();
+        let client = self.client.clone();
         promise(async move {
-            let mut op = ListObjects::new(namespace, bucket);
+            let mut op = ListObjects::new(namespace, bucket)
+                .fields("name,size,etag,md5,timeCreated,timeModified");
             op.prefix = prefix;
-            op.fields = Some("name,size,etag,md5,timeCreated,timeModified".into());
-            let objects = collect(os.paginate(op)).await.or_js()?;
+            let objects = collect(client.paginate(op)).await.or_js()?;
             to_js(&objects)
         })
     }
@@ -340,12 +343,12 @@ impl OciClient {
         body: JsValue,
         #[wasm_bindgen(js_name = contentType)] content_type: Option<String>,
     ) -> Promise {
-        let os = self.client.object_storage();
+        let client = self.client.clone();
         promise(async move {
             let body = upload_body(&body).or_js()?;
             let mut op = PutObject::new(namespace, bucket, name, body.len());
             op.content_type = content_type;
-            let resp = os.put_object(op, body).await.or_js()?;
+            let resp = client.send_upload(op, body).await.or_js()?;
             let opc_request_id = resp.opc_request_id.clone();
             to_js(&PutObjectResult::new(resp.data, opc_request_id))
         })
@@ -354,13 +357,13 @@ impl OciClient {
     /// GetObject: the whole object as a `Uint8Array`.
     #[wasm_bindgen(js_name = getObject, unchecked_return_type = "Promise<Uint8Array>")]
     pub fn get_object(&self, namespace: String, bucket: String, name: String) -> Promise {
-        let os = self.client.object_storage();
+        let client = self.client.clone();
         promise(async move {
-            let resp = os
-                .get_object(GetObject::new(namespace, bucket, name))
+            let resp = client
+                .send_download(GetObject::new(namespace, bucket, name))
                 .await
                 .or_js()?;
-            let bytes = resp.bytes().await.or_js()?;
+            let bytes = resp.body.bytes().await.or_js()?;
             Ok(Uint8Array::from(&bytes[..]).into())
         })
     }
@@ -368,9 +371,10 @@ impl OciClient {
     /// DeleteObject.
     #[wasm_bindgen(js_name = deleteObject, unchecked_return_type = "Promise<void>")]
     pub fn delete_object(&self, namespace: String, bucket: String, name: String) -> Promise {
-        let os = self.client.object_storage();
+        let client = self.client.clone();
         promise(async move {
-            os.delete_object(DeleteObject::new(namespace, bucket, name))
+            client
+                .send(DeleteObject::new(namespace, bucket, name))
                 .await
                 .or_js()?;
             Ok(JsValue::UNDEFINED)
@@ -384,9 +388,9 @@ impl OciClient {
         #[wasm_bindgen(js_name = compartmentId)] compartment_id: Option<String>,
     ) -> Promise {
         let compartment = compartment_id.unwrap_or_else(|| self.tenancy());
-        let identity = self.client.identity();
+        let client = self.client.clone();
         promise(async move {
-            let users = collect(identity.paginate(ListUsers::new(compartment)))
+            let users = collect(client.paginate(ListUsers::new(compartment)))
                 .await
                 .or_js()?;
             to_js(&users)

@@ -83,24 +83,24 @@
 #[cfg(target_arch = "wasm32")]
 mod client;
 #[cfg(target_arch = "wasm32")]
+mod download;
+#[cfg(target_arch = "wasm32")]
 mod js;
 #[cfg(target_arch = "wasm32")]
 mod paginate;
-#[cfg(target_arch = "wasm32")]
-mod services;
 #[cfg(target_arch = "wasm32")]
 mod transport;
 #[cfg(target_arch = "wasm32")]
 mod upload;
 
 #[cfg(target_arch = "wasm32")]
-pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT};
+pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT, LocalFuture};
+#[cfg(target_arch = "wasm32")]
+pub use download::DownloadBody;
 #[cfg(target_arch = "wasm32")]
 pub use js::OciClient;
 #[cfg(target_arch = "wasm32")]
 pub use paginate::{ClientPages, Pages, Records};
-#[cfg(target_arch = "wasm32")]
-pub use services::{GetObjectResponse, IdentityClient, ObjectStorageClient};
 #[cfg(target_arch = "wasm32")]
 pub use transport::{is_forbidden_header, now};
 #[cfg(target_arch = "wasm32")]

@@ -18,12 +18,12 @@ type PageFuture<O> =
 #[derive(Debug, Clone)]
 pub struct ClientPages(pub(crate) Client);
 
-impl<O: ListOperation + 'static> FetchPage<O> for ClientPages {
+impl<O: ListOperation> FetchPage<O> for ClientPages {
     type Future = PageFuture<O>;
 
     fn fetch(&self, op: O) -> Self::Future {
         let client = self.0.clone();
-        Box::pin(async move { client.execute(op).await })
+        Box::pin(async move { client.send(op).await })
     }
 }
 
@@ -35,7 +35,7 @@ pub type Records<O> = stream::Records<O, ClientPages>;
 pub type Pages<O> = stream::Pages<O, ClientPages>;
 
 /// Collects every record of `records` (for the JS API, which returns whole lists).
-pub(crate) async fn collect<O: ListOperation + 'static>(
+pub(crate) async fn collect<O: ListOperation>(
     mut records: Records<O>,
 ) -> Result<Vec<O::Item>, Error> {
     use futures_core::Stream;

@@ -223,7 +223,7 @@ fn deadline(timeout: Duration, controller: &web_sys::AbortController) -> Result<
 /// its body too); it does not apply to uploads.
 pub(crate) async fn send(
     request: http::Request<RequestBody>,
-    upload: Option<(&UploadBody<'_>, UploadMeter)>,
+    upload: Option<(&UploadBody, UploadMeter)>,
     timeout: Option<Duration>,
 ) -> Result<(web_sys::Response, Option<Deadline>), TransportError> {
     let (parts, body) = request.into_parts();

@@ -6,10 +6,8 @@ use wasm_bindgen::JsValue;
 
 /// Where an upload's bytes are.
 #[derive(Clone)]
-enum Source<'a> {
-    /// Borrowed Rust bytes, copied into JS memory for each attempt.
-    Slice(&'a [u8]),
-    /// Owned Rust bytes, copied into JS memory for each attempt.
+enum Source {
+    /// Rust bytes, copied into JS memory for each attempt.
     Bytes(Bytes),
     /// A JS `Uint8Array` (`fetch` copies it when the request is built).
     Array(Uint8Array),
@@ -27,14 +25,13 @@ enum Source<'a> {
 /// Large bodies are best given as a `Blob`/`File`: the browser streams it from its own storage
 /// and the bytes never pass through wasm memory.
 #[derive(Clone)]
-pub struct UploadBody<'a> {
-    source: Source<'a>,
+pub struct UploadBody {
+    source: Source,
 }
 
-impl std::fmt::Debug for UploadBody<'_> {
+impl std::fmt::Debug for UploadBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match &self.source {
-            Source::Slice(_) => "slice",
             Source::Bytes(_) => "bytes",
             Source::Array(_) => "Uint8Array",
             Source::Blob(_) => "Blob",
@@ -43,11 +40,10 @@ impl std::fmt::Debug for UploadBody<'_> {
     }
 }
 
-impl UploadBody<'_> {
+impl UploadBody {
     /// Length in bytes: what the request's `content_length` must say.
     pub fn len(&self) -> u64 {
         match &self.source {
-            Source::Slice(s) => s.len() as u64,
             Source::Bytes(b) => b.len() as u64,
             Source::Array(a) => u64::from(a.length()),
             // A Blob's size is an integer number of bytes, exact below 2^53.
@@ -69,7 +65,6 @@ impl UploadBody<'_> {
     /// The value handed to `fetch` as the body of one attempt.
     pub(crate) fn to_js(&self) -> JsValue {
         match &self.source {
-            Source::Slice(s) => Uint8Array::from(*s).into(),
             Source::Bytes(b) => Uint8Array::from(&b[..]).into(),
             Source::Array(a) => a.clone().into(),
             Source::Blob(b) => b.clone().into(),
@@ -77,21 +72,20 @@ impl UploadBody<'_> {
     }
 }
 
-impl<'a> From<&'a [u8]> for UploadBody<'a> {
-    fn from(bytes: &'a [u8]) -> Self {
-        UploadBody {
-            source: Source::Slice(bytes),
-        }
+/// Borrowed bytes are copied once (the upload must outlive the call's future).
+impl From<&[u8]> for UploadBody {
+    fn from(bytes: &[u8]) -> Self {
+        UploadBody::from(Bytes::copy_from_slice(bytes))
     }
 }
 
-impl<'a, const N: usize> From<&'a [u8; N]> for UploadBody<'a> {
-    fn from(bytes: &'a [u8; N]) -> Self {
+impl<const N: usize> From<&[u8; N]> for UploadBody {
+    fn from(bytes: &[u8; N]) -> Self {
         UploadBody::from(&bytes[..])
     }
 }
 
-impl From<Vec<u8>> for UploadBody<'static> {
+impl From<Vec<u8>> for UploadBody {
     fn from(bytes: Vec<u8>) -> Self {
         UploadBody {
             source: Source::Bytes(Bytes::from(bytes)),
@@ -99,7 +93,7 @@ impl From<Vec<u8>> for UploadBody<'static> {
     }
 }
 
-impl From<Bytes> for UploadBody<'static> {
+impl From<Bytes> for UploadBody {
     fn from(bytes: Bytes) -> Self {
         UploadBody {
             source: Source::Bytes(bytes),
@@ -107,7 +101,7 @@ impl From<Bytes> for UploadBody<'static> {
     }
 }
 
-impl From<Uint8Array> for UploadBody<'static> {
+impl From<Uint8Array> for UploadBody {
     fn from(array: Uint8Array) -> Self {
         UploadBody {
             source: Source::Array(array),
@@ -115,7 +109,7 @@ impl From<Uint8Array> for UploadBody<'static> {
     }
 }
 
-impl From<web_sys::Blob> for UploadBody<'static> {
+impl From<web_sys::Blob> for UploadBody {
     fn from(blob: web_sys::Blob) -> Self {
         UploadBody {
             source: Source::Blob(blob),
@@ -123,7 +117,7 @@ impl From<web_sys::Blob> for UploadBody<'static> {
     }
 }
 
-impl From<&web_sys::Blob> for UploadBody<'static> {
+impl From<&web_sys::Blob> for UploadBody {
     fn from(blob: &web_sys::Blob) -> Self {
         UploadBody::from(blob.clone())
     }
@@ -131,13 +125,13 @@ impl From<&web_sys::Blob> for UploadBody<'static> {
 
 /// A `File` is a `Blob`: read by the browser, never copied into wasm memory. Note that `fetch`
 /// sends the file's own type as `content-type` unless the request sets one.
-impl From<web_sys::File> for UploadBody<'static> {
+impl From<web_sys::File> for UploadBody {
     fn from(file: web_sys::File) -> Self {
         UploadBody::from(web_sys::Blob::from(file))
     }
 }
 
-impl From<&web_sys::File> for UploadBody<'static> {
+impl From<&web_sys::File> for UploadBody {
     fn from(file: &web_sys::File) -> Self {
         UploadBody::from(file.clone())
     }

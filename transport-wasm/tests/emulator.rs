@@ -12,11 +12,11 @@
 use std::time::Duration;
 
 use js_sys::{Reflect, Uint8Array};
-use ocisdk_core::object_storage::{
-    CreateBucket, DeleteBucket, DeleteObject, GetBucket, GetNamespace, GetObject, HeadObject,
-    PutObject, content_md5,
-};
 use ocisdk_core::{Error, RetryPolicy};
+use ocisdk_object_storage::{
+    CreateBucket, CreateBucketDetails, DeleteBucket, DeleteObject, GetBucket, GetNamespace,
+    GetObject, HeadObject, ObjectStorageClient, PutObject, content_md5,
+};
 use ocisdk_wasm::{Client, OciClient, ocisdk_core};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -53,8 +53,7 @@ fn unique(prefix: &str) -> String {
 }
 
 async fn namespace(client: &Client) -> String {
-    client
-        .object_storage()
+    ObjectStorageClient::new(client.clone())
         .get_namespace(GetNamespace::new())
         .await
         .unwrap()
@@ -77,12 +76,15 @@ fn pattern(n: usize) -> Vec<u8> {
 #[wasm_bindgen_test]
 async fn blob_upload_and_readable_stream_download() {
     let client = client();
-    let os = client.object_storage();
+    let os = ObjectStorageClient::new(client.clone());
     let ns = namespace(&client).await;
     let bucket = unique("wasm-blob");
-    os.create_bucket(CreateBucket::new(&ns, &bucket, client.tenancy()))
-        .await
-        .unwrap();
+    os.create_bucket(CreateBucket::new(
+        &ns,
+        CreateBucketDetails::new(&bucket, client.tenancy()),
+    ))
+    .await
+    .unwrap();
     let data = pattern(1 << 20);
     let parts = js_sys::Array::of1(&Uint8Array::from(&data[..]));
     let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).unwrap();
@@ -97,7 +99,7 @@ async fn blob_upload_and_readable_stream_download() {
         .get_object(GetObject::new(&ns, &bucket, "blob.bin"))
         .await
         .unwrap();
-    let stream = got.into_readable_stream().expect("a body");
+    let stream = got.body.into_readable_stream().expect("a body");
     let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut back = Vec::new();
     loop {
@@ -132,19 +134,21 @@ async fn blob_upload_and_readable_stream_download() {
 #[wasm_bindgen_test]
 async fn retries_after_503() {
     let client = client();
-    let os = client.object_storage();
+    let os = ObjectStorageClient::new(client.clone());
     let ns = namespace(&client).await;
     let bucket = unique("wasm-retry");
-    os.create_bucket(CreateBucket::new(&ns, &bucket, client.tenancy()))
-        .await
-        .unwrap();
+    os.create_bucket(CreateBucket::new(
+        &ns,
+        CreateBucketDetails::new(&bucket, client.tenancy()),
+    ))
+    .await
+    .unwrap();
     os.put_object(PutObject::new(&ns, &bucket, "r", 2), b"ok")
         .await
         .unwrap();
 
     let once = client.with_retry_policy(RetryPolicy::disabled());
-    let err = once
-        .object_storage()
+    let err = ObjectStorageClient::new(once.clone())
         .head_object(HeadObject::new(&ns, &bucket, "r"))
         .await
         .unwrap_err();
@@ -172,9 +176,11 @@ async fn timeout_aborts_a_stalled_request() {
     let client = client();
     let ns = namespace(&client).await;
     let bucket = unique("wasm-stall");
-    client
-        .object_storage()
-        .create_bucket(CreateBucket::new(&ns, &bucket, client.tenancy()))
+    ObjectStorageClient::new(client.clone())
+        .create_bucket(CreateBucket::new(
+            &ns,
+            CreateBucketDetails::new(&bucket, client.tenancy()),
+        ))
         .await
         .unwrap();
     let impatient =
@@ -185,8 +191,7 @@ async fn timeout_aborts_a_stalled_request() {
             .timeout(Some(Duration::from_millis(300)))
             .build()
             .unwrap();
-    let err = impatient
-        .object_storage()
+    let err = ObjectStorageClient::new(impatient.clone())
         .get_bucket(GetBucket::new(&ns, &bucket))
         .await
         .unwrap_err();
@@ -201,14 +206,12 @@ async fn timeout_aborts_a_stalled_request() {
         other => panic!("expected a timeout, got {other}"),
     }
     assert!(err.is_retryable());
-    let got = impatient
-        .object_storage()
+    let got = ObjectStorageClient::new(impatient.clone())
         .get_bucket(GetBucket::new(&ns, &bucket))
         .await
         .unwrap();
     assert_eq!(got.data.name, bucket);
-    client
-        .object_storage()
+    ObjectStorageClient::new(client.clone())
         .delete_bucket(DeleteBucket::new(&ns, &bucket))
         .await
         .unwrap();

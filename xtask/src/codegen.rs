@@ -95,7 +95,10 @@ pub fn generate(spec: &Spec, cfg: &Config) -> Result<(Files, Report), String> {
         model_mods.push(module);
         model_exports.extend(exports);
     }
-    files.insert("src/models/mod.rs".into(), g.mod_file(&model_mods, "models"));
+    files.insert(
+        "src/models/mod.rs".into(),
+        g.mod_file(&model_mods, "models"),
+    );
     let mut op_mods = Vec::new();
     for op in &spec.operations {
         let module = snake(&op.name);
@@ -140,9 +143,9 @@ impl Gen<'_> {
         match parse(raw) {
             Some(t) => known_models(t, &self.models),
             None => {
-                self.report
-                    .unsupported
-                    .push(format!("{at}: type `{raw}` is not in the grammar; kept as JSON"));
+                self.report.unsupported.push(format!(
+                    "{at}: type `{raw}` is not in the grammar; kept as JSON"
+                ));
                 Ty::Object
             }
         }
@@ -292,7 +295,13 @@ impl Gen<'_> {
         Ok((s, exports))
     }
 
-    fn struct_field(&mut self, s: &mut String, model: &Model, f: &Field, ty: &Ty) -> Result<(), String> {
+    fn struct_field(
+        &mut self,
+        s: &mut String,
+        model: &Model,
+        f: &Field,
+        ty: &Ty,
+    ) -> Result<(), String> {
         let rust = ty.rust(&self.models, "super::");
         let shape = ty.datetime_shape();
         if shape == Some("unsupported") {
@@ -328,8 +337,12 @@ impl Gen<'_> {
             attrs.push("default".into());
             attrs.push("skip_serializing_if = \"Option::is_none\"".into());
             match shape {
-                Some("plain") => attrs.push("with = \"ocisdk_core::model::timestamp::option\"".into()),
-                Some(_) => attrs.push("with = \"ocisdk_core::model::timestamp::list_option\"".into()),
+                Some("plain") => {
+                    attrs.push("with = \"ocisdk_core::model::timestamp::option\"".into())
+                }
+                Some(_) => {
+                    attrs.push("with = \"ocisdk_core::model::timestamp::list_option\"".into())
+                }
                 None => {}
             }
             format!("Option<{rust}>")
@@ -371,7 +384,11 @@ impl Gen<'_> {
             while !used.insert(v.clone()) {
                 v.push('_');
             }
-            let _ = writeln!(s, "    /// `{}` = `{value}`: [`{sub}`](super::{sub}).", disc.wire);
+            let _ = writeln!(
+                s,
+                "    /// `{}` = `{value}`: [`{sub}`](super::{sub}).",
+                disc.wire
+            );
             let _ = writeln!(s, "    {v}(super::{sub}),");
             variants.push((v, value.clone(), sub.to_string()));
         }
@@ -394,7 +411,10 @@ impl Gen<'_> {
         let _ = writeln!(s, "impl Serialize for {name} {{");
         s.push_str("    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {\n        match self {\n");
         for (v, _, _) in &variants {
-            let _ = writeln!(s, "            {name}::{v}(inner) => inner.serialize(serializer),");
+            let _ = writeln!(
+                s,
+                "            {name}::{v}(inner) => inner.serialize(serializer),"
+            );
         }
         let _ = writeln!(
             s,
@@ -415,7 +435,10 @@ impl Gen<'_> {
                 "            Some({value:?}) => serde_json::from_value(value).map({name}::{v}).map_err(serde::de::Error::custom),"
             );
         }
-        let _ = writeln!(s, "            _ => Ok({name}::UnknownValue(value)),\n        }}\n    }}\n}}");
+        let _ = writeln!(
+            s,
+            "            _ => Ok({name}::UnknownValue(value)),\n        }}\n    }}\n}}"
+        );
     }
 
     // ----- operations ---------------------------------------------------------------------
@@ -428,10 +451,7 @@ impl Gen<'_> {
             .iter()
             .find(|(name, _, _)| *name == op.name)
         {
-            return (
-                format!("crate::{ty}"),
-                format!("{f}(status, headers)"),
-            );
+            return (format!("crate::{ty}"), format!("{f}(status, headers)"));
         }
         match op.response.as_deref() {
             None | Some("stream") | Some("bytes") => ("()".into(), "Ok(())".into()),
@@ -465,7 +485,11 @@ impl Gen<'_> {
                     enums,
                     &name,
                     values,
-                    &format!("`{}` of [`{}`]", p.wire.as_deref().unwrap_or(&p.name), op.name),
+                    &format!(
+                        "`{}` of [`{}`]",
+                        p.wire.as_deref().unwrap_or(&p.name),
+                        op.name
+                    ),
                 );
                 ty.with_enum(&name)
             }
@@ -489,7 +513,9 @@ impl Gen<'_> {
         let stream_length = |p: &Param| {
             op.request_stream
                 && p.location == "header"
-                && p.wire.as_deref().is_some_and(|w| w.eq_ignore_ascii_case("content-length"))
+                && p.wire
+                    .as_deref()
+                    .is_some_and(|w| w.eq_ignore_ascii_case("content-length"))
         };
         let mut fields: Vec<(Param, Ty)> = Vec::new();
         for p in &op.parameters {
@@ -500,9 +526,12 @@ impl Gen<'_> {
             let mut p = p.clone();
             // The official SDK measures a stream it was given; a streaming transport must be
             // told the length up front, so here it is required.
-            if stream_length(&p) {
+            let ty = if stream_length(&p) {
                 p.required = true;
-            }
+                Ty::Enum("u64".into())
+            } else {
+                ty
+            };
             fields.push((p, ty));
         }
         let fields: Vec<(&Param, Ty)> = fields.iter().map(|(p, t)| (p, t.clone())).collect();
@@ -556,7 +585,11 @@ impl Gen<'_> {
             {
                 doc.push_str(&format!(
                     " Values: {}.",
-                    values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+                    values
+                        .iter()
+                        .map(|v| format!("`{v}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
             if stream_length(p) {
@@ -663,7 +696,12 @@ impl Gen<'_> {
             } else {
                 format!("&ocisdk_core::model::ParamValue::to_param(&self.{field})")
             };
-            let encode = if self.cfg.overrides.object_name_params.contains(&wire.as_str()) {
+            let encode = if self
+                .cfg
+                .overrides
+                .object_name_params
+                .contains(&wire.as_str())
+            {
                 "encode_object_name"
             } else {
                 "encode_segment"
@@ -671,7 +709,9 @@ impl Gen<'_> {
             path_args.push(format!("ocisdk_core::endpoint::{encode}({value})"));
         }
         if template.contains('{') && path_args.len() != template.matches("{}").count() {
-            return Err(format!("{name}: path {path} has placeholders without parameters"));
+            return Err(format!(
+                "{name}: path {path} has placeholders without parameters"
+            ));
         }
         let path_expr = if path_args.is_empty() {
             format!("{template:?}.to_string()")
@@ -691,23 +731,35 @@ impl Gen<'_> {
                             _ => "Multi",
                         };
                         if p.required {
-                            let _ = writeln!(s, "        plan.query_list({wire:?}, &self.{field}, ocisdk_core::model::CollectionFormat::{format});");
+                            let _ = writeln!(
+                                s,
+                                "        plan.query_list({wire:?}, &self.{field}, ocisdk_core::model::CollectionFormat::{format});"
+                            );
                         } else {
-                            let _ = writeln!(s, "        if let Some(values) = &self.{field} {{\n            plan.query_list({wire:?}, values, ocisdk_core::model::CollectionFormat::{format});\n        }}");
+                            let _ = writeln!(
+                                s,
+                                "        if let Some(values) = &self.{field} {{\n            plan.query_list({wire:?}, values, ocisdk_core::model::CollectionFormat::{format});\n        }}"
+                            );
                         }
                     }
                     _ if p.required => {
                         let _ = writeln!(s, "        plan.query({wire:?}, &self.{field});");
                     }
                     _ => {
-                        let _ = writeln!(s, "        plan.query_opt({wire:?}, self.{field}.as_ref());");
+                        let _ = writeln!(
+                            s,
+                            "        plan.query_opt({wire:?}, self.{field}.as_ref());"
+                        );
                     }
                 },
                 "header" if stream_length(p) => {
                     uses_stream_len = Some(field.clone());
                 }
                 "header" if p.prefix_dict => {
-                    let _ = writeln!(s, "        if let Some(entries) = &self.{field} {{\n            plan.prefix_headers(Self::NAME, {wire:?}, entries)?;\n        }}");
+                    let _ = writeln!(
+                        s,
+                        "        if let Some(entries) = &self.{field} {{\n            plan.prefix_headers(Self::NAME, {wire:?}, entries)?;\n        }}"
+                    );
                 }
                 "header" => {
                     if matches!(ty, Ty::List(_)) {
@@ -715,16 +767,25 @@ impl Gen<'_> {
                     }
                     let wire_lower = wire.to_ascii_lowercase();
                     if p.required {
-                        let _ = writeln!(s, "        plan.header(Self::NAME, {wire_lower:?}, &self.{field})?;");
+                        let _ = writeln!(
+                            s,
+                            "        plan.header(Self::NAME, {wire_lower:?}, &self.{field})?;"
+                        );
                     } else {
-                        let _ = writeln!(s, "        plan.header_opt(Self::NAME, {wire_lower:?}, self.{field}.as_ref())?;");
+                        let _ = writeln!(
+                            s,
+                            "        plan.header_opt(Self::NAME, {wire_lower:?}, self.{field}.as_ref())?;"
+                        );
                     }
                 }
                 "body" => {
                     if p.required {
                         let _ = writeln!(s, "        plan.json_body(Self::NAME, &self.{field})?;");
                     } else {
-                        let _ = writeln!(s, "        if let Some(body) = &self.{field} {{\n            plan.json_body(Self::NAME, body)?;\n        }}");
+                        let _ = writeln!(
+                            s,
+                            "        if let Some(body) = &self.{field} {{\n            plan.json_body(Self::NAME, body)?;\n        }}"
+                        );
                     }
                 }
                 _ => {}
@@ -732,18 +793,26 @@ impl Gen<'_> {
         }
         if op.request_stream {
             let Some(field) = uses_stream_len else {
-                return Err(format!("{name}: a streamed body without a Content-Length parameter"));
+                return Err(format!(
+                    "{name}: a streamed body without a Content-Length parameter"
+                ));
             };
             let _ = writeln!(
                 s,
-                "        plan.body = ocisdk_core::operation::RequestBody::Stream {{\n            length: ocisdk_core::operation::stream_length(Self::NAME, {:?}, self.{field})?,\n        }};",
-                field.trim_start_matches("r#")
+                "        plan.body = ocisdk_core::operation::RequestBody::Stream {{ length: self.{field} }};"
             );
         }
         if let Some(accept) = &op.accept {
-            let _ = writeln!(s, "        plan.header(Self::NAME, \"accept\", {accept:?})?;");
+            let _ = writeln!(
+                s,
+                "        plan.header(Self::NAME, \"accept\", {accept:?})?;"
+            );
         }
-        let binding = if s.len() > plan_at { "let mut plan" } else { "let plan" };
+        let binding = if s.len() > plan_at {
+            "let mut plan"
+        } else {
+            "let plan"
+        };
         s.insert_str(
             plan_at,
             &format!(
@@ -797,7 +866,9 @@ impl Gen<'_> {
             "page" => "page".to_string(),
             "start" => pg.token_param.clone().unwrap_or_else(|| "start".into()),
             other => {
-                self.report.unsupported.push(format!("{name}: pagination style {other}"));
+                self.report
+                    .unsupported
+                    .push(format!("{name}: pagination style {other}"));
                 return Ok(());
             }
         };
@@ -807,7 +878,10 @@ impl Gen<'_> {
                 .push(format!("{name}: no `{token_field}` parameter to page with"));
             return Ok(());
         }
-        let response_model = op.response.as_deref().and_then(|r| self.by_name.get(r).copied());
+        let response_model = op
+            .response
+            .as_deref()
+            .and_then(|r| self.by_name.get(r).copied());
         let (item, into) = match pg.items.as_deref() {
             Some("list") => {
                 let inner = output
@@ -858,7 +932,10 @@ impl Gen<'_> {
                 return Err(format!("{name}: {} has no {token_wire}", model.name));
             };
             let access = if f.required {
-                format!("Some(data.{}.clone()).filter(|t| !t.is_empty())", ident(&f.name))
+                format!(
+                    "Some(data.{}.clone()).filter(|t| !t.is_empty())",
+                    ident(&f.name)
+                )
             } else {
                 format!("data.{}.clone()", ident(&f.name))
             };
@@ -888,7 +965,11 @@ impl Gen<'_> {
     fn client(&mut self) -> String {
         let client = &self.client;
         let mut s = self.header();
-        let _ = writeln!(s, "//! [`{client}`]: every operation of the {} API as a method.\n", self.cfg.title);
+        let _ = writeln!(
+            s,
+            "//! [`{client}`]: every operation of the {} API as a method.\n",
+            self.cfg.title
+        );
         s.push_str("use ocisdk_core::Response;\nuse ocisdk_core::error::Error;\nuse ocisdk_core::paginate::ListOperation;\n#[allow(unused_imports)]\nuse ocisdk_core::transport::{Streamed, Transport};\n\n#[allow(unused_imports)]\nuse crate::models;\nuse crate::operations::*;\n\n");
         let _ = write!(
             s,
@@ -946,7 +1027,11 @@ impl Gen<'_> {
             s,
             "//! The {title} API (`{base}`), generated from the API model `{file}` (facts of the\n//! official `{pkg}` Python package {ver}): {ops} operations, {models} models.\n//!\n//! Every operation is a request type in this crate ([`operations`]) with its required\n//! parameters in `new` and optional ones as setters; [`{client}`] sends them through any\n//! transport's client (`ocisdk-blocking`, `ocisdk-hyper`, `ocisdk-wasm`), and so does the\n//! client's own `send`. Models are in [`models`]. Pure: no I/O, only `ocisdk-core`.\n//!\n//! ```no_run\n//! # fn run<C: ocisdk_core::transport::Transport>(client: C) {{\n//! let service = {lib}::{client}::new(client);\n//! # let _ = service;\n//! # }}\n//! ```\n//!\n//! Public endpoint: `{template}`.\n\n",
             title = self.cfg.title,
-            base = if self.base_path.is_empty() { "/" } else { &self.base_path },
+            base = if self.base_path.is_empty() {
+                "/"
+            } else {
+                &self.base_path
+            },
             file = self.cfg.spec_file,
             pkg = spec.source.package,
             ver = spec.source.version,
@@ -973,7 +1058,11 @@ impl Gen<'_> {
             let _ = writeln!(
                 s,
                 "pub use models::{{{}}};",
-                exports.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ")
+                exports
+                    .iter()
+                    .map(|n| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         let per_realm: Vec<String> = client_spec
@@ -996,7 +1085,13 @@ impl Gen<'_> {
 
 /// Whether `name` is also the name of an enum generated for an operation parameter.
 fn op_enum_clash(ops: &[Op], name: &str) -> bool {
-    ops.iter().any(|op| name.starts_with(&op.name) && op.parameters.iter().any(|p| format!("{}{}", op.name, pascal(&p.name)) == name))
+    ops.iter().any(|op| {
+        name.starts_with(&op.name)
+            && op
+                .parameters
+                .iter()
+                .any(|p| format!("{}{}", op.name, pascal(&p.name)) == name)
+    })
 }
 
 /// Bare names that are not models of the service (name enums without a class) as strings.
@@ -1028,7 +1123,10 @@ fn convert(value: &str, ty: &Ty) -> String {
 
 /// A `string_enum!` declaration.
 fn write_enum(s: &mut String, name: &str, values: &[String], what: &str) {
-    let _ = writeln!(s, "ocisdk_core::string_enum! {{\n    /// The values of {what}.\n    {name} {{");
+    let _ = writeln!(
+        s,
+        "ocisdk_core::string_enum! {{\n    /// The values of {what}.\n    {name} {{"
+    );
     let mut used = BTreeSet::new();
     for v in values {
         let mut var = variant(v);

@@ -41,10 +41,26 @@ fn shipped() -> Vec<(&'static str, &'static str, Config)> {
                 overrides: Overrides {
                     // The model has no response headers; these outputs are typed from them.
                     outputs: vec![
-                        ("GetObject", "ObjectMetadata", "crate::overrides::object_metadata"),
-                        ("HeadObject", "ObjectMetadata", "crate::overrides::object_metadata"),
-                        ("PutObject", "PutObjectOutput", "crate::overrides::put_object_output"),
-                        ("UploadPart", "UploadPartOutput", "crate::overrides::upload_part_output"),
+                        (
+                            "GetObject",
+                            "ObjectMetadata",
+                            "crate::overrides::object_metadata",
+                        ),
+                        (
+                            "HeadObject",
+                            "ObjectMetadata",
+                            "crate::overrides::object_metadata",
+                        ),
+                        (
+                            "PutObject",
+                            "PutObjectOutput",
+                            "crate::overrides::put_object_output",
+                        ),
+                        (
+                            "UploadPart",
+                            "UploadPartOutput",
+                            "crate::overrides::upload_part_output",
+                        ),
                     ],
                     object_name_params: vec!["objectName"],
                     module: true,
@@ -73,8 +89,8 @@ fn root() -> PathBuf {
 }
 
 fn load(path: &Path) -> Result<spec::Spec, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -145,6 +161,12 @@ fn codegen(check: bool, only: &[String]) -> Result<(), String> {
         if check {
             let scratch = tmp.join(name);
             let written = write_files(&scratch, &files)?;
+            // rustfmt follows `mod overrides;` into the hand-written file.
+            let overrides = target.join("src/overrides.rs");
+            if overrides.exists() {
+                std::fs::copy(&overrides, scratch.join("src/overrides.rs"))
+                    .map_err(|e| format!("cannot copy {}: {e}", overrides.display()))?;
+            }
             rustfmt(&written)?;
             let mut seen = BTreeSet::new();
             for rel in files.keys() {

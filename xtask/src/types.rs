@@ -133,8 +133,16 @@ mod tests {
             t.rust(&models, ""),
             "BTreeMap<String, BTreeMap<String, serde_json::Value>>"
         );
-        assert_eq!(parse("list[User]").unwrap().rust(&models, "crate::models::"), "Vec<crate::models::User>");
-        assert_eq!(parse("list[Lifecycle]").unwrap().rust(&models, ""), "Vec<String>");
+        assert_eq!(
+            parse("list[User]")
+                .unwrap()
+                .rust(&models, "crate::models::"),
+            "Vec<crate::models::User>"
+        );
+        assert_eq!(
+            parse("list[Lifecycle]").unwrap().rust(&models, ""),
+            "Vec<String>"
+        );
         assert!(parse("oci.x.models.list[str]").is_none());
     }
 }

@@ -6,8 +6,8 @@
 use base64::Engine as _;
 use ocisdk_core::Error;
 use ocisdk_core::error::BodyError;
-use ocisdk_core::identity::*;
-use ocisdk_core::object_storage::*;
+use ocisdk_identity::*;
+use ocisdk_object_storage::*;
 
 use crate::env::ScenarioEnv;
 use crate::transport::{ClientOptions, Credentials, TestBody, Transport, md5, pattern_md5};
@@ -29,23 +29,24 @@ pub async fn groups_users_memberships<E: ScenarioEnv>(env: &E) {
     let group_name = env.name("g-admins");
 
     let group = c
-        .execute(CreateGroup::new(&tenancy, &group_name, "admins"))
+        .execute(CreateGroup::new(CreateGroupDetails::new(
+            &tenancy,
+            &group_name,
+            "admins",
+        )))
         .await
         .unwrap();
     assert_eq!(group.status, 200);
     assert_eq!(group.data.name, group_name);
     assert_eq!(group.data.compartment_id, tenancy);
-    assert_eq!(group.data.lifecycle_state, LifecycleState::Active);
+    assert_eq!(group.data.lifecycle_state, GroupLifecycleState::Active);
     assert!(group.opc_request_id.is_some());
     assert!(group.etag.is_some());
 
     let fetched = c.execute(GetGroup::new(&group.data.id)).await.unwrap();
     assert_eq!(fetched.data, group.data);
 
-    let mut details = UpdateGroupDetails {
-        description: Some("changed".into()),
-        ..Default::default()
-    };
+    let mut details = UpdateGroupDetails::default().description("changed");
     details.freeform_tags = Some([("team".to_string(), "core".to_string())].into());
     let updated = c
         .execute(UpdateGroup::new(&group.data.id, details))
@@ -56,12 +57,17 @@ pub async fn groups_users_memberships<E: ScenarioEnv>(env: &E) {
 
     // Names are unique in the tenancy.
     let dup = c
-        .execute(CreateGroup::new(&tenancy, &group_name, "again"))
+        .execute(CreateGroup::new(CreateGroupDetails::new(
+            &tenancy,
+            &group_name,
+            "again",
+        )))
         .await
         .unwrap_err();
     assert_eq!(dup.status().map(|s| s.as_u16()), Some(409), "{dup}");
 
-    let mut create_user = CreateUser::new(&tenancy, env.name("alice"), "Alice");
+    let mut create_user =
+        CreateUser::new(CreateUserDetails::new(&tenancy, env.name("alice"), "Alice"));
     create_user.create_user_details.email = Some("alice@example.com".into());
     let user = c.execute(create_user).await.unwrap();
     assert_eq!(user.data.email.as_deref(), Some("alice@example.com"));
@@ -70,17 +76,17 @@ pub async fn groups_users_memberships<E: ScenarioEnv>(env: &E) {
     let upd = c
         .execute(UpdateUser::new(
             &user.data.id,
-            UpdateUserDetails {
-                description: Some("Alice B.".into()),
-                ..Default::default()
-            },
+            UpdateUserDetails::default().description("Alice B."),
         ))
         .await
         .unwrap();
     assert_eq!(upd.data.description, "Alice B.");
 
     let m = c
-        .execute(AddUserToGroup::new(&user.data.id, &group.data.id))
+        .execute(AddUserToGroup::new(AddUserToGroupDetails::new(
+            &user.data.id,
+            &group.data.id,
+        )))
         .await
         .unwrap();
     assert_eq!(m.data.user_id, user.data.id);
@@ -150,11 +156,11 @@ pub async fn pagination_across_pages<E: ScenarioEnv>(env: &E) {
     let mut created = Vec::new();
     for i in 0..7 {
         let u = c
-            .execute(CreateUser::new(
+            .execute(CreateUser::new(CreateUserDetails::new(
                 &tenancy,
                 env.name(&format!("user-{i}")),
                 "",
-            ))
+            )))
             .await
             .unwrap();
         created.push(u.data.id);
@@ -264,9 +270,12 @@ pub async fn object_storage_pagination<E: ScenarioEnv>(env: &E) {
     // ListBuckets pages by `opc-next-page`.
     let extra = [env.name("pages-a"), env.name("pages-b")];
     for b in &extra {
-        c.execute(CreateBucket::new(&ns, b, &tenancy))
-            .await
-            .unwrap();
+        c.execute(CreateBucket::new(
+            &ns,
+            CreateBucketDetails::new(b, &tenancy),
+        ))
+        .await
+        .unwrap();
     }
     let pages = c
         .collect_pages(ListBuckets::new(&ns, &tenancy), None)
@@ -305,7 +314,10 @@ pub async fn buckets_and_objects<E: ScenarioEnv>(env: &E) {
     let buckets = ["b-one", "b-two", "b-three", "b-four"].map(|b| env.name(b));
     for b in &buckets {
         let created = c
-            .execute(CreateBucket::new(&ns, b, &tenancy))
+            .execute(CreateBucket::new(
+                &ns,
+                CreateBucketDetails::new(b, &tenancy),
+            ))
             .await
             .unwrap();
         assert_eq!(&created.data.name, b);
@@ -313,7 +325,10 @@ pub async fn buckets_and_objects<E: ScenarioEnv>(env: &E) {
     }
     let one = buckets[0].as_str();
     let dup = c
-        .execute(CreateBucket::new(&ns, one, &tenancy))
+        .execute(CreateBucket::new(
+            &ns,
+            CreateBucketDetails::new(one, &tenancy),
+        ))
         .await
         .unwrap_err();
     assert_eq!(dup.status().map(|s| s.as_u16()), Some(409));
@@ -341,7 +356,7 @@ pub async fn buckets_and_objects<E: ScenarioEnv>(env: &E) {
         let body = format!("body of {name} #{i}").into_bytes();
         let mut put = PutObject::new(&ns, one, *name, body.len() as u64);
         put.content_type = Some("text/plain".into());
-        put.opc_meta.insert("index".into(), i.to_string());
+        put.opc_meta = Some([("index".to_string(), i.to_string())].into());
         let out = c
             .put_object(put, TestBody::Bytes(body.clone()))
             .await
@@ -626,8 +641,17 @@ pub async fn unknown_region<E: ScenarioEnv>(env: &E) {
         client
             .context()
             .endpoints()
-            .base(ocisdk_core::Service::ObjectStorage),
+            .base(&ocisdk_object_storage::SERVICE)
+            .unwrap(),
         "https://objectstorage.eu-frankfurt-1.oraclecloud.com"
+    );
+    assert_eq!(
+        client
+            .context()
+            .endpoints()
+            .base(&ocisdk_identity::SERVICE)
+            .unwrap(),
+        "https://identity.eu-frankfurt-1.oci.oraclecloud.com"
     );
 }
 
@@ -642,21 +666,32 @@ pub async fn walkthrough<E: ScenarioEnv>(env: &E) {
     let bucket = env.name("fault-bucket");
 
     let group = c
-        .execute(CreateGroup::new(&tenancy, &group_name, "g"))
+        .execute(CreateGroup::new(CreateGroupDetails::new(
+            &tenancy,
+            &group_name,
+            "g",
+        )))
         .await
         .unwrap()
         .data;
     let mut users = Vec::new();
     for i in 0..3 {
         users.push(
-            c.execute(CreateUser::new(&tenancy, format!("{user_prefix}-{i}"), "u"))
-                .await
-                .unwrap()
-                .data,
+            c.execute(CreateUser::new(CreateUserDetails::new(
+                &tenancy,
+                format!("{user_prefix}-{i}"),
+                "u",
+            )))
+            .await
+            .unwrap()
+            .data,
         );
     }
     let membership = c
-        .execute(AddUserToGroup::new(&users[0].id, &group.id))
+        .execute(AddUserToGroup::new(AddUserToGroupDetails::new(
+            &users[0].id,
+            &group.id,
+        )))
         .await
         .unwrap()
         .data;
@@ -690,9 +725,12 @@ pub async fn walkthrough<E: ScenarioEnv>(env: &E) {
     c.execute(DeleteGroup::new(&group.id)).await.unwrap();
 
     let ns = c.execute(GetNamespace::new()).await.unwrap().data;
-    c.execute(CreateBucket::new(&ns, &bucket, &tenancy))
-        .await
-        .unwrap();
+    c.execute(CreateBucket::new(
+        &ns,
+        CreateBucketDetails::new(&bucket, &tenancy),
+    ))
+    .await
+    .unwrap();
     let buckets = c
         .collect_all(ListBuckets::new(&ns, &tenancy), None)
         .await

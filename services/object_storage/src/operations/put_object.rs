@@ -60,7 +60,7 @@ pub struct PutObject {
     /// path `objectName` (required).
     pub object_name: String,
     /// header `Content-Length` (required). The exact length of the streamed body.
-    pub content_length: i64,
+    pub content_length: u64,
     /// header `if-match`.
     #[serde(default)]
     pub if_match: Option<String>,
@@ -129,7 +129,7 @@ impl PutObject {
         namespace_name: impl Into<String>,
         bucket_name: impl Into<String>,
         object_name: impl Into<String>,
-        content_length: i64,
+        content_length: u64,
     ) -> Self {
         Self {
             namespace_name: namespace_name.into(),
@@ -370,11 +370,7 @@ impl Operation for PutObject {
             plan.prefix_headers(Self::NAME, "opc-meta-", entries)?;
         }
         plan.body = ocisdk_core::operation::RequestBody::Stream {
-            length: ocisdk_core::operation::stream_length(
-                Self::NAME,
-                "content_length",
-                self.content_length,
-            )?,
+            length: self.content_length,
         };
         Ok(plan)
     }

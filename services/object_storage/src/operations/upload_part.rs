@@ -52,7 +52,7 @@ pub struct UploadPart {
     /// query `uploadPartNum` (required).
     pub upload_part_num: i64,
     /// header `Content-Length` (required). The exact length of the streamed body.
-    pub content_length: i64,
+    pub content_length: u64,
     /// header `opc-client-request-id`.
     #[serde(default)]
     pub opc_client_request_id: Option<String>,
@@ -102,7 +102,7 @@ impl UploadPart {
         object_name: impl Into<String>,
         upload_id: impl Into<String>,
         upload_part_num: i64,
-        content_length: i64,
+        content_length: u64,
     ) -> Self {
         Self {
             namespace_name: namespace_name.into(),
@@ -277,11 +277,7 @@ impl Operation for UploadPart {
             self.opc_sse_kms_key_id.as_ref(),
         )?;
         plan.body = ocisdk_core::operation::RequestBody::Stream {
-            length: ocisdk_core::operation::stream_length(
-                Self::NAME,
-                "content_length",
-                self.content_length,
-            )?,
+            length: self.content_length,
         };
         Ok(plan)
     }
