@@ -12,44 +12,6 @@ use std::time::Duration;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
-/// Every OCI operation name the emulator routes and counts in [`crate::Stats::operations`]
-/// (`Unknown` is unrouted requests; CORS preflights, `CorsPreflight`, are never faulted): the
-/// values [`Fault::on`] can usefully name.
-pub const OPERATIONS: &[&str] = &[
-    "CreateGroup",
-    "ListGroups",
-    "GetGroup",
-    "UpdateGroup",
-    "DeleteGroup",
-    "CreateUser",
-    "ListUsers",
-    "GetUser",
-    "UpdateUser",
-    "DeleteUser",
-    "AddUserToGroup",
-    "ListUserGroupMemberships",
-    "GetUserGroupMembership",
-    "RemoveUserFromGroup",
-    "GetNamespace",
-    "CreateBucket",
-    "ListBuckets",
-    "GetBucket",
-    "HeadBucket",
-    "DeleteBucket",
-    "ListObjects",
-    "PutObject",
-    "GetObject",
-    "HeadObject",
-    "DeleteObject",
-    "CreateMultipartUpload",
-    "ListMultipartUploads",
-    "UploadPart",
-    "CommitMultipartUpload",
-    "AbortMultipartUpload",
-    "ListMultipartUploadParts",
-    "Unknown",
-];
-
 /// What an injected fault does to the request it hits.
 ///
 /// Faults only ever hit requests whose signature verified (never CORS preflights, never `401`s).
@@ -292,7 +254,7 @@ impl FaultTable {
 
     pub(crate) fn push(&self, fault: Fault) {
         if let Some(op) = &fault.operation
-            && !OPERATIONS.contains(&op.as_str())
+            && crate::model::operations(op).is_empty()
         {
             // Not an error: the caller may mean a name a later emulator version routes; but
             // today the fault can never fire, which is worth saying.

@@ -156,8 +156,9 @@ use std::time::{Duration, SystemTime};
 use rsa::RsaPublicKey;
 use serde_json::json;
 
-pub use fault::{Fault, FaultKind, OPERATIONS};
+pub use fault::{Fault, FaultKind};
 pub use keys::{fingerprint, parse_private_pem, parse_public_pem};
+pub use model::operation_names;
 
 use crate::auth::KeyRegistry;
 use crate::fault::FaultTable;

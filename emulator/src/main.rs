@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use ocisdk_emulator::{
-    Emulator, EmulatorConfig, Fault, FaultKind, OPERATIONS, fingerprint, parse_private_pem,
+    Emulator, EmulatorConfig, Fault, FaultKind, fingerprint, operation_names, parse_private_pem,
 };
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 
@@ -159,10 +159,10 @@ fn parse_fault_spec(spec: &str) -> Result<Fault, String> {
         match key {
             "kind" => set(&mut kind, v.to_string(), part)?,
             "op" => {
-                if !OPERATIONS.contains(&v) {
+                if !operation_names().contains(&v) {
                     return Err(format!(
-                        "\"{part}\": unknown operation \"{v}\" (known: {})",
-                        OPERATIONS.join(", ")
+                        "\"{part}\": unknown operation \"{v}\" (known: the operations of \
+                         spec/*.json, e.g. CreateGroup, PutObject)"
                     ));
                 }
                 set(&mut op, v.to_string(), part)?;

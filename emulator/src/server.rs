@@ -23,6 +23,7 @@ use crate::auth::{self, KeyRegistry, Principal, RequestFacts, Verified};
 use crate::conn::{ConnHandle, FaultListener, Plan};
 use crate::fault::{FaultKind, FaultTable};
 use crate::identity::{self, Kind};
+use crate::model::{self, Matched, NoMatch};
 use crate::object_storage as os;
 use crate::state::{ApiError, Query, Reply, RetryEntry, State};
 
@@ -116,131 +117,6 @@ impl Ctx<'_> {
 }
 
 /// The routes the emulator knows, with path segments percent-decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Route {
-    Groups,
-    Group(String),
-    Users,
-    User(String),
-    Memberships,
-    Membership(String),
-    Namespace,
-    Buckets(String),
-    Bucket(String, String),
-    Objects(String, String),
-    Object(String, String, String),
-    Uploads(String, String),
-    Upload(String, String, String),
-    Unknown,
-}
-
-fn decode(seg: &str) -> Result<String, ApiError> {
-    percent_encoding::percent_decode_str(seg)
-        .decode_utf8()
-        .map(|s| s.into_owned())
-        .map_err(|_| {
-            ApiError::invalid(format!(
-                "path segment \"{seg}\" is not UTF-8 after percent-decoding"
-            ))
-        })
-}
-
-impl Route {
-    fn parse(path: &str) -> Result<Route, ApiError> {
-        if let Some(rest) = path.strip_prefix("/20160918/") {
-            let rest = rest.strip_suffix('/').unwrap_or(rest);
-            let mut it = rest.splitn(2, '/');
-            let collection = it.next().unwrap_or("");
-            let id = it.next().map(decode).transpose()?;
-            if id.as_ref().is_some_and(|i| i.contains('/') || i.is_empty()) {
-                return Ok(Route::Unknown);
-            }
-            return Ok(match (collection, id) {
-                ("groups", None) => Route::Groups,
-                ("groups", Some(id)) => Route::Group(id),
-                ("users", None) => Route::Users,
-                ("users", Some(id)) => Route::User(id),
-                ("userGroupMemberships", None) => Route::Memberships,
-                ("userGroupMemberships", Some(id)) => Route::Membership(id),
-                _ => Route::Unknown,
-            });
-        }
-        if path == "/n" || path == "/n/" {
-            return Ok(Route::Namespace);
-        }
-        let Some(rest) = path.strip_prefix("/n/") else {
-            return Ok(Route::Unknown);
-        };
-        // rest = {ns}[/b[/{bucket}[/(o|u)[/{object...}]]]]
-        let mut it = rest.splitn(5, '/');
-        let ns = it.next().unwrap_or("");
-        let b = it.next();
-        let bucket = it.next();
-        let kind = it.next();
-        let object = it.next();
-        if ns.is_empty() {
-            return Ok(Route::Unknown);
-        }
-        let ns = decode(ns)?;
-        match (b, bucket, kind, object) {
-            (Some("b"), None | Some(""), None, None) => Ok(Route::Buckets(ns)),
-            (Some("b"), Some(bk), None | Some(""), None) if !bk.is_empty() => {
-                Ok(Route::Bucket(ns, decode(bk)?))
-            }
-            (Some("b"), Some(bk), Some(k), obj) if !bk.is_empty() && (k == "o" || k == "u") => {
-                let bk = decode(bk)?;
-                match (k, obj) {
-                    ("o", None | Some("")) => Ok(Route::Objects(ns, bk)),
-                    ("u", None | Some("")) => Ok(Route::Uploads(ns, bk)),
-                    ("o", Some(name)) => Ok(Route::Object(ns, bk, decode(name)?)),
-                    ("u", Some(name)) => Ok(Route::Upload(ns, bk, decode(name)?)),
-                    _ => Ok(Route::Unknown),
-                }
-            }
-            _ => Ok(Route::Unknown),
-        }
-    }
-}
-
-/// The OCI operation name for statistics and logs.
-fn operation(method: &Method, route: &Route) -> &'static str {
-    let m = method.as_str();
-    match (route, m) {
-        (Route::Groups, "POST") => "CreateGroup",
-        (Route::Groups, "GET") => "ListGroups",
-        (Route::Group(_), "GET") => "GetGroup",
-        (Route::Group(_), "PUT") => "UpdateGroup",
-        (Route::Group(_), "DELETE") => "DeleteGroup",
-        (Route::Users, "POST") => "CreateUser",
-        (Route::Users, "GET") => "ListUsers",
-        (Route::User(_), "GET") => "GetUser",
-        (Route::User(_), "PUT") => "UpdateUser",
-        (Route::User(_), "DELETE") => "DeleteUser",
-        (Route::Memberships, "POST") => "AddUserToGroup",
-        (Route::Memberships, "GET") => "ListUserGroupMemberships",
-        (Route::Membership(_), "GET") => "GetUserGroupMembership",
-        (Route::Membership(_), "DELETE") => "RemoveUserFromGroup",
-        (Route::Namespace, "GET") => "GetNamespace",
-        (Route::Buckets(_), "POST") => "CreateBucket",
-        (Route::Buckets(_), "GET") => "ListBuckets",
-        (Route::Bucket(..), "GET") => "GetBucket",
-        (Route::Bucket(..), "HEAD") => "HeadBucket",
-        (Route::Bucket(..), "DELETE") => "DeleteBucket",
-        (Route::Objects(..), "GET") => "ListObjects",
-        (Route::Object(..), "PUT") => "PutObject",
-        (Route::Object(..), "GET") => "GetObject",
-        (Route::Object(..), "HEAD") => "HeadObject",
-        (Route::Object(..), "DELETE") => "DeleteObject",
-        (Route::Uploads(..), "POST") => "CreateMultipartUpload",
-        (Route::Uploads(..), "GET") => "ListMultipartUploads",
-        (Route::Upload(..), "PUT") => "UploadPart",
-        (Route::Upload(..), "POST") => "CommitMultipartUpload",
-        (Route::Upload(..), "DELETE") => "AbortMultipartUpload",
-        (Route::Upload(..), "GET") => "ListMultipartUploadParts",
-        _ => "Unknown",
-    }
-}
-
 /// Runs the server until `shutdown` fires (or is dropped).
 pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, shutdown: oneshot::Receiver<()>) {
     // The listener wraps every socket so that injected faults can end connections at exact
@@ -368,14 +244,20 @@ async fn process(
         os::drain(body, &parts.headers).await;
         return ("CorsPreflight", preflight(&parts.headers), None);
     }
-    let route = match Route::parse(parts.uri.path()) {
-        Ok(r) => r,
-        Err(e) => {
+    // The operations and their paths are the API model's (`spec/`); a path it has no operation
+    // for is answered as the service does, after authentication.
+    let route = match model::route(&parts.method, parts.uri.path()) {
+        Ok(r) => Some(r),
+        Err(NoMatch::NotFound) => None,
+        Err(NoMatch::BadSegment(seg)) => {
             os::drain(body, &parts.headers).await;
+            let e = ApiError::invalid(format!(
+                "path segment \"{seg}\" is not UTF-8 after percent-decoding"
+            ));
             return ("Unknown", e.into_reply(), None);
         }
     };
-    let op = operation(&parts.method, &route);
+    let op = route.as_ref().map_or("Unknown", |r| r.operation);
     let target = parts
         .uri
         .path_and_query()
@@ -409,7 +291,7 @@ async fn process(
 
     // Faults are decided only now: a request that fails authentication never consumes one.
     let Some(fault) = app.faults.pick(op) else {
-        let reply = serve_verified(app, &parts, body, &route, op, &verified, now).await;
+        let reply = serve_verified(app, &parts, body, route.as_ref(), op, &verified, now).await;
         return (op, reply, None);
     };
     let name = fault.name();
@@ -429,7 +311,7 @@ async fn process(
             reply
         }
         FaultKind::CommitThenStatus { status, code } => {
-            let real = serve_verified(app, &parts, body, &route, op, &verified, now).await;
+            let real = serve_verified(app, &parts, body, route.as_ref(), op, &verified, now).await;
             tracing::debug!(
                 operation = op,
                 status = real.status.as_u16(),
@@ -438,12 +320,12 @@ async fn process(
             injected_reply(status, &code, op)
         }
         FaultKind::CommitThenDrop => {
-            let real = serve_verified(app, &parts, body, &route, op, &verified, now).await;
+            let real = serve_verified(app, &parts, body, route.as_ref(), op, &verified, now).await;
             conn.arm(Plan::Close);
             real
         }
         FaultKind::ResetResponseBody | FaultKind::TruncateResponseBody => {
-            let real = serve_verified(app, &parts, body, &route, op, &verified, now).await;
+            let real = serve_verified(app, &parts, body, route.as_ref(), op, &verified, now).await;
             conn.arm(Plan::Cut {
                 body_bytes: real.body.len() as u64 / 2,
                 reset: matches!(fault, FaultKind::ResetResponseBody),
@@ -515,32 +397,34 @@ async fn serve_verified(
     app: &App,
     parts: &Parts,
     body: Body,
-    route: &Route,
+    route: Option<&Matched>,
     op: &'static str,
     verified: &Verified,
     now: SystemTime,
 ) -> Reply {
-    if matches!(op, "PutObject" | "UploadPart") {
-        return match route {
-            Route::Object(ns, bucket, name) => {
-                os::put_object(app, &parts.headers, body, verified, ns, bucket, name).await
-            }
-            Route::Upload(ns, bucket, name) => {
-                let query = Query::parse(parts.uri.query());
-                os::upload_part(
-                    app,
-                    &parts.headers,
-                    &query,
-                    body,
-                    verified,
-                    ns,
-                    bucket,
-                    name,
-                )
-                .await
-            }
-            _ => ApiError::new(StatusCode::NOT_FOUND, "NotFound", "no such operation").into_reply(),
-        };
+    if let Some(r) = route
+        && matches!(op, "PutObject" | "UploadPart")
+    {
+        let (ns, bucket, name) = (
+            r.param("namespaceName"),
+            r.param("bucketName"),
+            r.param("objectName"),
+        );
+        if op == "PutObject" {
+            return os::put_object(app, &parts.headers, body, verified, ns, bucket, name).await;
+        }
+        let query = Query::parse(parts.uri.query());
+        return os::upload_part(
+            app,
+            &parts.headers,
+            &query,
+            body,
+            verified,
+            ns,
+            bucket,
+            name,
+        )
+        .await;
     }
 
     let bytes: Bytes = match axum::body::to_bytes(body, JSON_BODY_LIMIT).await {
@@ -591,7 +475,7 @@ fn dispatch(
     app: &App,
     ctx: &Ctx<'_>,
     method: &Method,
-    route: &Route,
+    route: Option<&Matched>,
     op: &'static str,
     key: &str,
 ) -> Reply {
@@ -669,82 +553,58 @@ fn not_found(method: &Method) -> ApiError {
     )
 }
 
-fn run(st: &mut State, ctx: &Ctx<'_>, method: &Method, route: &Route) -> Result<Reply, ApiError> {
-    let m = method.as_str();
-    match (route, m) {
-        (Route::Groups, "POST") => identity::create(st, ctx, Kind::Group),
-        (Route::Groups, "GET") => identity::list(st, ctx, Kind::Group),
-        (Route::Group(id), "GET") => identity::get(st, Kind::Group, id),
-        (Route::Group(id), "PUT") => identity::update(st, ctx, Kind::Group, id),
-        (Route::Group(id), "DELETE") => identity::delete(st, ctx, Kind::Group, id),
-        (Route::Users, "POST") => identity::create(st, ctx, Kind::User),
-        (Route::Users, "GET") => identity::list(st, ctx, Kind::User),
-        (Route::User(id), "GET") => identity::get(st, Kind::User, id),
-        (Route::User(id), "PUT") => identity::update(st, ctx, Kind::User, id),
-        (Route::User(id), "DELETE") => identity::delete(st, ctx, Kind::User, id),
-        (Route::Memberships, "POST") => identity::add_user_to_group(st, ctx),
-        (Route::Memberships, "GET") => identity::list_memberships(st, ctx),
-        (Route::Membership(id), "GET") => identity::get_membership(st, id),
-        (Route::Membership(id), "DELETE") => identity::remove_membership(st, ctx, id),
-        (Route::Namespace, "GET") => Ok(os::get_namespace(st)),
-        (Route::Buckets(ns), "POST") => os::create_bucket(st, ctx, ns),
-        (Route::Buckets(ns), "GET") => os::list_buckets(st, ctx, ns),
-        (Route::Bucket(ns, b), "GET") => os::get_bucket(st, ctx, ns, b, false),
-        (Route::Bucket(ns, b), "HEAD") => os::get_bucket(st, ctx, ns, b, true),
-        (Route::Bucket(ns, b), "DELETE") => os::delete_bucket(st, ctx, ns, b),
-        (Route::Objects(ns, b), "GET") => os::list_objects(st, ctx, ns, b),
-        (Route::Object(ns, b, o), "GET") => os::get_object(st, ctx, ns, b, o, false),
-        (Route::Object(ns, b, o), "HEAD") => os::get_object(st, ctx, ns, b, o, true),
-        (Route::Object(ns, b, o), "DELETE") => os::delete_object(st, ctx, ns, b, o),
-        (Route::Uploads(ns, b), "POST") => os::create_upload(st, ctx, ns, b),
-        (Route::Uploads(ns, b), "GET") => os::list_uploads(st, ctx, ns, b),
-        (Route::Upload(ns, b, o), "POST") => os::commit_upload(st, ctx, ns, b, o),
-        (Route::Upload(ns, b, o), "DELETE") => os::abort_upload(st, ctx, ns, b, o),
-        (Route::Upload(ns, b, o), "GET") => os::list_parts(st, ctx, ns, b, o),
-        _ => Err(not_found(method)),
-    }
+fn not_implemented(op: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "NotImplemented",
+        format!(
+            "The emulator does not implement {op} (it is in the API model, so the SDK can call it)"
+        ),
+    )
 }
 
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-    use super::*;
-
-    #[test]
-    fn routes() {
-        assert_eq!(Route::parse("/20160918/groups").unwrap(), Route::Groups);
-        assert_eq!(Route::parse("/20160918/groups/").unwrap(), Route::Groups);
-        assert_eq!(
-            Route::parse("/20160918/users/ocid1.user.oc1..x").unwrap(),
-            Route::User("ocid1.user.oc1..x".into())
-        );
-        assert_eq!(Route::parse("/n/").unwrap(), Route::Namespace);
-        assert_eq!(Route::parse("/n").unwrap(), Route::Namespace);
-        assert_eq!(
-            Route::parse("/n/ns/b/").unwrap(),
-            Route::Buckets("ns".into())
-        );
-        assert_eq!(
-            Route::parse("/n/ns/b").unwrap(),
-            Route::Buckets("ns".into())
-        );
-        assert_eq!(
-            Route::parse("/n/ns/b/bk/").unwrap(),
-            Route::Bucket("ns".into(), "bk".into())
-        );
-        assert_eq!(
-            Route::parse("/n/ns/b/bk/o").unwrap(),
-            Route::Objects("ns".into(), "bk".into())
-        );
-        assert_eq!(
-            Route::parse("/n/ns/b/bk/o/a/b%20c%2Fd+e").unwrap(),
-            Route::Object("ns".into(), "bk".into(), "a/b c/d+e".into())
-        );
-        assert_eq!(
-            Route::parse("/n/ns/b/bk/u/x").unwrap(),
-            Route::Upload("ns".into(), "bk".into(), "x".into())
-        );
-        assert_eq!(Route::parse("/other").unwrap(), Route::Unknown);
-        assert!(Route::parse("/n/ns/b/bk/o/%FF").is_err());
+/// Runs operation `op` of the model; an operation without behaviour here answers 501 naming it.
+fn run(
+    st: &mut State,
+    ctx: &Ctx<'_>,
+    method: &Method,
+    route: Option<&Matched>,
+) -> Result<Reply, ApiError> {
+    let Some(r) = route else {
+        return Err(not_found(method));
+    };
+    let p = |name: &str| r.param(name);
+    let (ns, b, o) = (p("namespaceName"), p("bucketName"), p("objectName"));
+    match r.operation {
+        "CreateGroup" => identity::create(st, ctx, Kind::Group),
+        "ListGroups" => identity::list(st, ctx, Kind::Group),
+        "GetGroup" => identity::get(st, Kind::Group, p("groupId")),
+        "UpdateGroup" => identity::update(st, ctx, Kind::Group, p("groupId")),
+        "DeleteGroup" => identity::delete(st, ctx, Kind::Group, p("groupId")),
+        "CreateUser" => identity::create(st, ctx, Kind::User),
+        "ListUsers" => identity::list(st, ctx, Kind::User),
+        "GetUser" => identity::get(st, Kind::User, p("userId")),
+        "UpdateUser" => identity::update(st, ctx, Kind::User, p("userId")),
+        "DeleteUser" => identity::delete(st, ctx, Kind::User, p("userId")),
+        "AddUserToGroup" => identity::add_user_to_group(st, ctx),
+        "ListUserGroupMemberships" => identity::list_memberships(st, ctx),
+        "GetUserGroupMembership" => identity::get_membership(st, p("userGroupMembershipId")),
+        "RemoveUserFromGroup" => identity::remove_membership(st, ctx, p("userGroupMembershipId")),
+        "GetNamespace" => Ok(os::get_namespace(st)),
+        "CreateBucket" => os::create_bucket(st, ctx, ns),
+        "ListBuckets" => os::list_buckets(st, ctx, ns),
+        "GetBucket" => os::get_bucket(st, ctx, ns, b, false),
+        "HeadBucket" => os::get_bucket(st, ctx, ns, b, true),
+        "DeleteBucket" => os::delete_bucket(st, ctx, ns, b),
+        "ListObjects" => os::list_objects(st, ctx, ns, b),
+        "GetObject" => os::get_object(st, ctx, ns, b, o, false),
+        "HeadObject" => os::get_object(st, ctx, ns, b, o, true),
+        "DeleteObject" => os::delete_object(st, ctx, ns, b, o),
+        "CreateMultipartUpload" => os::create_upload(st, ctx, ns, b),
+        "ListMultipartUploads" => os::list_uploads(st, ctx, ns, b),
+        "CommitMultipartUpload" => os::commit_upload(st, ctx, ns, b, o),
+        "AbortMultipartUpload" => os::abort_upload(st, ctx, ns, b, o),
+        "ListMultipartUploadParts" => os::list_parts(st, ctx, ns, b, o),
+        other => Err(not_implemented(other)),
     }
 }

@@ -399,7 +399,12 @@ fn request_validation() {
         .assert_error(400, "InvalidParameter");
     c.get(&format!("/20160918/groups?compartmentId={t}&page=garbage!"))
         .assert_error(400, "InvalidParameter");
-    c.get("/20160918/policies").assert_error(404, "NotFound");
+    // An operation of the API model without behaviour here says so, naming it; a path that is
+    // no operation at all is a 404 as on the service.
+    let r = c.get("/20160918/policies?compartmentId=x");
+    r.assert_error(501, "NotImplemented");
+    assert!(r.message().contains("ListPolicies"), "{}", r.message());
+    c.get("/20160918/nonsense").assert_error(404, "NotFound");
 }
 
 #[test]
