@@ -341,3 +341,38 @@ pub fn service_error(
         endpoint: endpoint.to_string(),
     }
 }
+
+/// What to do with an operation known only by its name at run time (a JavaScript call, a
+/// conformance test): a service crate's `visit_operation` builds the request type from JSON and
+/// hands it here.
+pub trait VisitOperation {
+    /// What the visit gives.
+    type Output;
+    /// Called with the built request.
+    fn visit<O>(self, op: O) -> Self::Output
+    where
+        O: Operation,
+        O::Output: serde::Serialize;
+}
+
+/// What to do with a model known only by its name at run time: a service crate's `visit_model`
+/// calls this with the model's type.
+pub trait VisitModel {
+    /// What the visit gives.
+    type Output;
+    /// Called with the model type `M`.
+    fn visit<M>(self) -> Self::Output
+    where
+        M: serde::Serialize + serde::de::DeserializeOwned + 'static;
+}
+
+/// A request type from its parameters as JSON (camelCase names, as JavaScript writes them), with
+/// an error naming the operation and the field at fault.
+pub fn from_params<O: Operation + serde::de::DeserializeOwned>(
+    params: serde_json::Value,
+) -> Result<O, Error> {
+    serde_json::from_value(params).map_err(|e| Error::InvalidRequest {
+        operation: O::NAME,
+        reason: format!("bad parameters: {e}"),
+    })
+}

@@ -31,36 +31,26 @@
 //! ```ignore
 //! use futures_util::TryStreamExt;
 //! use ocisdk_wasm::Client;
-//! use ocisdk_wasm::ocisdk_core::identity::ListUsers;
-//! use ocisdk_wasm::ocisdk_core::object_storage::{GetNamespace, GetObject, PutObject};
+//! use ocisdk_identity::ListUsers;
+//! use ocisdk_object_storage::{GetNamespace, GetObject, ObjectStorageClient, PutObject};
 //!
 //! # async fn run(config_text: &str, key_pem: &str) -> Result<(), ocisdk_wasm::Error> {
 //! let client = Client::builder_from_config_text(config_text, None, key_pem)?
 //!     .endpoint("http://127.0.0.1:8080") // or `.region("us-ashburn-1")`
 //!     .build()?;
-//! let users: Vec<_> = client.identity().paginate(ListUsers::new(client.tenancy())).try_collect().await?;
+//! let users: Vec<_> = client.paginate(ListUsers::new(client.tenancy())).try_collect().await?;
 //!
-//! let os = client.object_storage();
+//! let os = ObjectStorageClient::new(client.clone());
 //! let ns = os.get_namespace(GetNamespace::new()).await?.data;
 //! os.put_object(PutObject::new(&ns, "docs", "hello.txt", 5), b"hello").await?;
-//! let body = os.get_object(GetObject::new(&ns, "docs", "hello.txt")).await?.bytes().await?;
+//! let body = os.get_object(GetObject::new(&ns, "docs", "hello.txt")).await?.body.bytes().await?;
 //! # Ok(()) }
 //! ```
 //!
 //! # From JavaScript
 //!
-//! The `cdylib` built with `wasm-bindgen` exports an `OciClient` class whose methods return
-//! promises of plain objects (TypeScript declarations included):
-//!
-//! ```js
-//! import init, { OciClient } from "./pkg/ocisdk_wasm.js";
-//! await init();
-//! const oci = new OciClient(configText, "DEFAULT", keyPem, "http://127.0.0.1:8080");
-//! const ns = await oci.getNamespace();
-//! for (const b of await oci.listBuckets(ns)) console.log(b.name);
-//! await oci.putObject(ns, "docs", file.name, file); // a File, Blob or Uint8Array
-//! const bytes = await oci.getObject(ns, "docs", file.name); // Uint8Array
-//! ```
+//! The JavaScript API (`OciClient`, every operation of the shipped services, TypeScript
+//! declarations) is the `ocisdk-js` crate, built on this one.
 //!
 //! # Without a file system
 //!
@@ -85,8 +75,6 @@ mod client;
 #[cfg(target_arch = "wasm32")]
 mod download;
 #[cfg(target_arch = "wasm32")]
-mod js;
-#[cfg(target_arch = "wasm32")]
 mod paginate;
 #[cfg(target_arch = "wasm32")]
 mod transport;
@@ -97,8 +85,6 @@ mod upload;
 pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT, LocalFuture};
 #[cfg(target_arch = "wasm32")]
 pub use download::DownloadBody;
-#[cfg(target_arch = "wasm32")]
-pub use js::OciClient;
 #[cfg(target_arch = "wasm32")]
 pub use paginate::{ClientPages, Pages, Records};
 #[cfg(target_arch = "wasm32")]

@@ -33,15 +33,3 @@ pub type Records<O> = stream::Records<O, ClientPages>;
 
 /// Stream of pages, each with its metadata (`opc-request-id`, next-page token, headers).
 pub type Pages<O> = stream::Pages<O, ClientPages>;
-
-/// Collects every record of `records` (for the JS API, which returns whole lists).
-pub(crate) async fn collect<O: ListOperation>(
-    mut records: Records<O>,
-) -> Result<Vec<O::Item>, Error> {
-    use futures_core::Stream;
-    let mut out = Vec::new();
-    while let Some(item) = std::future::poll_fn(|cx| Pin::new(&mut records).poll_next(cx)).await {
-        out.push(item?);
-    }
-    Ok(out)
-}

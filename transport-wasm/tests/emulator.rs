@@ -17,8 +17,8 @@ use ocisdk_object_storage::{
     CreateBucket, CreateBucketDetails, DeleteBucket, DeleteObject, GetBucket, GetNamespace,
     GetObject, HeadObject, ObjectStorageClient, PutObject, content_md5,
 };
-use ocisdk_wasm::{Client, OciClient, ocisdk_core};
-use wasm_bindgen::{JsCast, JsValue};
+use ocisdk_wasm::{Client, ocisdk_core};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -215,94 +215,6 @@ async fn timeout_aborts_a_stalled_request() {
         .delete_bucket(DeleteBucket::new(&ns, &bucket))
         .await
         .unwrap();
-}
-
-async fn await_js(promise: js_sys::Promise) -> Result<JsValue, JsValue> {
-    JsFuture::from(promise).await
-}
-
-fn get(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &key.into()).unwrap()
-}
-
-/// The JavaScript API, called as JS would (promises of plain objects, `OciError` rejections).
-#[wasm_bindgen_test]
-async fn js_api() {
-    let oci = OciClient::new(
-        CONFIG.expect(NOT_SET),
-        None,
-        KEY.expect(NOT_SET),
-        Some(url().to_string()),
-    )
-    .unwrap();
-    let ns = await_js(oci.get_namespace())
-        .await
-        .unwrap()
-        .as_string()
-        .unwrap();
-    let bucket = unique("wasm-js");
-    let created = await_js(oci.create_bucket(ns.clone(), bucket.clone(), None))
-        .await
-        .unwrap();
-    assert_eq!(get(&created, "name").as_string(), Some(bucket.clone()));
-
-    let buckets = await_js(oci.list_buckets(ns.clone(), None)).await.unwrap();
-    let buckets = js_sys::Array::from(&buckets);
-    assert!(
-        buckets
-            .iter()
-            .any(|b| get(&b, "name").as_string().as_deref() == Some(bucket.as_str()))
-    );
-
-    for i in 0..3 {
-        let body: JsValue = Uint8Array::from(&b"abc"[..]).into();
-        let put = await_js(oci.put_object(
-            ns.clone(),
-            bucket.clone(),
-            format!("o{i}"),
-            body,
-            Some("text/plain".into()),
-        ))
-        .await
-        .unwrap();
-        assert_eq!(
-            get(&put, "opcContentMd5").as_string(),
-            Some(content_md5(b"abc"))
-        );
-    }
-    let objects = await_js(oci.list_objects(ns.clone(), bucket.clone(), None))
-        .await
-        .unwrap();
-    let objects = js_sys::Array::from(&objects);
-    assert_eq!(objects.length(), 3);
-    assert_eq!(get(&objects.get(0), "size").as_f64(), Some(3.0));
-
-    let bytes = await_js(oci.get_object(ns.clone(), bucket.clone(), "o1".into()))
-        .await
-        .unwrap();
-    assert_eq!(Uint8Array::new(&bytes).to_vec(), b"abc");
-
-    let err = await_js(oci.delete_bucket(ns.clone(), bucket.clone()))
-        .await
-        .unwrap_err();
-    assert_eq!(get(&err, "name").as_string().as_deref(), Some("OciError"));
-    assert_eq!(
-        get(&err, "code").as_string().as_deref(),
-        Some("BucketNotEmpty")
-    );
-    assert_eq!(get(&err, "status").as_f64(), Some(409.0));
-
-    for i in 0..3 {
-        await_js(oci.delete_object(ns.clone(), bucket.clone(), format!("o{i}")))
-            .await
-            .unwrap();
-    }
-    await_js(oci.delete_bucket(ns.clone(), bucket))
-        .await
-        .unwrap();
-
-    let users = await_js(oci.list_users(None)).await.unwrap();
-    assert!(js_sys::Array::is_array(&users));
 }
 
 /// The clock the client signs with is the host's `Date.now()`; budgets run on a monotonic

@@ -118,10 +118,16 @@ for host in $HOSTS; do
         js)
             # The JS API from JavaScript: the `--target nodejs` package under node:test.
             {
-                cargo build -q -p ocisdk-wasm --target wasm32-unknown-unknown --lib &&
+                cargo build -q -p ocisdk-js --target wasm32-unknown-unknown --lib &&
                     "$WASM_BINDGEN" --target nodejs --out-dir "$STATE/pkg-node" \
-                        "$TARGET_DIR/wasm32-unknown-unknown/debug/ocisdk_wasm.wasm" &&
-                    OCISDK_WASM_PKG="$STATE/pkg-node" node --test "$CRATE/tests/js_api.test.mjs"
+                        "$TARGET_DIR/wasm32-unknown-unknown/debug/ocisdk_js.wasm" &&
+                    OCISDK_WASM_PKG="$STATE/pkg-node" node --test "$ROOT/js/tests/js_api.test.mjs" &&
+                    cp "$ROOT/js/tests/types.test.ts" "$STATE/" &&
+                    ln -sfn "$STATE/pkg-node" "$STATE/pkg" &&
+                    (cd "$STATE" && npx --yes -p typescript@5.6.3 tsc --noEmit --strict \
+                        --lib es2022,dom,esnext.disposable --module es2020 --moduleResolution node \
+                        types.test.ts) &&
+                    echo "[wasm-tests] js: the TypeScript declarations type-check (tsc --strict)"
             } 2>&1 | tee "$log"
             status=${PIPESTATUS[0]}
             ;;

@@ -110,6 +110,7 @@ pub fn generate(spec: &Spec, cfg: &Config) -> Result<(Files, Report), String> {
         g.mod_file(&op_mods, "operations"),
     );
     files.insert("src/client.rs".into(), g.client());
+    files.insert("src/dynamic.rs".into(), g.dynamic());
     files.insert("src/lib.rs".into(), g.lib(&model_exports));
     Ok((files, g.report))
 }
@@ -1018,6 +1019,60 @@ impl Gen<'_> {
         s
     }
 
+    fn dynamic(&self) -> String {
+        let mut s = self.header();
+        let _ = writeln!(
+            s,
+            "//! Operations and models by name, for callers that know them only at run time (the\n//! JavaScript API, conformance tests).\n"
+        );
+        s.push_str("use ocisdk_core::Error;\nuse ocisdk_core::export::serde_json;\nuse ocisdk_core::operation::{VisitModel, VisitOperation, from_params};\n\n#[allow(unused_imports)]\nuse crate::models;\nuse crate::operations::*;\n\n");
+        let names: Vec<String> = self
+            .spec
+            .operations
+            .iter()
+            .map(|o| format!("{:?}", o.name))
+            .collect();
+        let _ = writeln!(
+            s,
+            "/// Every operation of the service, by its name in the API reference.\npub const OPERATIONS: &[&str] = &[{}];\n",
+            names.join(", ")
+        );
+        let models: Vec<String> = self
+            .spec
+            .models
+            .iter()
+            .map(|m| format!("{:?}", m.name))
+            .collect();
+        let _ = writeln!(
+            s,
+            "/// Every model of the service.\npub const MODELS: &[&str] = &[{}];\n",
+            models.join(", ")
+        );
+        s.push_str("/// Builds operation `name` from its parameters as JSON (camelCase names) and hands it to\n/// `visitor`; an unknown name or bad parameters are an error naming them.\npub fn visit_operation<V: VisitOperation>(name: &str, params: serde_json::Value, visitor: V) -> Result<V::Output, Error> {\n    match name {\n");
+        for op in &self.spec.operations {
+            let _ = writeln!(
+                s,
+                "        {:?} => Ok(visitor.visit(from_params::<{}>(params)?)),",
+                op.name, op.name
+            );
+        }
+        let _ = writeln!(
+            s,
+            "        _ => Err(Error::InvalidRequest {{ operation: \"?\", reason: format!(\"the {} API has no operation {{name:?}}\") }}),\n    }}\n}}\n",
+            self.cfg.title
+        );
+        s.push_str("/// Hands model `name`'s type to `visitor`; `None` for a name the service has no model of.\npub fn visit_model<V: VisitModel>(name: &str, visitor: V) -> Option<V::Output> {\n    match name {\n");
+        for m in &self.spec.models {
+            let _ = writeln!(
+                s,
+                "        {:?} => Some(visitor.visit::<models::{}>()),",
+                m.name, m.name
+            );
+        }
+        s.push_str("        _ => None,\n    }\n}\n");
+        s
+    }
+
     fn lib(&self, model_exports: &[String]) -> String {
         let spec = self.spec;
         let client_spec = &spec.service.clients[0];
@@ -1040,7 +1095,7 @@ impl Gen<'_> {
             client = self.client,
             template = client_spec.endpoint_template,
         );
-        s.push_str("mod client;\npub mod models;\npub mod operations;\n");
+        s.push_str("mod client;\npub mod dynamic;\npub mod models;\npub mod operations;\n");
         if self.cfg.overrides.module {
             s.push_str("mod overrides;\n");
         }

@@ -8,6 +8,7 @@
 //!   spec, to show the generator is service-agnostic (`scripts/codegen-all.sh`).
 
 mod codegen;
+mod js;
 mod names;
 mod spec;
 mod types;
@@ -148,12 +149,15 @@ fn codegen(check: bool, only: &[String]) -> Result<(), String> {
     let root = root();
     let tmp = std::env::temp_dir().join(format!("ocisdk-codegen-{}", std::process::id()));
     let mut stale = Vec::new();
-    for (name, dir, cfg) in shipped() {
+    let shipped = shipped();
+    let mut specs = Vec::new();
+    for (name, dir, cfg) in &shipped {
+        let (name, dir) = (*name, *dir);
         if !only.is_empty() && !only.iter().any(|o| o == name) {
             continue;
         }
         let spec = load(&root.join(&cfg.spec_file))?;
-        let (files, report) = codegen::generate(&spec, &cfg)?;
+        let (files, report) = codegen::generate(&spec, cfg)?;
         for problem in &report.unsupported {
             eprintln!("{name}: {problem}");
         }
@@ -192,6 +196,41 @@ fn codegen(check: bool, only: &[String]) -> Result<(), String> {
                 spec.models.len(),
                 files.len()
             );
+        }
+        specs.push((spec, cfg));
+    }
+    // The JavaScript API covers every shipped service at once.
+    if specs.len() == shipped.len() {
+        let services: Vec<js::JsService<'_>> = specs
+            .iter()
+            .map(|(spec, cfg)| js::JsService {
+                spec,
+                config: cfg,
+                krate: Box::leak(cfg.crate_name.replace('-', "_").into_boxed_str()),
+                namespace: Box::leak(names::pascal(&spec.service.name).into_boxed_str()),
+            })
+            .collect();
+        let text = js::generate(&services);
+        let rel = "js/src/generated.rs";
+        let scratch = tmp.join(rel);
+        let path = if check {
+            scratch.clone()
+        } else {
+            root.join(rel)
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        rustfmt(std::slice::from_ref(&path))?;
+        if check {
+            let fresh = std::fs::read_to_string(&scratch).unwrap_or_default();
+            if fresh != std::fs::read_to_string(root.join(rel)).unwrap_or_default() {
+                stale.push(rel.to_string());
+            }
+        } else {
+            println!("{rel}: the JavaScript API of {} services", services.len());
         }
     }
     let _ = std::fs::remove_dir_all(&tmp);

@@ -18,6 +18,7 @@
 //! Public endpoint: `https://identity.{region}.oci.{secondLevelDomain}`.
 
 mod client;
+pub mod dynamic;
 pub mod models;
 pub mod operations;
 

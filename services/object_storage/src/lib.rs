@@ -18,6 +18,7 @@
 //! Public endpoint: `https://objectstorage.{region}.{dualStack?ds.oci.:}{secondLevelDomain}`.
 
 mod client;
+pub mod dynamic;
 pub mod models;
 pub mod operations;
 mod overrides;

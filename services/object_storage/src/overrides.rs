@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use ocisdk_core::error::{DecodeError, Error};
 use ocisdk_core::export::http::{HeaderMap, StatusCode};
+use ocisdk_core::export::serde::Serialize;
 use ocisdk_core::export::time::OffsetDateTime;
 use ocisdk_core::export::time::format_description::well_known::Rfc3339;
 use ocisdk_core::operation::header_str;
@@ -25,7 +26,8 @@ pub use ocisdk_core::body::content_md5;
 pub type GetObjectResponse<B> = ocisdk_core::transport::Streamed<ObjectMetadata, B>;
 
 /// What PutObject's response says about the stored object.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PutObjectOutput {
     /// `etag` of the new object.
@@ -39,13 +41,15 @@ pub struct PutObjectOutput {
     /// `opc-content-sha384` (with `opc_checksum_algorithm` SHA384).
     pub opc_content_sha384: Option<String>,
     /// `last-modified`.
+    #[serde(with = "ocisdk_core::model::timestamp::option")]
     pub last_modified: Option<OffsetDateTime>,
     /// `version-id` of the new object (versioned buckets).
     pub version_id: Option<String>,
 }
 
 /// What UploadPart's response says about the stored part.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadPartOutput {
     /// `etag` of the part: what CommitMultipartUpload's `partsToCommit` names it by.
@@ -61,7 +65,8 @@ pub struct UploadPartOutput {
 }
 
 /// An object's metadata from the headers of HeadObject or GetObject.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ObjectMetadata {
     /// `content-length`: the object's size for HeadObject; for GetObject, the bytes in this body
@@ -82,6 +87,7 @@ pub struct ObjectMetadata {
     /// `etag`.
     pub etag: Option<String>,
     /// `last-modified`.
+    #[serde(with = "ocisdk_core::model::timestamp::option")]
     pub last_modified: Option<OffsetDateTime>,
     /// `content-range` of a range request (`bytes 0-99/1234`).
     pub content_range: Option<String>,
@@ -100,6 +106,7 @@ pub struct ObjectMetadata {
     /// `archival-state` (Archive tier only).
     pub archival_state: Option<HeadObjectArchivalState>,
     /// `time-of-archival`: when a restored object returns to archived.
+    #[serde(with = "ocisdk_core::model::timestamp::option")]
     pub time_of_archival: Option<OffsetDateTime>,
     /// `version-id`.
     pub version_id: Option<String>,

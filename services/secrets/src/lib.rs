@@ -18,6 +18,7 @@
 //! Public endpoint: `https://secrets.vaults.{region}.oci.{secondLevelDomain}`.
 
 mod client;
+pub mod dynamic;
 pub mod models;
 pub mod operations;
 

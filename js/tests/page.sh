@@ -10,12 +10,12 @@
 # pinned wasm-bindgen-cli (tools.sh, shared with run.sh), playwright-core and binaryen's wasm-opt
 # (npm ci in tests/page-driver, whose lock pins both; nothing downloads a browser).
 #
-# Usage: bash transport-wasm/tests/page.sh            (from anywhere)
+# Usage: bash js/tests/page.sh            (from anywhere)
 #        OCISDK_WASM_NO_WASM_OPT=1 bash ...            (ship the wasm-bindgen output as is)
 #        WASM_OPT_BIN=/path/to/wasm-opt bash ...       (another wasm-opt, binaryen >= 110)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-CRATE="$ROOT/transport-wasm"
+CRATE="$ROOT/js"
 cd "$ROOT"
 START=$SECONDS
 
@@ -23,8 +23,8 @@ say() { printf '[wasm-page] %s\n' "$*"; }
 die() { printf '[wasm-page] FAILED: %s\n' "$*" >&2; exit 1; }
 
 # --- tools ---------------------------------------------------------------------------------
-# shellcheck source=tools.sh
-. "$CRATE/tests/tools.sh"
+# shellcheck source=../../transport-wasm/tests/tools.sh
+. "$ROOT/transport-wasm/tests/tools.sh"
 wasm_tools_apt chromium:chromium node:nodejs npm:npm python3:python3
 wasm_tools_node
 wasm_tools_bindgen
@@ -71,12 +71,12 @@ cleanup() {
 trap cleanup EXIT
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 PKG="$CRATE/examples/page/pkg"
-say "cargo build -p ocisdk-wasm --target wasm32-unknown-unknown --profile wasm-release --lib"
-cargo build -q -p ocisdk-wasm --target wasm32-unknown-unknown --profile wasm-release --lib
-RAW="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/ocisdk_wasm.wasm"
+say "cargo build -p ocisdk-js --target wasm32-unknown-unknown --profile wasm-release --lib"
+cargo build -q -p ocisdk-js --target wasm32-unknown-unknown --profile wasm-release --lib
+RAW="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/ocisdk_js.wasm"
 rm -rf "$PKG"
 "$WASM_BINDGEN" --target web --out-dir "$PKG" "$RAW"
-BG="$PKG/ocisdk_wasm_bg.wasm"
+BG="$PKG/ocisdk_js_bg.wasm"
 
 size_line() { # label file
     printf '[wasm-page]   %-34s %9d bytes raw, %8d gzip -9\n' "$1" "$(stat -c %s "$2")" "$(gzip -9c "$2" | wc -c)"
@@ -89,14 +89,14 @@ if [ -n "$WASM_OPT" ]; then
         "$WORK/bindgen.wasm" -o "$BG" || die "wasm-opt -Oz failed"
 fi
 say "bundle sizes (profile wasm-release):"
-size_line "cargo output (ocisdk_wasm.wasm)" "$RAW"
+size_line "cargo output (ocisdk_js.wasm)" "$RAW"
 size_line "after wasm-bindgen (_bg.wasm)" "$WORK/bindgen.wasm"
 if [ -n "$WASM_OPT" ]; then
     size_line "after wasm-opt -Oz (shipped)" "$BG"
 else
     say "  wasm-opt: skipped (OCISDK_WASM_NO_WASM_OPT); shipping the wasm-bindgen output"
 fi
-size_line "JS glue (ocisdk_wasm.js)" "$PKG/ocisdk_wasm.js"
+size_line "JS glue (ocisdk_js.js)" "$PKG/ocisdk_js.js"
 
 # --- emulator and static server ------------------------------------------------------------
 cargo build -q -p ocisdk-emulator

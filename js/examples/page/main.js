@@ -1,6 +1,6 @@
 // The ocisdk-wasm example page: list buckets and objects, upload a file, download and delete.
 // Build the package into ./pkg first (see transport-wasm/README.md).
-import init, { OciClient } from "./pkg/ocisdk_wasm.js";
+import init, { OciClient } from "./pkg/ocisdk_js.js";
 
 const $ = (id) => document.getElementById(id);
 let client = null;

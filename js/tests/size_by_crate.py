@@ -7,7 +7,7 @@ charged to the crate of its symbol: for `<Type as Trait>::f` the type's crate, f
 Trait>::f` with a bare type parameter the trait's. Under LTO code is inlined across crates, so
 the split is approximate (key parsing inlined into ocisdk_core counts as ocisdk_core, etc.).
 
-Usage: python3 transport-wasm/tests/size_by_crate.py top.csv
+Usage: python3 js/tests/size_by_crate.py top.csv
 """
 import collections
 import csv
@@ -30,7 +30,10 @@ GROUPS = [
     ("Rust runtime + formatting (core, alloc, std, dlmalloc, hashbrown)", ["core", "alloc", "std", "dlmalloc", "compiler_builtins", "panic_abort", "__rustc", "hashbrown"]),
     ("serde_json + serde (+ zmij, itoa)", ["serde_json", "serde", "serde_core", "zmij", "itoa", "ryu"]),
     ("js-sys / wasm-bindgen / web-sys glue", ["js_sys", "wasm_bindgen", "wasm_bindgen_futures", "web_sys"]),
-    ("ocisdk-wasm (this crate)", ["ocisdk_wasm"]),
+    ("ocisdk-wasm (fetch transport)", ["ocisdk_wasm"]),
+    ("ocisdk-js (JS API)", ["ocisdk_js"]),
+    ("generated services (identity, object storage, secrets)", ["ocisdk_identity", "ocisdk_object_storage", "ocisdk_secrets"]),
+    ("time", ["time", "time_core", "deranged", "powerfmt", "num_conv"]),
     ("http", ["http"]),
     ("md-5", ["md5"]),
 ]

@@ -1,7 +1,9 @@
-//! The JavaScript-facing API: an `OciClient` class whose methods return promises of plain
-//! objects (the JSON shapes of the OCI API, camelCase).
+//! `OciClient`: the client of the JavaScript API. Every operation is on its service's object
+//! (`oci.identity`, `oci.objectStorage`, `oci.secrets`); the few methods here are conveniences
+//! for the common object calls, returning the data alone.
 
-use js_sys::{Promise, Reflect, Uint8Array};
+use futures_util::TryStreamExt;
+use js_sys::{Promise, Uint8Array};
 use ocisdk_core::error::Error;
 use ocisdk_identity::ListUsers;
 use ocisdk_object_storage::models::CreateBucketDetails;
@@ -9,12 +11,14 @@ use ocisdk_object_storage::{
     CreateBucket, DeleteBucket, DeleteObject, GetNamespace, GetObject, ListBuckets, ListObjects,
     PutObject, PutObjectOutput,
 };
+use ocisdk_wasm::Client;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::paginate::collect;
-use crate::{Client, UploadBody};
+#[cfg(feature = "services")]
+use crate::generated::{IdentityApi, ObjectStorageApi, SecretsApi};
+use crate::services::{to_js, to_js_error, upload_body};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -111,48 +115,6 @@ pub struct OciClient {
     client: Client,
 }
 
-/// Turns an error into the `OciError` the TypeScript declarations describe.
-fn to_js_error(e: &Error) -> JsValue {
-    let err = js_sys::Error::new(&e.to_string());
-    err.set_name("OciError");
-    let kind = match e {
-        Error::Service(_) => "service",
-        Error::Transport(_) => "transport",
-        Error::Config(_) => "config",
-        Error::Key(_) => "key",
-        Error::Region(_) => "region",
-        Error::Decode(_) => "decode",
-        Error::Signing(_) => "signing",
-        Error::Body(_) => "body",
-        Error::InvalidRequest { .. } => "invalidRequest",
-        Error::RetriesExhausted { .. } => "retriesExhausted",
-        _ => "other",
-    };
-    let set = |k: &str, v: JsValue| {
-        let _ = Reflect::set(&err, &JsValue::from_str(k), &v);
-    };
-    set("kind", JsValue::from_str(kind));
-    set("retryable", JsValue::from_bool(e.is_retryable()));
-    if let Some(service) = e.as_service() {
-        set("status", JsValue::from(service.status.as_u16()));
-        set("code", JsValue::from_str(&service.code));
-        set("operation", JsValue::from_str(service.operation));
-        if let Some(id) = &service.opc_request_id {
-            set("opcRequestId", JsValue::from_str(id));
-        }
-    } else if let Error::RetriesExhausted { operation, .. } = e {
-        set("operation", JsValue::from_str(operation));
-    }
-    err.into()
-}
-
-/// A plain JS value from any serializable Rust value (through JSON, the API's own shapes).
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| JsValue::from(js_sys::Error::new(&format!("cannot encode result: {e}"))))?;
-    js_sys::JSON::parse(&text)
-}
-
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PutObjectResult {
@@ -202,27 +164,6 @@ where
     future_to_promise(f)
 }
 
-/// The body of `putObject`: a `Blob`/`File`, a `Uint8Array` (or Node `Buffer`), an
-/// `ArrayBuffer`, or a string (sent as UTF-8).
-fn upload_body(body: &JsValue) -> Result<UploadBody, Error> {
-    if let Some(blob) = body.dyn_ref::<web_sys::Blob>() {
-        return Ok(UploadBody::from(blob));
-    }
-    if let Some(array) = body.dyn_ref::<Uint8Array>() {
-        return Ok(UploadBody::from(array.clone()));
-    }
-    if body.is_instance_of::<js_sys::ArrayBuffer>() {
-        return Ok(UploadBody::from(Uint8Array::new(body)));
-    }
-    if let Some(text) = body.as_string() {
-        return Ok(UploadBody::from(text.into_bytes()));
-    }
-    Err(Error::InvalidRequest {
-        operation: "PutObject",
-        reason: "the body must be a Blob, File, Uint8Array, ArrayBuffer or string".into(),
-    })
-}
-
 #[wasm_bindgen]
 impl OciClient {
     /// A client from the text of an OCI config file, a profile name (`DEFAULT` when
@@ -251,6 +192,33 @@ impl OciClient {
         self.client.tenancy().to_string()
     }
 
+    /// Every Identity operation.
+    #[cfg(feature = "services")]
+    #[wasm_bindgen(getter)]
+    pub fn identity(&self) -> IdentityApi {
+        IdentityApi {
+            client: self.client.clone(),
+        }
+    }
+
+    /// Every Object Storage operation.
+    #[cfg(feature = "services")]
+    #[wasm_bindgen(getter, js_name = objectStorage)]
+    pub fn object_storage(&self) -> ObjectStorageApi {
+        ObjectStorageApi {
+            client: self.client.clone(),
+        }
+    }
+
+    /// Every Secrets (secret retrieval) operation.
+    #[cfg(feature = "services")]
+    #[wasm_bindgen(getter)]
+    pub fn secrets(&self) -> SecretsApi {
+        SecretsApi {
+            client: self.client.clone(),
+        }
+    }
+
     /// GetNamespace: the tenancy's Object Storage namespace.
     #[wasm_bindgen(js_name = getNamespace, unchecked_return_type = "Promise<string>")]
     pub fn get_namespace(&self) -> Promise {
@@ -271,7 +239,7 @@ impl OciClient {
         let compartment = compartment_id.unwrap_or_else(|| self.tenancy());
         let client = self.client.clone();
         promise(async move {
-            let buckets = collect(client.paginate(ListBuckets::new(namespace, compartment)))
+            let buckets = collect_all(client.paginate(ListBuckets::new(namespace, compartment)))
                 .await
                 .or_js()?;
             to_js(&buckets)
@@ -326,7 +294,7 @@ impl OciClient {
             let mut op = ListObjects::new(namespace, bucket)
                 .fields("name,size,etag,md5,timeCreated,timeModified");
             op.prefix = prefix;
-            let objects = collect(client.paginate(op)).await.or_js()?;
+            let objects = collect_all(client.paginate(op)).await.or_js()?;
             to_js(&objects)
         })
     }
@@ -390,7 +358,7 @@ impl OciClient {
         let compartment = compartment_id.unwrap_or_else(|| self.tenancy());
         let client = self.client.clone();
         promise(async move {
-            let users = collect(client.paginate(ListUsers::new(compartment)))
+            let users = collect_all(client.paginate(ListUsers::new(compartment)))
                 .await
                 .or_js()?;
             to_js(&users)
@@ -403,4 +371,12 @@ impl OciClient {
     pub fn client(&self) -> &Client {
         &self.client
     }
+}
+
+/// Every record of a list, collected (the conveniences return whole lists).
+async fn collect_all<S, T>(records: S) -> Result<Vec<T>, ocisdk_core::Error>
+where
+    S: futures_util::Stream<Item = Result<T, ocisdk_core::Error>>,
+{
+    records.try_collect().await
 }
