@@ -201,6 +201,8 @@ struct Inner<O: Operation> {
     /// The latest instant seen: a clock handed in earlier than this is taken as this.
     latest: Instant,
     upload: Option<UploadState>,
+    /// The failure of the first retried attempt that may have been applied by the service.
+    lost: Option<String>,
 }
 
 enum Idle<T> {
@@ -272,6 +274,7 @@ impl<O: Operation> Call<O> {
                 started: None,
                 latest: Instant::default(),
                 upload,
+                lost: None,
             }),
             idle,
         }
@@ -452,7 +455,7 @@ impl<O: Operation> Inner<O> {
     }
 
     /// The retry decision after a failed attempt: back off, or finish with the error.
-    fn after_failure(self: Box<Self>, error: Error, retry_after: Option<Duration>) -> Call<O> {
+    fn after_failure(mut self: Box<Self>, error: Error, retry_after: Option<Duration>) -> Call<O> {
         let elapsed = self
             .started
             .map(|s| self.latest.saturating_duration_since(s))
@@ -475,6 +478,12 @@ impl<O: Operation> Inner<O> {
                 last: Some(Arc::new(error)),
             }),
             RetryDecision::Retry(wait) => {
+                if error
+                    .retry_class()
+                    .is_some_and(crate::retry::RetryClass::may_have_been_applied)
+                {
+                    self.lost.get_or_insert_with(|| error.to_string());
+                }
                 tracing::debug!(
                     operation = O::NAME,
                     attempt = self.attempts,
@@ -536,16 +545,32 @@ impl<O: Operation> Inner<O> {
         }
         let headers = head.headers;
         if !status.is_success() {
-            return Err(Error::from(service_error(
-                O::NAME,
-                &self.endpoint,
-                status,
-                &headers,
-                &body,
-            )));
+            let mut error = service_error(O::NAME, &self.endpoint, status, &headers, &body);
+            if let Some(earlier) = &self.lost
+                && status.is_client_error()
+            {
+                // A DELETE that meets 404 after an attempt that may have been applied most
+                // likely deleted it then: success, marked as such.
+                let is_delete = self
+                    .plan
+                    .as_ref()
+                    .is_some_and(|p| p.method == Method::DELETE);
+                if is_delete
+                    && status == StatusCode::NOT_FOUND
+                    && let Ok(data) = self.op.parse(status, &headers, Bytes::new())
+                {
+                    let mut response = into_response::<O>(data, status, headers);
+                    response.after_lost_response = Some(earlier.clone());
+                    return Ok(response);
+                }
+                error.after_lost_response = Some(earlier.clone());
+            }
+            return Err(Error::from(error));
         }
         let data = self.op.parse(status, &headers, body)?;
-        Ok(into_response::<O>(data, status, headers))
+        let mut response = into_response::<O>(data, status, headers);
+        response.after_lost_response = self.lost.clone();
+        Ok(response)
     }
 
     fn retry_after(&self, head: &ResponseHead, now: Now) -> Option<Duration> {
@@ -571,6 +596,7 @@ fn into_response<O: Operation>(
         data,
         status,
         headers,
+        after_lost_response: None,
     }
 }
 

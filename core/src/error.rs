@@ -125,6 +125,14 @@ impl Error {
     pub fn code(&self) -> Option<&str> {
         self.as_service().map(|e| e.code.as_str())
     }
+
+    /// Whether an earlier attempt of the failed call may have been applied by the service
+    /// before this answer (its response was lost): a conflict, a 404 or a failed precondition
+    /// may then be that attempt's own effect. See [`ServiceError::after_lost_response`].
+    pub fn earlier_attempt_may_have_succeeded(&self) -> bool {
+        self.as_service()
+            .is_some_and(|e| e.after_lost_response.is_some())
+    }
 }
 
 impl From<ServiceError> for Error {
@@ -148,6 +156,11 @@ pub struct ServiceError {
     pub operation: &'static str,
     /// Method and URL of the request.
     pub endpoint: String,
+    /// Set when an earlier attempt of this call may have been applied (it timed out, its
+    /// connection broke after sending, or the service failed with a 5xx) and this is a later
+    /// attempt's answer: a 409 AlreadyExists, a 404 or a 412 may then be that earlier attempt's
+    /// own effect. Holds the earlier attempt's failure.
+    pub after_lost_response: Option<String>,
 }
 
 impl ServiceError {
@@ -185,7 +198,15 @@ impl fmt::Display for ServiceError {
         if let Some(id) = &self.opc_request_id {
             write!(f, ", opc-request-id {id}")?;
         }
-        f.write_str(")")
+        f.write_str(")")?;
+        if let Some(earlier) = &self.after_lost_response {
+            write!(
+                f,
+                "; an earlier attempt of this call may have succeeded, as its response was lost \
+                 ({earlier}), so this may be its own effect"
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -249,6 +249,11 @@ pub struct Response<T> {
     pub etag: Option<String>,
     /// The token for the next page (`opc-next-page`, or ListObjects' `nextStartWith`).
     pub next_page: Option<String>,
+    /// Set when an earlier attempt of this call may have been applied by the service (it timed
+    /// out, its connection broke after sending, or the service failed with a 5xx) and this
+    /// answer is a later attempt's: a DELETE answered 404 then most likely deleted on the lost
+    /// attempt. Holds the earlier attempt's failure.
+    pub after_lost_response: Option<String>,
 }
 
 impl<T> Response<T> {
@@ -267,6 +272,7 @@ impl<T> Response<T> {
             opc_request_id: self.opc_request_id,
             etag: self.etag,
             next_page: self.next_page,
+            after_lost_response: self.after_lost_response,
         }
     }
 }
@@ -339,6 +345,7 @@ pub fn service_error(
         opc_request_id,
         operation,
         endpoint: endpoint.to_string(),
+        after_lost_response: None,
     }
 }
 

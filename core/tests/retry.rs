@@ -692,3 +692,123 @@ fn large_jitter_settings_do_not_overflow() {
     assert_eq!(p.backoff(1, u32::MAX), Duration::from_secs(3601));
     assert_eq!(p.backoff(1, 0), Duration::from_secs(1));
 }
+
+fn create_bucket() -> ocisdk_object_storage::CreateBucket {
+    ocisdk_object_storage::CreateBucket::new(
+        "ns",
+        ocisdk_object_storage::CreateBucketDetails::new("b", "ocid1.tenancy.oc1..t"),
+    )
+}
+
+#[test]
+fn a_conflict_after_a_lost_response_says_the_earlier_attempt_may_have_succeeded() {
+    // CreateBucket takes no retry token: the retry meets the bucket the lost attempt made.
+    let run = drive(ctx(2).call(create_bucket()), Duration::ZERO, |n| {
+        if n == 0 {
+            Err(TransportError::new(
+                TransportErrorKind::Io,
+                "connection reset",
+            ))
+        } else {
+            Ok(response(
+                409,
+                &[],
+                r#"{"code":"BucketAlreadyExists","message":"exists"}"#,
+            ))
+        }
+    });
+    assert!(
+        !run.requests[0].headers().contains_key("opc-retry-token"),
+        "CreateBucket takes no token"
+    );
+    let err = run.result.unwrap_err();
+    assert_eq!(err.code(), Some("BucketAlreadyExists"));
+    assert!(err.earlier_attempt_may_have_succeeded());
+    let text = err.to_string();
+    assert!(
+        text.contains("earlier attempt") && text.contains("connection reset"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_delete_that_finds_nothing_after_a_lost_response_succeeded() {
+    let delete = || ocisdk_object_storage::DeleteBucket::new("ns", "b");
+    let run = drive(ctx(2).call(delete()), Duration::ZERO, |n| {
+        if n == 0 {
+            Ok(response(
+                500,
+                &[],
+                r#"{"code":"InternalServerError","message":"m"}"#,
+            ))
+        } else {
+            Ok(response(
+                404,
+                &[],
+                r#"{"code":"BucketNotFound","message":"m"}"#,
+            ))
+        }
+    });
+    let ok = run.result.unwrap();
+    assert_eq!(ok.status.as_u16(), 404);
+    assert!(ok.after_lost_response.is_some());
+
+    // When nothing was sent, a 404 is just a 404.
+    let run = drive(ctx(2).call(delete()), Duration::ZERO, |n| {
+        if n == 0 {
+            Err(TransportError::new(TransportErrorKind::Connect, "refused"))
+        } else {
+            Ok(response(
+                404,
+                &[],
+                r#"{"code":"BucketNotFound","message":"m"}"#,
+            ))
+        }
+    });
+    let err = run.result.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    assert!(!err.earlier_attempt_may_have_succeeded());
+
+    // Throttling was not applied either.
+    let run = drive(ctx(2).call(create_bucket()), Duration::ZERO, |n| {
+        if n == 0 {
+            Ok(response(
+                429,
+                &[],
+                r#"{"code":"TooManyRequests","message":"m"}"#,
+            ))
+        } else {
+            Ok(response(
+                409,
+                &[],
+                r#"{"code":"BucketAlreadyExists","message":"m"}"#,
+            ))
+        }
+    });
+    assert!(!run.result.unwrap_err().earlier_attempt_may_have_succeeded());
+}
+
+#[test]
+fn a_success_after_a_lost_response_is_marked_too() {
+    let run = drive(
+        ctx(2).call(CreateGroup::new(CreateGroupDetails::new(
+            "ocid1.tenancy.oc1..t",
+            "n",
+            "d",
+        ))),
+        Duration::ZERO,
+        |n| {
+            if n == 0 {
+                Err(TransportError::new(TransportErrorKind::Timeout, "slow"))
+            } else {
+                Ok(response(200, &[], GROUP))
+            }
+        },
+    );
+    let ok = run.result.unwrap();
+    assert!(
+        ok.after_lost_response
+            .as_deref()
+            .is_some_and(|e| e.contains("slow"))
+    );
+}

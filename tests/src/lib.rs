@@ -143,6 +143,8 @@ macro_rules! scenarios {
             retry_after_is_waited_for,
             lost_create_responses,
             lost_create_bucket_response,
+            lost_delete_response,
+            lost_conditional_put_response,
             broken_response_bodies_are_retried,
             stalled_response_times_out,
             interrupted_one_shot_upload,

@@ -140,6 +140,7 @@ impl<O: ListOperation> Paginator<O> {
             opc_request_id: response.opc_request_id.clone(),
             etag: response.etag.clone(),
             next_page: O::next_token(&response),
+            after_lost_response: response.after_lost_response.clone(),
         };
         let items = self.handle_page(response);
         meta.map(|()| items)

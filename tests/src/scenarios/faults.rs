@@ -131,6 +131,7 @@ pub async fn lost_create_bucket_response<T: Transport>() {
     let err = env.client().execute(create).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(409), "{err}");
     assert_eq!(err.code(), Some("BucketAlreadyExists"), "{err}");
+    assert!(err.earlier_attempt_may_have_succeeded(), "{err}");
     let buckets = env
         .client()
         .collect_all(ListBuckets::new(&ns, env.tenancy()), None)
@@ -138,6 +139,56 @@ pub async fn lost_create_bucket_response<T: Transport>() {
         .unwrap();
     assert_eq!(buckets.iter().filter(|b| b.name == name).count(), 1);
     assert_eq!(env.emulator.stats().faults_fired, 1);
+}
+
+/// A DELETE whose response is lost after it was applied meets 404 on its retry: reported as
+/// the success it was, marked as found after a lost response.
+pub async fn lost_delete_response<T: Transport>() {
+    let fault = Fault::new(FaultKind::CommitThenDrop)
+        .on("DeleteBucket")
+        .times(1);
+    let env = fault_env::<T>(vec![fault], READ_TIMEOUT);
+    let name = env.name("doomed");
+    let ns = env.bucket(&name).await;
+    let deleted = env
+        .client()
+        .execute(DeleteBucket::new(&ns, &name))
+        .await
+        .unwrap();
+    assert_eq!(deleted.status.as_u16(), 404);
+    assert!(deleted.after_lost_response.is_some());
+    let gone = env
+        .client()
+        .execute(GetBucket::new(&ns, &name))
+        .await
+        .unwrap_err();
+    assert_eq!(gone.status().map(|s| s.as_u16()), Some(404));
+    assert!(!gone.earlier_attempt_may_have_succeeded());
+}
+
+/// A conditional PutObject (`if-none-match: *`) whose response is lost after it stored the
+/// object meets 412 on its retry, and says the earlier attempt may have succeeded; the object
+/// is there, once.
+pub async fn lost_conditional_put_response<T: Transport>() {
+    let fault = Fault::new(FaultKind::CommitThenDrop)
+        .on("PutObject")
+        .times(1);
+    let (env, ns) = upload_env::<T>(fault).await;
+    let body = b"only once".to_vec();
+    let put = PutObject::new(&ns, "b", "once.txt", body.len() as u64).if_none_match("*");
+    let err = env
+        .client()
+        .put_object(put, TestBody::Bytes(body.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(412), "{err}");
+    assert!(err.earlier_attempt_may_have_succeeded(), "{err}");
+    let got = env
+        .client()
+        .get_object_digest(GetObject::new(&ns, "b", "once.txt"))
+        .await
+        .unwrap();
+    assert!(got.is(&body));
 }
 
 /// Response bodies reset or truncated on any request (object downloads included) are

@@ -20,8 +20,9 @@ pub use e2e::{
 pub use faults::{
     CREATES, READ_TIMEOUT, broken_response_bodies_are_retried, connection_refused_retried,
     fault_env, interrupted_one_shot_upload, interrupted_replayable_upload,
-    lost_create_bucket_response, lost_create_responses, retries_exhausted_within_budget,
-    retry_after_is_waited_for, run_with, stalled_response_times_out, status_faults_are_retried,
+    lost_conditional_put_response, lost_create_bucket_response, lost_create_responses,
+    lost_delete_response, retries_exhausted_within_budget, retry_after_is_waited_for, run_with,
+    stalled_response_times_out, status_faults_are_retried,
 };
 
 /// The size of [`streamed_round_trip`]'s object in the suite: 64 MiB natively, 16 MiB in wasm
