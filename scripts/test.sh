@@ -36,3 +36,9 @@ case "$url" in
 esac
 echo "emulator at $url"
 "$VENV/bin/python" tests/python/quickstart.py "$state/config" "$url" 7
+
+# Differential conformance: every operation's request and every model's JSON, built by the
+# official Python SDK and by ocisdk from the same inputs, must agree (tests/python/conformance.py
+# lists the accepted differences, each with its reason).
+cargo build -q -p ocisdk-tests --bin conformance
+"$VENV/bin/python" tests/python/conformance.py --bin target/debug/conformance
