@@ -42,6 +42,10 @@ pub enum Error {
     /// A request body could not be (re)sent as asked.
     #[error(transparent)]
     Body(#[from] BodyError),
+    /// A listing stopped before the service said it was over (a repeated page token, too
+    /// many pages): what it yielded so far is not the whole list.
+    #[error(transparent)]
+    Pagination(#[from] crate::paginate::PaginationError),
     /// The request itself is invalid before anything was sent (for example a required field is
     /// empty).
     #[error("invalid {operation} request: {reason}")]

@@ -267,7 +267,7 @@ fn paginator_follows_tokens_through_empty_pages() {
         }
         let resp = response(200, &headers, users_page(n).as_bytes());
         let page = run(ctx.call(op), |_| Ok(resp.clone())).unwrap();
-        total += pages.handle_page(page).len();
+        total += pages.handle_page(page).unwrap().len();
     }
     assert!(pages.next_operation().is_none());
     assert_eq!(total, 3);
@@ -287,13 +287,13 @@ fn paginator_stops_at_max_records_and_shrinks_the_last_limit() {
     assert_eq!(first.limit, Some(4));
     let resp = response(200, &[("opc-next-page", "x")], users_page(4).as_bytes());
     let page = run(ctx.call(first), |_| Ok(resp.clone())).unwrap();
-    assert_eq!(pages.handle_page(page).len(), 4);
+    assert_eq!(pages.handle_page(page).unwrap().len(), 4);
     let second = pages.next_operation().unwrap();
     assert_eq!(second.limit, Some(2), "only what remains is asked for");
     // A server that ignores the limit still yields no more than asked.
     let resp = response(200, &[("opc-next-page", "y")], users_page(4).as_bytes());
     let page = run(ctx.call(second), |_| Ok(resp.clone())).unwrap();
-    assert_eq!(pages.handle_page(page).len(), 2);
+    assert_eq!(pages.handle_page(page).unwrap().len(), 2);
     assert!(pages.next_operation().is_none());
 }
 
@@ -311,7 +311,7 @@ fn list_objects_pages_by_next_start_with() {
         ))
     })
     .unwrap();
-    let items = pages.handle_page(page);
+    let items = pages.handle_page(page).unwrap();
     assert_eq!(
         items.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(),
         ["a", "b"]
@@ -326,7 +326,7 @@ fn list_objects_pages_by_next_start_with() {
         Ok(response(200, &[], br#"{"objects":[{"name":"c d"}]}"#))
     })
     .unwrap();
-    assert_eq!(pages.handle_page(page).len(), 1);
+    assert_eq!(pages.handle_page(page).unwrap().len(), 1);
     assert!(pages.next_operation().is_none());
 }
 
@@ -398,4 +398,96 @@ fn a_decoded_body_is_not_held_to_the_encoded_length() {
         Step::Done(r) => assert_eq!(r.unwrap().data.name, "admins"),
         other => panic!("{other:?}"),
     }
+}
+
+/// A page of `n` users with `token`, answered in memory.
+fn page_of(n: usize, token: Option<&str>) -> ocisdk_core::Response<Vec<ocisdk_identity::User>> {
+    let mut headers = vec![];
+    if let Some(t) = token {
+        headers.push(("opc-next-page", t));
+    }
+    let resp = response(200, &headers, users_page(n).as_bytes());
+    run(ctx().call(ListUsers::new("t")), |_| Ok(resp.clone())).unwrap()
+}
+
+#[test]
+fn a_repeated_token_ends_the_walk_with_an_error_not_silently() {
+    use ocisdk_core::paginate::PaginationError;
+    // A, B, A: the third page's token was seen on the first.
+    let mut pages = Paginator::new(ListUsers::new("t"));
+    assert_eq!(pages.handle_page(page_of(1, Some("A"))).unwrap().len(), 1);
+    assert_eq!(pages.handle_page(page_of(1, Some("B"))).unwrap().len(), 1);
+    let err = pages.handle_page(page_of(1, Some("A"))).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Pagination(PaginationError::Cycle {
+                operation: "ListUsers",
+                page: 3
+            })
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("not the whole list"), "{err}");
+    assert!(pages.next_operation().is_none());
+    // The same token twice in a row is a cycle too.
+    let mut pages = Paginator::new(ListUsers::new("t"));
+    pages.handle_page(page_of(0, Some("X"))).unwrap();
+    assert!(pages.handle_page(page_of(0, Some("X"))).is_err());
+}
+
+#[test]
+fn endless_fresh_tokens_and_empty_pages_are_bounded() {
+    use ocisdk_core::paginate::{PageLimits, PaginationError};
+    let limits = PageLimits {
+        max_pages: 5,
+        max_empty_pages: 2,
+    };
+    let mut pages = Paginator::new(ListUsers::new("t")).limits(limits);
+    let mut n = 0;
+    let err = loop {
+        n += 1;
+        match pages.handle_page(page_of(1, Some(&format!("t{n}")))) {
+            Ok(_) => {}
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(n, 5);
+    assert!(matches!(
+        err,
+        Error::Pagination(PaginationError::TooManyPages { max: 5, .. })
+    ));
+    let mut pages = Paginator::new(ListUsers::new("t")).limits(limits);
+    pages.handle_page(page_of(0, Some("e1"))).unwrap();
+    pages.handle_page(page_of(0, Some("e2"))).unwrap();
+    let err = pages.handle_page(page_of(0, Some("e3"))).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::Pagination(PaginationError::TooManyEmptyPages { max: 2, .. })
+    ));
+    // A record in between resets the count.
+    let mut pages = Paginator::new(ListUsers::new("t")).limits(limits);
+    pages.handle_page(page_of(0, Some("f1"))).unwrap();
+    pages.handle_page(page_of(0, Some("f2"))).unwrap();
+    pages.handle_page(page_of(1, Some("f3"))).unwrap();
+    pages.handle_page(page_of(0, Some("f4"))).unwrap();
+}
+
+#[test]
+fn the_iterator_yields_the_error_and_stops() {
+    use ocisdk_core::paginate::iter::Records;
+    let mut served = 0;
+    let records: Vec<_> = Records::new(
+        |_op: ListUsers| {
+            served += 1;
+            // Pages alternate between two tokens forever.
+            let token = if served % 2 == 0 { "even" } else { "odd" };
+            Ok(page_of(1, Some(token)))
+        },
+        Paginator::new(ListUsers::new("t")),
+    )
+    .collect();
+    assert_eq!(records.len(), 3, "two records, then the cycle error");
+    assert!(records[2].is_err());
+    assert_eq!(served, 3);
 }

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use super::{ListOperation, Paginator};
+use super::{ListOperation, PageLimits, Paginator};
 use crate::error::Error;
 use crate::operation::Response;
 
@@ -63,6 +63,12 @@ where
         self.paginator = self.paginator.max_records(n);
         self
     }
+
+    /// Bounds the walk with `limits` instead of [`PageLimits::default`].
+    pub fn limits(mut self, limits: PageLimits) -> Self {
+        self.paginator = self.paginator.limits(limits);
+        self
+    }
 }
 
 impl<O, F> Pages<O, F>
@@ -82,6 +88,12 @@ where
     /// Stops after `n` records in all.
     pub fn max_records(mut self, n: u64) -> Self {
         self.paginator = self.paginator.max_records(n);
+        self
+    }
+
+    /// Bounds the walk with `limits` instead of [`PageLimits::default`].
+    pub fn limits(mut self, limits: PageLimits) -> Self {
+        self.paginator = self.paginator.limits(limits);
         self
     }
 }
@@ -124,7 +136,13 @@ where
             // Empty pages with a token are followed, not taken as the end.
             let op = self.paginator.next_operation()?;
             match self.fetch.fetch(op) {
-                Ok(resp) => self.buffer = self.paginator.handle_page(resp).into_iter(),
+                Ok(resp) => match self.paginator.handle_page(resp) {
+                    Ok(items) => self.buffer = items.into_iter(),
+                    Err(e) => {
+                        self.failed = true;
+                        return Some(Err(e));
+                    }
+                },
                 Err(e) => {
                     self.failed = true;
                     return Some(Err(e));
@@ -147,7 +165,11 @@ where
         }
         let op = self.paginator.next_operation()?;
         match self.fetch.fetch(op) {
-            Ok(resp) => Some(Ok(self.paginator.handle_page_response(resp))),
+            Ok(resp) => {
+                let page = self.paginator.handle_page_response(resp);
+                self.failed = page.is_err();
+                Some(page)
+            }
             Err(e) => {
                 self.failed = true;
                 Some(Err(e))

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
-use super::{ListOperation, Paginator};
+use super::{ListOperation, PageLimits, Paginator};
 use crate::error::Error;
 use crate::operation::Response;
 
@@ -58,6 +58,12 @@ impl<O: ListOperation, F: FetchPage<O>> Records<O, F> {
         self.paginator = self.paginator.max_records(n);
         self
     }
+
+    /// Bounds the walk with `limits` instead of [`PageLimits::default`].
+    pub fn limits(mut self, limits: PageLimits) -> Self {
+        self.paginator = self.paginator.limits(limits);
+        self
+    }
 }
 
 impl<O: ListOperation, F: FetchPage<O>> Pages<O, F> {
@@ -74,6 +80,12 @@ impl<O: ListOperation, F: FetchPage<O>> Pages<O, F> {
     /// Stops after `n` records in all.
     pub fn max_records(mut self, n: u64) -> Self {
         self.paginator = self.paginator.max_records(n);
+        self
+    }
+
+    /// Bounds the walk with `limits` instead of [`PageLimits::default`].
+    pub fn limits(mut self, limits: PageLimits) -> Self {
+        self.paginator = self.paginator.limits(limits);
         self
     }
 }
@@ -144,9 +156,13 @@ impl<O: ListOperation, F: FetchPage<O>> Stream for Records<O, F> {
             match poll_page(&this.fetch, &this.paginator, &mut this.pending, cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => return Poll::Ready(None),
-                Poll::Ready(Some(Ok(resp))) => {
-                    this.buffer = this.paginator.handle_page(resp).into_iter();
-                }
+                Poll::Ready(Some(Ok(resp))) => match this.paginator.handle_page(resp) {
+                    Ok(items) => this.buffer = items.into_iter(),
+                    Err(e) => {
+                        this.failed = true;
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                },
                 Poll::Ready(Some(Err(e))) => {
                     this.failed = true;
                     return Poll::Ready(Some(Err(e)));
@@ -168,7 +184,9 @@ impl<O: ListOperation, F: FetchPage<O>> Stream for Pages<O, F> {
             Poll::Pending => Poll::Pending,
             Poll::Ready(None) => Poll::Ready(None),
             Poll::Ready(Some(Ok(resp))) => {
-                Poll::Ready(Some(Ok(this.paginator.handle_page_response(resp))))
+                let page = this.paginator.handle_page_response(resp);
+                this.failed = page.is_err();
+                Poll::Ready(Some(page))
             }
             Poll::Ready(Some(Err(e))) => {
                 this.failed = true;
