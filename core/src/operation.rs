@@ -362,6 +362,19 @@ pub trait VisitOperation {
         O::Output: serde::Serialize;
 }
 
+/// What to do with a list operation known only by its name at run time (a JavaScript async
+/// iterator): a service crate's `visit_list_operation` builds the request type from JSON and hands
+/// it here.
+pub trait VisitListOperation {
+    /// What the visit gives.
+    type Output;
+    /// Called with the built request.
+    fn visit<O>(self, op: O) -> Self::Output
+    where
+        O: crate::paginate::ListOperation,
+        O::Item: serde::Serialize;
+}
+
 /// What to do with a model known only by its name at run time: a service crate's `visit_model`
 /// calls this with the model's type.
 pub trait VisitModel {

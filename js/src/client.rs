@@ -239,9 +239,13 @@ impl OciClient {
         let compartment = compartment_id.unwrap_or_else(|| self.tenancy());
         let client = self.client.clone();
         promise(async move {
-            let buckets = collect_all(client.paginate(ListBuckets::new(namespace, compartment)))
-                .await
-                .or_js()?;
+            let buckets = collect_all(
+                client
+                    .paginate(ListBuckets::new(namespace, compartment))
+                    .max_records(CAP + 1),
+            )
+            .await
+            .or_js()?;
             to_js(&buckets)
         })
     }
@@ -294,7 +298,9 @@ impl OciClient {
             let mut op = ListObjects::new(namespace, bucket)
                 .fields("name,size,etag,md5,timeCreated,timeModified");
             op.prefix = prefix;
-            let objects = collect_all(client.paginate(op)).await.or_js()?;
+            let objects = collect_all(client.paginate(op).max_records(CAP + 1))
+                .await
+                .or_js()?;
             to_js(&objects)
         })
     }
@@ -358,9 +364,13 @@ impl OciClient {
         let compartment = compartment_id.unwrap_or_else(|| self.tenancy());
         let client = self.client.clone();
         promise(async move {
-            let users = collect_all(client.paginate(ListUsers::new(compartment)))
-                .await
-                .or_js()?;
+            let users = collect_all(
+                client
+                    .paginate(ListUsers::new(compartment))
+                    .max_records(CAP + 1),
+            )
+            .await
+            .or_js()?;
             to_js(&users)
         })
     }
@@ -373,10 +383,24 @@ impl OciClient {
     }
 }
 
-/// Every record of a list, collected (the conveniences return whole lists).
+/// The most records a convenience list method returns whole; a longer list is an error that
+/// points to the service's iterator (`oci.objectStorage.listObjectsIter(..)`), so a page never
+/// silently holds a partial list, nor an unbounded one.
+const CAP: u64 = 10_000;
+
+/// Every record of a list, collected, failing past [`CAP`].
 async fn collect_all<S, T>(records: S) -> Result<Vec<T>, ocisdk_core::Error>
 where
     S: futures_util::Stream<Item = Result<T, ocisdk_core::Error>>,
 {
-    records.try_collect().await
+    let all: Vec<T> = records.try_collect().await?;
+    if all.len() as u64 > CAP {
+        return Err(ocisdk_core::Error::InvalidRequest {
+            operation: "list",
+            reason: format!(
+                "the list has more than {CAP} records; walk it with the service's ...Iter method"
+            ),
+        });
+    }
+    Ok(all)
 }

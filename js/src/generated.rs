@@ -8,7 +8,7 @@ use js_sys::Promise;
 use ocisdk_wasm::Client;
 use wasm_bindgen::prelude::*;
 
-use crate::services::{Download, Send, run, run_upload};
+use crate::services::{Download, Send, records_all, records_iter, run, run_upload};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_SERVICES: &'static str = r#"
@@ -4283,6 +4283,38 @@ impl IdentityApi {
         )
     }
 
+    /// Every record of `ListBulkActionResourceTypes`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listBulkActionResourceTypesIter, unchecked_return_type = "AsyncIterableIterator<Identity.BulkActionResourceType>")]
+    pub fn list_bulk_action_resource_types_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListBulkActionResourceTypesRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListBulkActionResourceTypes",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListBulkActionResourceTypes` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listBulkActionResourceTypesAll, unchecked_return_type = "Promise<Array<Identity.BulkActionResourceType>>")]
+    pub fn list_bulk_action_resource_types_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListBulkActionResourceTypesRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListBulkActionResourceTypes",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListBulkEditTagsResourceTypes`: `GET /20160918/tags/bulkEditResourceTypes`.
     #[wasm_bindgen(js_name = listBulkEditTagsResourceTypes, unchecked_return_type = "Promise<OciResponse<Identity.BulkEditTagsResourceTypeCollection>>")]
     pub fn list_bulk_edit_tags_resource_types(
@@ -4295,6 +4327,38 @@ impl IdentityApi {
             params,
             Send(self.client.clone()),
             ocisdk_identity::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListBulkEditTagsResourceTypes`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listBulkEditTagsResourceTypesIter, unchecked_return_type = "AsyncIterableIterator<Identity.BulkEditTagsResourceType>")]
+    pub fn list_bulk_edit_tags_resource_types_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListBulkEditTagsResourceTypesRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListBulkEditTagsResourceTypes",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListBulkEditTagsResourceTypes` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listBulkEditTagsResourceTypesAll, unchecked_return_type = "Promise<Array<Identity.BulkEditTagsResourceType>>")]
+    pub fn list_bulk_edit_tags_resource_types_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListBulkEditTagsResourceTypesRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListBulkEditTagsResourceTypes",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
         )
     }
 
@@ -4312,6 +4376,36 @@ impl IdentityApi {
         )
     }
 
+    /// Every record of `ListCompartments`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listCompartmentsIter, unchecked_return_type = "AsyncIterableIterator<Identity.Compartment>")]
+    pub fn list_compartments_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListCompartmentsRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListCompartments",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListCompartments` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listCompartmentsAll, unchecked_return_type = "Promise<Array<Identity.Compartment>>")]
+    pub fn list_compartments_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListCompartmentsRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListCompartments",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListCostTrackingTags`: `GET /20160918/tagNamespaces/actions/listCostTrackingTags`.
     #[wasm_bindgen(js_name = listCostTrackingTags, unchecked_return_type = "Promise<OciResponse<Array<Identity.Tag>>>")]
     pub fn list_cost_tracking_tags(
@@ -4324,6 +4418,38 @@ impl IdentityApi {
             params,
             Send(self.client.clone()),
             ocisdk_identity::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListCostTrackingTags`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listCostTrackingTagsIter, unchecked_return_type = "AsyncIterableIterator<Identity.Tag>")]
+    pub fn list_cost_tracking_tags_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListCostTrackingTagsRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListCostTrackingTags",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListCostTrackingTags` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listCostTrackingTagsAll, unchecked_return_type = "Promise<Array<Identity.Tag>>")]
+    pub fn list_cost_tracking_tags_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListCostTrackingTagsRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListCostTrackingTags",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
         )
     }
 
@@ -4356,6 +4482,36 @@ impl IdentityApi {
         )
     }
 
+    /// Every record of `ListDbCredentials`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listDbCredentialsIter, unchecked_return_type = "AsyncIterableIterator<Identity.DbCredentialSummary>")]
+    pub fn list_db_credentials_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListDbCredentialsRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListDbCredentials",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListDbCredentials` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listDbCredentialsAll, unchecked_return_type = "Promise<Array<Identity.DbCredentialSummary>>")]
+    pub fn list_db_credentials_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListDbCredentialsRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListDbCredentials",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListDomains`: `GET /20160918/domains`.
     #[wasm_bindgen(js_name = listDomains, unchecked_return_type = "Promise<OciResponse<Array<Identity.DomainSummary>>>")]
     pub fn list_domains(
@@ -4370,6 +4526,36 @@ impl IdentityApi {
         )
     }
 
+    /// Every record of `ListDomains`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listDomainsIter, unchecked_return_type = "AsyncIterableIterator<Identity.DomainSummary>")]
+    pub fn list_domains_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListDomainsRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListDomains",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListDomains` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listDomainsAll, unchecked_return_type = "Promise<Array<Identity.DomainSummary>>")]
+    pub fn list_domains_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListDomainsRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListDomains",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListDynamicGroups`: `GET /20160918/dynamicGroups`.
     #[wasm_bindgen(js_name = listDynamicGroups, unchecked_return_type = "Promise<OciResponse<Array<Identity.DynamicGroup>>>")]
     pub fn list_dynamic_groups(
@@ -4381,6 +4567,36 @@ impl IdentityApi {
             params,
             Send(self.client.clone()),
             ocisdk_identity::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListDynamicGroups`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listDynamicGroupsIter, unchecked_return_type = "AsyncIterableIterator<Identity.DynamicGroup>")]
+    pub fn list_dynamic_groups_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListDynamicGroupsRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListDynamicGroups",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListDynamicGroups` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listDynamicGroupsAll, unchecked_return_type = "Promise<Array<Identity.DynamicGroup>>")]
+    pub fn list_dynamic_groups_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListDynamicGroupsRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListDynamicGroups",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
         )
     }
 
@@ -4412,6 +4628,36 @@ impl IdentityApi {
         )
     }
 
+    /// Every record of `ListGroups`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listGroupsIter, unchecked_return_type = "AsyncIterableIterator<Identity.Group>")]
+    pub fn list_groups_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListGroupsRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListGroups",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListGroups` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listGroupsAll, unchecked_return_type = "Promise<Array<Identity.Group>>")]
+    pub fn list_groups_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListGroupsRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListGroups",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListIamWorkRequestErrors`: `GET /20160918/iamWorkRequests/{iamWorkRequestId}/errors`.
     #[wasm_bindgen(js_name = listIamWorkRequestErrors, unchecked_return_type = "Promise<OciResponse<Array<Identity.IamWorkRequestErrorSummary>>>")]
     pub fn list_iam_work_request_errors(
@@ -4424,6 +4670,38 @@ impl IdentityApi {
             params,
             Send(self.client.clone()),
             ocisdk_identity::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListIamWorkRequestErrors`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listIamWorkRequestErrorsIter, unchecked_return_type = "AsyncIterableIterator<Identity.IamWorkRequestErrorSummary>")]
+    pub fn list_iam_work_request_errors_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListIamWorkRequestErrorsRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListIamWorkRequestErrors",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListIamWorkRequestErrors` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listIamWorkRequestErrorsAll, unchecked_return_type = "Promise<Array<Identity.IamWorkRequestErrorSummary>>")]
+    pub fn list_iam_work_request_errors_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListIamWorkRequestErrorsRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListIamWorkRequestErrors",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
         )
     }
 
@@ -4442,6 +4720,38 @@ impl IdentityApi {
         )
     }
 
+    /// Every record of `ListIamWorkRequestLogs`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listIamWorkRequestLogsIter, unchecked_return_type = "AsyncIterableIterator<Identity.IamWorkRequestLogSummary>")]
+    pub fn list_iam_work_request_logs_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListIamWorkRequestLogsRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListIamWorkRequestLogs",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListIamWorkRequestLogs` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listIamWorkRequestLogsAll, unchecked_return_type = "Promise<Array<Identity.IamWorkRequestLogSummary>>")]
+    pub fn list_iam_work_request_logs_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListIamWorkRequestLogsRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListIamWorkRequestLogs",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListIamWorkRequests`: `GET /20160918/iamWorkRequests`.
     #[wasm_bindgen(js_name = listIamWorkRequests, unchecked_return_type = "Promise<OciResponse<Array<Identity.IamWorkRequestSummary>>>")]
     pub fn list_iam_work_requests(
@@ -4457,6 +4767,38 @@ impl IdentityApi {
         )
     }
 
+    /// Every record of `ListIamWorkRequests`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listIamWorkRequestsIter, unchecked_return_type = "AsyncIterableIterator<Identity.IamWorkRequestSummary>")]
+    pub fn list_iam_work_requests_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListIamWorkRequestsRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListIamWorkRequests",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListIamWorkRequests` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listIamWorkRequestsAll, unchecked_return_type = "Promise<Array<Identity.IamWorkRequestSummary>>")]
+    pub fn list_iam_work_requests_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListIamWorkRequestsRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListIamWorkRequests",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListIdentityProviderGroups`: `GET /20160918/identityProviders/{identityProviderId}/groups`.
     #[wasm_bindgen(js_name = listIdentityProviderGroups, unchecked_return_type = "Promise<OciResponse<Array<Identity.IdentityProviderGroupSummary>>>")]
     pub fn list_identity_provider_groups(
@@ -4468,6 +4810,36 @@ impl IdentityApi {
             params,
             Send(self.client.clone()),
             ocisdk_identity::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListIdentityProviderGroups`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listIdentityProviderGroupsIter, unchecked_return_type = "AsyncIterableIterator<Identity.IdentityProviderGroupSummary>")]
+    pub fn list_identity_provider_groups_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListIdentityProviderGroupsRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListIdentityProviderGroups",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListIdentityProviderGroups` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listIdentityProviderGroupsAll, unchecked_return_type = "Promise<Array<Identity.IdentityProviderGroupSummary>>")]
+    pub fn list_identity_provider_groups_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListIdentityProviderGroupsRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListIdentityProviderGroups",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
         )
     }
 
@@ -4486,6 +4858,38 @@ impl IdentityApi {
         )
     }
 
+    /// Every record of `ListIdentityProviders`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listIdentityProvidersIter, unchecked_return_type = "AsyncIterableIterator<Identity.IdentityProvider>")]
+    pub fn list_identity_providers_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListIdentityProvidersRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListIdentityProviders",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListIdentityProviders` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listIdentityProvidersAll, unchecked_return_type = "Promise<Array<Identity.IdentityProvider>>")]
+    pub fn list_identity_providers_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListIdentityProvidersRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListIdentityProviders",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListIdpGroupMappings`: `GET /20160918/identityProviders/{identityProviderId}/groupMappings`.
     #[wasm_bindgen(js_name = listIdpGroupMappings, unchecked_return_type = "Promise<OciResponse<Array<Identity.IdpGroupMapping>>>")]
     pub fn list_idp_group_mappings(
@@ -4498,6 +4902,38 @@ impl IdentityApi {
             params,
             Send(self.client.clone()),
             ocisdk_identity::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListIdpGroupMappings`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listIdpGroupMappingsIter, unchecked_return_type = "AsyncIterableIterator<Identity.IdpGroupMapping>")]
+    pub fn list_idp_group_mappings_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListIdpGroupMappingsRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListIdpGroupMappings",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListIdpGroupMappings` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listIdpGroupMappingsAll, unchecked_return_type = "Promise<Array<Identity.IdpGroupMapping>>")]
+    pub fn list_idp_group_mappings_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListIdpGroupMappingsRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListIdpGroupMappings",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
         )
     }
 
@@ -4516,6 +4952,38 @@ impl IdentityApi {
         )
     }
 
+    /// Every record of `ListMfaTotpDevices`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listMfaTotpDevicesIter, unchecked_return_type = "AsyncIterableIterator<Identity.MfaTotpDeviceSummary>")]
+    pub fn list_mfa_totp_devices_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListMfaTotpDevicesRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListMfaTotpDevices",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListMfaTotpDevices` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listMfaTotpDevicesAll, unchecked_return_type = "Promise<Array<Identity.MfaTotpDeviceSummary>>")]
+    pub fn list_mfa_totp_devices_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListMfaTotpDevicesRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListMfaTotpDevices",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListNetworkSources`: `GET /20160918/networkSources`.
     #[wasm_bindgen(js_name = listNetworkSources, unchecked_return_type = "Promise<OciResponse<Array<Identity.NetworkSourcesSummary>>>")]
     pub fn list_network_sources(
@@ -4528,6 +4996,38 @@ impl IdentityApi {
             params,
             Send(self.client.clone()),
             ocisdk_identity::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListNetworkSources`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listNetworkSourcesIter, unchecked_return_type = "AsyncIterableIterator<Identity.NetworkSourcesSummary>")]
+    pub fn list_network_sources_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListNetworkSourcesRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListNetworkSources",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListNetworkSources` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listNetworkSourcesAll, unchecked_return_type = "Promise<Array<Identity.NetworkSourcesSummary>>")]
+    pub fn list_network_sources_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListNetworkSourcesRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListNetworkSources",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
         )
     }
 
@@ -4545,6 +5045,36 @@ impl IdentityApi {
         )
     }
 
+    /// Every record of `ListOAuthClientCredentials`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listOAuthClientCredentialsIter, unchecked_return_type = "AsyncIterableIterator<Identity.OAuth2ClientCredentialSummary>")]
+    pub fn list_o_auth_client_credentials_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListOAuthClientCredentialsRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListOAuthClientCredentials",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListOAuthClientCredentials` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listOAuthClientCredentialsAll, unchecked_return_type = "Promise<Array<Identity.OAuth2ClientCredentialSummary>>")]
+    pub fn list_o_auth_client_credentials_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListOAuthClientCredentialsRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListOAuthClientCredentials",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListPolicies`: `GET /20160918/policies`.
     #[wasm_bindgen(js_name = listPolicies, unchecked_return_type = "Promise<OciResponse<Array<Identity.Policy>>>")]
     pub fn list_policies(
@@ -4556,6 +5086,36 @@ impl IdentityApi {
             params,
             Send(self.client.clone()),
             ocisdk_identity::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListPolicies`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listPoliciesIter, unchecked_return_type = "AsyncIterableIterator<Identity.Policy>")]
+    pub fn list_policies_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListPoliciesRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListPolicies",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListPolicies` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listPoliciesAll, unchecked_return_type = "Promise<Array<Identity.Policy>>")]
+    pub fn list_policies_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListPoliciesRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListPolicies",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
         )
     }
 
@@ -4617,6 +5177,36 @@ impl IdentityApi {
         )
     }
 
+    /// Every record of `ListStandardTagNamespaces`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listStandardTagNamespacesIter, unchecked_return_type = "AsyncIterableIterator<Identity.StandardTagNamespaceTemplateSummary>")]
+    pub fn list_standard_tag_namespaces_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListStandardTagNamespacesRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListStandardTagNamespaces",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListStandardTagNamespaces` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listStandardTagNamespacesAll, unchecked_return_type = "Promise<Array<Identity.StandardTagNamespaceTemplateSummary>>")]
+    pub fn list_standard_tag_namespaces_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListStandardTagNamespacesRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListStandardTagNamespaces",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListSwiftPasswords`: `GET /20160918/users/{userId}/swiftPasswords`.
     #[wasm_bindgen(js_name = listSwiftPasswords, unchecked_return_type = "Promise<OciResponse<Array<Identity.SwiftPassword>>>")]
     pub fn list_swift_passwords(
@@ -4646,6 +5236,36 @@ impl IdentityApi {
         )
     }
 
+    /// Every record of `ListTagDefaults`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listTagDefaultsIter, unchecked_return_type = "AsyncIterableIterator<Identity.TagDefaultSummary>")]
+    pub fn list_tag_defaults_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListTagDefaultsRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListTagDefaults",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListTagDefaults` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listTagDefaultsAll, unchecked_return_type = "Promise<Array<Identity.TagDefaultSummary>>")]
+    pub fn list_tag_defaults_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListTagDefaultsRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListTagDefaults",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListTagNamespaces`: `GET /20160918/tagNamespaces`.
     #[wasm_bindgen(js_name = listTagNamespaces, unchecked_return_type = "Promise<OciResponse<Array<Identity.TagNamespaceSummary>>>")]
     pub fn list_tag_namespaces(
@@ -4657,6 +5277,36 @@ impl IdentityApi {
             params,
             Send(self.client.clone()),
             ocisdk_identity::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListTagNamespaces`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listTagNamespacesIter, unchecked_return_type = "AsyncIterableIterator<Identity.TagNamespaceSummary>")]
+    pub fn list_tag_namespaces_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListTagNamespacesRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListTagNamespaces",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListTagNamespaces` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listTagNamespacesAll, unchecked_return_type = "Promise<Array<Identity.TagNamespaceSummary>>")]
+    pub fn list_tag_namespaces_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListTagNamespacesRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListTagNamespaces",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
         )
     }
 
@@ -4675,6 +5325,38 @@ impl IdentityApi {
         )
     }
 
+    /// Every record of `ListTaggingWorkRequestErrors`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listTaggingWorkRequestErrorsIter, unchecked_return_type = "AsyncIterableIterator<Identity.TaggingWorkRequestErrorSummary>")]
+    pub fn list_tagging_work_request_errors_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListTaggingWorkRequestErrorsRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListTaggingWorkRequestErrors",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListTaggingWorkRequestErrors` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listTaggingWorkRequestErrorsAll, unchecked_return_type = "Promise<Array<Identity.TaggingWorkRequestErrorSummary>>")]
+    pub fn list_tagging_work_request_errors_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListTaggingWorkRequestErrorsRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListTaggingWorkRequestErrors",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListTaggingWorkRequestLogs`: `GET /20160918/taggingWorkRequests/{workRequestId}/logs`.
     #[wasm_bindgen(js_name = listTaggingWorkRequestLogs, unchecked_return_type = "Promise<OciResponse<Array<Identity.TaggingWorkRequestLogSummary>>>")]
     pub fn list_tagging_work_request_logs(
@@ -4686,6 +5368,36 @@ impl IdentityApi {
             params,
             Send(self.client.clone()),
             ocisdk_identity::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListTaggingWorkRequestLogs`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listTaggingWorkRequestLogsIter, unchecked_return_type = "AsyncIterableIterator<Identity.TaggingWorkRequestLogSummary>")]
+    pub fn list_tagging_work_request_logs_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListTaggingWorkRequestLogsRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListTaggingWorkRequestLogs",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListTaggingWorkRequestLogs` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listTaggingWorkRequestLogsAll, unchecked_return_type = "Promise<Array<Identity.TaggingWorkRequestLogSummary>>")]
+    pub fn list_tagging_work_request_logs_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListTaggingWorkRequestLogsRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListTaggingWorkRequestLogs",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
         )
     }
 
@@ -4704,6 +5416,38 @@ impl IdentityApi {
         )
     }
 
+    /// Every record of `ListTaggingWorkRequests`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listTaggingWorkRequestsIter, unchecked_return_type = "AsyncIterableIterator<Identity.TaggingWorkRequestSummary>")]
+    pub fn list_tagging_work_requests_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListTaggingWorkRequestsRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListTaggingWorkRequests",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListTaggingWorkRequests` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listTaggingWorkRequestsAll, unchecked_return_type = "Promise<Array<Identity.TaggingWorkRequestSummary>>")]
+    pub fn list_tagging_work_requests_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListTaggingWorkRequestsRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListTaggingWorkRequests",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListTags`: `GET /20160918/tagNamespaces/{tagNamespaceId}/tags`.
     #[wasm_bindgen(js_name = listTags, unchecked_return_type = "Promise<OciResponse<Array<Identity.TagSummary>>>")]
     pub fn list_tags(
@@ -4715,6 +5459,36 @@ impl IdentityApi {
             params,
             Send(self.client.clone()),
             ocisdk_identity::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListTags`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listTagsIter, unchecked_return_type = "AsyncIterableIterator<Identity.TagSummary>")]
+    pub fn list_tags_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListTagsRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListTags",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListTags` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listTagsAll, unchecked_return_type = "Promise<Array<Identity.TagSummary>>")]
+    pub fn list_tags_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListTagsRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListTags",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
         )
     }
 
@@ -4733,6 +5507,38 @@ impl IdentityApi {
         )
     }
 
+    /// Every record of `ListUserGroupMemberships`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listUserGroupMembershipsIter, unchecked_return_type = "AsyncIterableIterator<Identity.UserGroupMembership>")]
+    pub fn list_user_group_memberships_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListUserGroupMembershipsRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListUserGroupMemberships",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListUserGroupMemberships` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listUserGroupMembershipsAll, unchecked_return_type = "Promise<Array<Identity.UserGroupMembership>>")]
+    pub fn list_user_group_memberships_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListUserGroupMembershipsRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListUserGroupMemberships",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListUsers`: `GET /20160918/users`.
     #[wasm_bindgen(js_name = listUsers, unchecked_return_type = "Promise<OciResponse<Array<Identity.User>>>")]
     pub fn list_users(
@@ -4747,6 +5553,36 @@ impl IdentityApi {
         )
     }
 
+    /// Every record of `ListUsers`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listUsersIter, unchecked_return_type = "AsyncIterableIterator<Identity.User>")]
+    pub fn list_users_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListUsersRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListUsers",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListUsers` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listUsersAll, unchecked_return_type = "Promise<Array<Identity.User>>")]
+    pub fn list_users_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListUsersRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListUsers",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListWorkRequests`: `GET /20160918/workRequests`.
     #[wasm_bindgen(js_name = listWorkRequests, unchecked_return_type = "Promise<OciResponse<Array<Identity.WorkRequestSummary>>>")]
     pub fn list_work_requests(
@@ -4758,6 +5594,36 @@ impl IdentityApi {
             params,
             Send(self.client.clone()),
             ocisdk_identity::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListWorkRequests`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listWorkRequestsIter, unchecked_return_type = "AsyncIterableIterator<Identity.WorkRequestSummary>")]
+    pub fn list_work_requests_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListWorkRequestsRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListWorkRequests",
+            params,
+            ocisdk_identity::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListWorkRequests` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listWorkRequestsAll, unchecked_return_type = "Promise<Array<Identity.WorkRequestSummary>>")]
+    pub fn list_work_requests_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Identity.ListWorkRequestsRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListWorkRequests",
+            params,
+            max_records,
+            ocisdk_identity::dynamic::visit_list_operation,
         )
     }
 
@@ -5617,6 +6483,36 @@ impl ObjectStorageApi {
         )
     }
 
+    /// Every record of `ListBuckets`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listBucketsIter, unchecked_return_type = "AsyncIterableIterator<ObjectStorage.BucketSummary>")]
+    pub fn list_buckets_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListBucketsRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListBuckets",
+            params,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListBuckets` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listBucketsAll, unchecked_return_type = "Promise<Array<ObjectStorage.BucketSummary>>")]
+    pub fn list_buckets_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListBucketsRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListBuckets",
+            params,
+            max_records,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListMultipartUploadParts`: `GET /n/{namespaceName}/b/{bucketName}/u/{objectName}`.
     #[wasm_bindgen(js_name = listMultipartUploadParts, unchecked_return_type = "Promise<OciResponse<Array<ObjectStorage.MultipartUploadPartSummary>>>")]
     pub fn list_multipart_upload_parts(
@@ -5632,6 +6528,38 @@ impl ObjectStorageApi {
         )
     }
 
+    /// Every record of `ListMultipartUploadParts`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listMultipartUploadPartsIter, unchecked_return_type = "AsyncIterableIterator<ObjectStorage.MultipartUploadPartSummary>")]
+    pub fn list_multipart_upload_parts_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListMultipartUploadPartsRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListMultipartUploadParts",
+            params,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListMultipartUploadParts` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listMultipartUploadPartsAll, unchecked_return_type = "Promise<Array<ObjectStorage.MultipartUploadPartSummary>>")]
+    pub fn list_multipart_upload_parts_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListMultipartUploadPartsRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListMultipartUploadParts",
+            params,
+            max_records,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListMultipartUploads`: `GET /n/{namespaceName}/b/{bucketName}/u`.
     #[wasm_bindgen(js_name = listMultipartUploads, unchecked_return_type = "Promise<OciResponse<Array<ObjectStorage.MultipartUpload>>>")]
     pub fn list_multipart_uploads(
@@ -5643,6 +6571,36 @@ impl ObjectStorageApi {
             params,
             Send(self.client.clone()),
             ocisdk_object_storage::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListMultipartUploads`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listMultipartUploadsIter, unchecked_return_type = "AsyncIterableIterator<ObjectStorage.MultipartUpload>")]
+    pub fn list_multipart_uploads_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListMultipartUploadsRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListMultipartUploads",
+            params,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListMultipartUploads` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listMultipartUploadsAll, unchecked_return_type = "Promise<Array<ObjectStorage.MultipartUpload>>")]
+    pub fn list_multipart_uploads_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListMultipartUploadsRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListMultipartUploads",
+            params,
+            max_records,
+            ocisdk_object_storage::dynamic::visit_list_operation,
         )
     }
 
@@ -5661,6 +6619,38 @@ impl ObjectStorageApi {
         )
     }
 
+    /// Every record of `ListObjectVersions`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listObjectVersionsIter, unchecked_return_type = "AsyncIterableIterator<ObjectStorage.ObjectVersionSummary>")]
+    pub fn list_object_versions_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListObjectVersionsRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListObjectVersions",
+            params,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListObjectVersions` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listObjectVersionsAll, unchecked_return_type = "Promise<Array<ObjectStorage.ObjectVersionSummary>>")]
+    pub fn list_object_versions_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListObjectVersionsRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListObjectVersions",
+            params,
+            max_records,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListObjects`: `GET /n/{namespaceName}/b/{bucketName}/o`.
     #[wasm_bindgen(js_name = listObjects, unchecked_return_type = "Promise<OciResponse<ObjectStorage.ListObjects>>")]
     pub fn list_objects(
@@ -5672,6 +6662,36 @@ impl ObjectStorageApi {
             params,
             Send(self.client.clone()),
             ocisdk_object_storage::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListObjects`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listObjectsIter, unchecked_return_type = "AsyncIterableIterator<ObjectStorage.ObjectSummary>")]
+    pub fn list_objects_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListObjectsRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListObjects",
+            params,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListObjects` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listObjectsAll, unchecked_return_type = "Promise<Array<ObjectStorage.ObjectSummary>>")]
+    pub fn list_objects_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListObjectsRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListObjects",
+            params,
+            max_records,
+            ocisdk_object_storage::dynamic::visit_list_operation,
         )
     }
 
@@ -5690,6 +6710,38 @@ impl ObjectStorageApi {
         )
     }
 
+    /// Every record of `ListPreauthenticatedRequests`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listPreauthenticatedRequestsIter, unchecked_return_type = "AsyncIterableIterator<ObjectStorage.PreauthenticatedRequestSummary>")]
+    pub fn list_preauthenticated_requests_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListPreauthenticatedRequestsRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListPreauthenticatedRequests",
+            params,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListPreauthenticatedRequests` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listPreauthenticatedRequestsAll, unchecked_return_type = "Promise<Array<ObjectStorage.PreauthenticatedRequestSummary>>")]
+    pub fn list_preauthenticated_requests_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListPreauthenticatedRequestsRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListPreauthenticatedRequests",
+            params,
+            max_records,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListPrivateEndpoints`: `GET /n/{namespaceName}/pe`.
     #[wasm_bindgen(js_name = listPrivateEndpoints, unchecked_return_type = "Promise<OciResponse<Array<ObjectStorage.PrivateEndpointSummary>>>")]
     pub fn list_private_endpoints(
@@ -5701,6 +6753,36 @@ impl ObjectStorageApi {
             params,
             Send(self.client.clone()),
             ocisdk_object_storage::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListPrivateEndpoints`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listPrivateEndpointsIter, unchecked_return_type = "AsyncIterableIterator<ObjectStorage.PrivateEndpointSummary>")]
+    pub fn list_private_endpoints_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListPrivateEndpointsRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListPrivateEndpoints",
+            params,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListPrivateEndpoints` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listPrivateEndpointsAll, unchecked_return_type = "Promise<Array<ObjectStorage.PrivateEndpointSummary>>")]
+    pub fn list_private_endpoints_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListPrivateEndpointsRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListPrivateEndpoints",
+            params,
+            max_records,
+            ocisdk_object_storage::dynamic::visit_list_operation,
         )
     }
 
@@ -5719,6 +6801,38 @@ impl ObjectStorageApi {
         )
     }
 
+    /// Every record of `ListReplicationPolicies`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listReplicationPoliciesIter, unchecked_return_type = "AsyncIterableIterator<ObjectStorage.ReplicationPolicySummary>")]
+    pub fn list_replication_policies_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListReplicationPoliciesRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListReplicationPolicies",
+            params,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListReplicationPolicies` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listReplicationPoliciesAll, unchecked_return_type = "Promise<Array<ObjectStorage.ReplicationPolicySummary>>")]
+    pub fn list_replication_policies_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListReplicationPoliciesRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListReplicationPolicies",
+            params,
+            max_records,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListReplicationSources`: `GET /n/{namespaceName}/b/{bucketName}/replicationSources`.
     #[wasm_bindgen(js_name = listReplicationSources, unchecked_return_type = "Promise<OciResponse<Array<ObjectStorage.ReplicationSource>>>")]
     pub fn list_replication_sources(
@@ -5731,6 +6845,38 @@ impl ObjectStorageApi {
             params,
             Send(self.client.clone()),
             ocisdk_object_storage::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListReplicationSources`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listReplicationSourcesIter, unchecked_return_type = "AsyncIterableIterator<ObjectStorage.ReplicationSource>")]
+    pub fn list_replication_sources_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListReplicationSourcesRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListReplicationSources",
+            params,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListReplicationSources` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listReplicationSourcesAll, unchecked_return_type = "Promise<Array<ObjectStorage.ReplicationSource>>")]
+    pub fn list_replication_sources_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListReplicationSourcesRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListReplicationSources",
+            params,
+            max_records,
+            ocisdk_object_storage::dynamic::visit_list_operation,
         )
     }
 
@@ -5749,6 +6895,38 @@ impl ObjectStorageApi {
         )
     }
 
+    /// Every record of `ListRetentionRules`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listRetentionRulesIter, unchecked_return_type = "AsyncIterableIterator<ObjectStorage.RetentionRuleSummary>")]
+    pub fn list_retention_rules_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListRetentionRulesRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListRetentionRules",
+            params,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListRetentionRules` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listRetentionRulesAll, unchecked_return_type = "Promise<Array<ObjectStorage.RetentionRuleSummary>>")]
+    pub fn list_retention_rules_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListRetentionRulesRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListRetentionRules",
+            params,
+            max_records,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListWorkRequestErrors`: `GET /workRequests/{workRequestId}/errors`.
     #[wasm_bindgen(js_name = listWorkRequestErrors, unchecked_return_type = "Promise<OciResponse<Array<ObjectStorage.WorkRequestError>>>")]
     pub fn list_work_request_errors(
@@ -5760,6 +6938,36 @@ impl ObjectStorageApi {
             params,
             Send(self.client.clone()),
             ocisdk_object_storage::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListWorkRequestErrors`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listWorkRequestErrorsIter, unchecked_return_type = "AsyncIterableIterator<ObjectStorage.WorkRequestError>")]
+    pub fn list_work_request_errors_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListWorkRequestErrorsRequest")] params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListWorkRequestErrors",
+            params,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListWorkRequestErrors` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listWorkRequestErrorsAll, unchecked_return_type = "Promise<Array<ObjectStorage.WorkRequestError>>")]
+    pub fn list_work_request_errors_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListWorkRequestErrorsRequest")] params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListWorkRequestErrors",
+            params,
+            max_records,
+            ocisdk_object_storage::dynamic::visit_list_operation,
         )
     }
 
@@ -5778,6 +6986,38 @@ impl ObjectStorageApi {
         )
     }
 
+    /// Every record of `ListWorkRequestLogs`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listWorkRequestLogsIter, unchecked_return_type = "AsyncIterableIterator<ObjectStorage.WorkRequestLogEntry>")]
+    pub fn list_work_request_logs_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListWorkRequestLogsRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListWorkRequestLogs",
+            params,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListWorkRequestLogs` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listWorkRequestLogsAll, unchecked_return_type = "Promise<Array<ObjectStorage.WorkRequestLogEntry>>")]
+    pub fn list_work_request_logs_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListWorkRequestLogsRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListWorkRequestLogs",
+            params,
+            max_records,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
     /// `ListWorkRequests`: `GET /workRequests`.
     #[wasm_bindgen(js_name = listWorkRequests, unchecked_return_type = "Promise<OciResponse<Array<ObjectStorage.WorkRequestSummary>>>")]
     pub fn list_work_requests(
@@ -5790,6 +7030,38 @@ impl ObjectStorageApi {
             params,
             Send(self.client.clone()),
             ocisdk_object_storage::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListWorkRequests`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listWorkRequestsIter, unchecked_return_type = "AsyncIterableIterator<ObjectStorage.WorkRequestSummary>")]
+    pub fn list_work_requests_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListWorkRequestsRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListWorkRequests",
+            params,
+            ocisdk_object_storage::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListWorkRequests` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listWorkRequestsAll, unchecked_return_type = "Promise<Array<ObjectStorage.WorkRequestSummary>>")]
+    pub fn list_work_requests_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ObjectStorage.ListWorkRequestsRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListWorkRequests",
+            params,
+            max_records,
+            ocisdk_object_storage::dynamic::visit_list_operation,
         )
     }
 
@@ -6039,6 +7311,38 @@ impl SecretsApi {
             params,
             Send(self.client.clone()),
             ocisdk_secrets::dynamic::visit_operation,
+        )
+    }
+
+    /// Every record of `ListSecretBundleVersions`, page by page (one request per page), as an async iterator.
+    #[wasm_bindgen(js_name = listSecretBundleVersionsIter, unchecked_return_type = "AsyncIterableIterator<Secrets.SecretBundleVersionSummary>")]
+    pub fn list_secret_bundle_versions_iter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Secrets.ListSecretBundleVersionsRequest")]
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        records_iter(
+            &self.client,
+            "ListSecretBundleVersions",
+            params,
+            ocisdk_secrets::dynamic::visit_list_operation,
+        )
+    }
+
+    /// The records of `ListSecretBundleVersions` across pages, at most `maxRecords` of them.
+    #[wasm_bindgen(js_name = listSecretBundleVersionsAll, unchecked_return_type = "Promise<Array<Secrets.SecretBundleVersionSummary>>")]
+    pub fn list_secret_bundle_versions_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Secrets.ListSecretBundleVersionsRequest")]
+        params: JsValue,
+        #[wasm_bindgen(js_name = maxRecords)] max_records: f64,
+    ) -> Promise {
+        records_all(
+            &self.client,
+            "ListSecretBundleVersions",
+            params,
+            max_records,
+            ocisdk_secrets::dynamic::visit_list_operation,
         )
     }
 }

@@ -303,3 +303,134 @@ pub(crate) fn run_upload(
         future.await
     })
 }
+
+#[wasm_bindgen(
+    inline_js = "export function asyncIterable(next) { return { next, [Symbol.asyncIterator]() { return this; } }; }"
+)]
+extern "C" {
+    /// `{ next, [Symbol.asyncIterator]() { return this } }`: what `for await` takes.
+    #[wasm_bindgen(js_name = asyncIterable)]
+    fn async_iterable(next: &js_sys::Function) -> JsValue;
+}
+
+/// The records of a list, as JS values.
+type RecordStream = Pin<Box<dyn futures_util::Stream<Item = Result<JsValue, JsValue>>>>;
+
+/// Walks a list operation with the core's paginator (bounded, one request per page).
+pub(crate) struct Records(pub(crate) Client, pub(crate) Option<u64>);
+
+impl ocisdk_core::operation::VisitListOperation for Records {
+    type Output = RecordStream;
+
+    fn visit<O>(self, op: O) -> RecordStream
+    where
+        O: ocisdk_core::paginate::ListOperation,
+        O::Item: Serialize,
+    {
+        use futures_util::StreamExt;
+        let mut records = self.0.paginate(op);
+        if let Some(n) = self.1 {
+            records = records.max_records(n);
+        }
+        Box::pin(records.map(|item| {
+            item.map_err(|e| to_js_error(&e))
+                .and_then(|value| to_js(&value))
+        }))
+    }
+}
+
+/// Where an iterator's walk stands between `next()` calls.
+enum Walk {
+    Ready(RecordStream),
+    Busy,
+    Done,
+}
+
+type ListDispatch = fn(&str, serde_json::Value, Records) -> Result<RecordStream, Error>;
+
+/// An async iterator over every record of list operation `operation`: each `next()` makes at
+/// most the one request its record needs (and none while records of the last page remain).
+pub(crate) fn records_iter(
+    client: &Client,
+    operation: &'static str,
+    params: JsValue,
+    dispatch: ListDispatch,
+) -> Result<JsValue, JsValue> {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use futures_util::StreamExt;
+    let stream = params_of(&params, operation)
+        .and_then(|p| dispatch(operation, p, Records(client.clone(), None)))
+        .map_err(|e| to_js_error(&e))?;
+    let walk = Rc::new(RefCell::new(Walk::Ready(stream)));
+    let next = Closure::<dyn FnMut() -> Promise>::new(move || {
+        let walk = walk.clone();
+        future_to_promise(async move {
+            let step = std::mem::replace(&mut *walk.borrow_mut(), Walk::Busy);
+            let result = js_sys::Object::new();
+            let set =
+                |key: &str, value: &JsValue| Reflect::set(&result, &JsValue::from_str(key), value);
+            match step {
+                Walk::Busy => {
+                    return Err(js_sys::Error::new(
+                        "next() was called before the previous next() settled",
+                    )
+                    .into());
+                }
+                Walk::Done => {
+                    *walk.borrow_mut() = Walk::Done;
+                    set("done", &JsValue::TRUE)?;
+                }
+                Walk::Ready(mut stream) => match stream.next().await {
+                    None => {
+                        *walk.borrow_mut() = Walk::Done;
+                        set("done", &JsValue::TRUE)?;
+                    }
+                    Some(Ok(value)) => {
+                        *walk.borrow_mut() = Walk::Ready(stream);
+                        set("done", &JsValue::FALSE)?;
+                        set("value", &value)?;
+                    }
+                    Some(Err(e)) => {
+                        *walk.borrow_mut() = Walk::Done;
+                        return Err(e);
+                    }
+                },
+            }
+            Ok(result.into())
+        })
+    });
+    Ok(async_iterable(next.into_js_value().unchecked_ref()))
+}
+
+/// Every record of list operation `operation`, at most `max_records` of them: the explicit cap
+/// keeps a long list from filling the page's memory.
+pub(crate) fn records_all(
+    client: &Client,
+    operation: &'static str,
+    params: JsValue,
+    max_records: f64,
+    dispatch: ListDispatch,
+) -> Promise {
+    use futures_util::TryStreamExt;
+    let bad = |reason: String| Error::InvalidRequest { operation, reason };
+    let started = if max_records.is_finite() && max_records >= 0.0 && max_records.fract() == 0.0 {
+        params_of(&params, operation).and_then(|p| {
+            dispatch(
+                operation,
+                p,
+                Records(client.clone(), Some(max_records as u64)),
+            )
+        })
+    } else {
+        Err(bad(format!(
+            "maxRecords must be a whole number of records, not {max_records}"
+        )))
+    };
+    future_to_promise(async move {
+        let stream = started.map_err(|e| to_js_error(&e))?;
+        let records: Vec<JsValue> = stream.try_collect().await?;
+        Ok(records.into_iter().collect::<js_sys::Array>().into())
+    })
+}

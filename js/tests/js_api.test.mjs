@@ -127,3 +127,32 @@ test("every operation is a method of its service: the quickstart through the gen
   await assert.rejects(client.secrets.getSecretBundle({ secretId: "ocid1.vaultsecret.oc1..x" }),
     (err) => err.kind === "service");
 });
+
+test("listings are async iterators, one request per page; `All` takes an explicit cap", async () => {
+  const client = oci();
+  const os = client.objectStorage;
+  const ns = (await os.getNamespace({})).data;
+  const bucket = `js-iter-${Date.now()}`;
+  await os.createBucket({ namespaceName: ns, createBucketDetails: { name: bucket, compartmentId: client.tenancy } });
+  const names = ["a", "b", "c", "d", "e"];
+  for (const name of names) {
+    await os.putObject({ namespaceName: ns, bucketName: bucket, objectName: name }, name);
+  }
+  const seen = [];
+  for await (const o of os.listObjectsIter({ namespaceName: ns, bucketName: bucket, limit: 2 })) {
+    seen.push(o.name);
+  }
+  assert.deepEqual(seen, names);
+  const it = os.listObjectsIter({ namespaceName: ns, bucketName: bucket, limit: 2 });
+  assert.equal((await it.next()).value.name, "a");
+  assert.equal((await it.next()).value.name, "b");
+  const capped = await os.listObjectsAll({ namespaceName: ns, bucketName: bucket }, 3);
+  assert.deepEqual(capped.map((o) => o.name), ["a", "b", "c"]);
+  await assert.rejects(os.listObjectsAll({ namespaceName: ns, bucketName: bucket }, -1),
+    (err) => err.kind === "invalidRequest");
+  const users = [];
+  for await (const u of client.identity.listUsersIter({ compartmentId: client.tenancy })) users.push(u);
+  assert.ok(users.length > 0 && users.every((u) => typeof u.id === "string"));
+  for (const name of names) await os.deleteObject({ namespaceName: ns, bucketName: bucket, objectName: name });
+  await os.deleteBucket({ namespaceName: ns, bucketName: bucket });
+});

@@ -22,5 +22,10 @@ export async function quickstart(oci: OciClient): Promise<string> {
     { namespaceName: ns, bucketName: "b", objectName: "o" });
   const body: Uint8Array = got.body;
   const listed: ObjectStorage.ObjectSummary[] = (await oci.objectStorage.listObjects({ namespaceName: ns, bucketName: "b" })).data.objects;
-  return `${group.data.id} ${state} ${next} ${put.data.etag} ${body.length} ${listed.length}`;
+  for await (const user of oci.identity.listUsersIter({ compartmentId: oci.tenancy })) {
+    const name: string = user.name;
+    void name;
+  }
+  const some: ObjectStorage.ObjectSummary[] = await oci.objectStorage.listObjectsAll({ namespaceName: ns, bucketName: "b" }, 100);
+  return `${group.data.id} ${state} ${next} ${put.data.etag} ${body.length} ${listed.length} ${some.length}`;
 }

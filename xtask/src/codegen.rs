@@ -47,6 +47,8 @@ pub type Files = BTreeMap<String, String>;
 #[derive(Debug, Default)]
 pub struct Report {
     pub unsupported: Vec<String>,
+    /// The operations that got a `ListOperation` impl (they can be walked page by page).
+    pub list_operations: BTreeSet<String>,
 }
 
 struct Gen<'a> {
@@ -840,6 +842,9 @@ impl Gen<'_> {
             s.push_str("        let _ = headers;\n");
         }
         let _ = writeln!(s, "        {parse}\n    }}\n}}");
+        if !list_impl.is_empty() {
+            self.report.list_operations.insert(op.name.clone());
+        }
         s.push_str(&list_impl);
         Ok(s)
     }
@@ -1025,7 +1030,7 @@ impl Gen<'_> {
             s,
             "//! Operations and models by name, for callers that know them only at run time (the\n//! JavaScript API, conformance tests).\n"
         );
-        s.push_str("use ocisdk_core::Error;\nuse ocisdk_core::export::serde_json;\nuse ocisdk_core::operation::{VisitModel, VisitOperation, from_params};\n\n#[allow(unused_imports)]\nuse crate::models;\nuse crate::operations::*;\n\n");
+        s.push_str("use ocisdk_core::Error;\nuse ocisdk_core::export::serde_json;\nuse ocisdk_core::operation::{VisitListOperation, VisitModel, VisitOperation, from_params};\n\n#[allow(unused_imports)]\nuse crate::models;\nuse crate::operations::*;\n\n");
         let names: Vec<String> = self
             .spec
             .operations
@@ -1059,6 +1064,28 @@ impl Gen<'_> {
         let _ = writeln!(
             s,
             "        _ => Err(Error::InvalidRequest {{ operation: \"?\", reason: format!(\"the {} API has no operation {{name:?}}\") }}),\n    }}\n}}\n",
+            self.cfg.title
+        );
+        let lists: Vec<&String> = self.report.list_operations.iter().collect();
+        let _ = writeln!(
+            s,
+            "/// The operations that list page by page.\npub const LIST_OPERATIONS: &[&str] = &[{}];\n",
+            lists
+                .iter()
+                .map(|n| format!("{n:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        s.push_str("/// Builds list operation `name` from its parameters as JSON and hands it to `visitor` (to\n/// walk its pages); an unknown name or one that does not list is an error naming it.\npub fn visit_list_operation<V: VisitListOperation>(name: &str, params: serde_json::Value, visitor: V) -> Result<V::Output, Error> {\n    match name {\n");
+        for n in &lists {
+            let _ = writeln!(
+                s,
+                "        {n:?} => Ok(visitor.visit(from_params::<{n}>(params)?)),"
+            );
+        }
+        let _ = writeln!(
+            s,
+            "        _ => Err(Error::InvalidRequest {{ operation: \"?\", reason: format!(\"the {} API has no list operation {{name:?}}\") }}),\n    }}\n}}\n",
             self.cfg.title
         );
         s.push_str("/// Hands model `name`'s type to `visitor`; `None` for a name the service has no model of.\npub fn visit_model<V: VisitModel>(name: &str, visitor: V) -> Option<V::Output> {\n    match name {\n");

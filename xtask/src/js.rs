@@ -18,6 +18,8 @@ pub struct JsService<'a> {
     pub krate: &'static str,
     /// The TypeScript namespace and class prefix (`Identity`, `ObjectStorage`).
     pub namespace: &'static str,
+    /// The operations that list page by page (they also get async iterators).
+    pub list_operations: &'a BTreeSet<String>,
 }
 
 /// `opc_retry_token` → `opcRetryToken` (what serde's `rename_all = "camelCase"` makes of it).
@@ -189,6 +191,34 @@ fn qualify(t: &str, ns: &str, models: &BTreeSet<&str>) -> String {
     out
 }
 
+/// The TypeScript type of one record of a list operation.
+fn item_ts(ts: &Ts<'_>, svc: &JsService<'_>, op: &Op) -> String {
+    let Some(pg) = &op.pagination else {
+        return "unknown".into();
+    };
+    let Some(raw) = op.response.as_deref() else {
+        return "unknown".into();
+    };
+    let list = match pg.items.as_deref() {
+        Some("field") => {
+            let field = pg.field.clone().unwrap_or_default();
+            svc.spec
+                .models
+                .iter()
+                .find(|m| m.name == raw)
+                .and_then(|m| m.fields.iter().find(|f| f.name == field))
+                .map(|f| ts.ty(&f.ty, f.values.as_ref()))
+        }
+        _ => Some(ts.ty(raw, None)),
+    };
+    let item = list
+        .as_deref()
+        .and_then(|l| l.strip_prefix("Array<").and_then(|r| r.strip_suffix('>')))
+        .unwrap_or("unknown")
+        .to_string();
+    qualify(&item, svc.namespace, &ts.models)
+}
+
 /// The whole `js/src/generated.rs`.
 pub fn generate(services: &[JsService<'_>]) -> String {
     let mut s = format!(
@@ -202,7 +232,7 @@ pub fn generate(services: &[JsService<'_>]) -> String {
             .first()
             .map_or("", |x| x.spec.source.version.as_str())
     );
-    s.push_str("//! The service classes of the JavaScript API: every operation of every shipped service.\n\n#![allow(clippy::too_many_lines)]\n\nuse js_sys::Promise;\nuse ocisdk_wasm::Client;\nuse wasm_bindgen::prelude::*;\n\nuse crate::services::{Download, Send, run, run_upload};\n\n");
+    s.push_str("//! The service classes of the JavaScript API: every operation of every shipped service.\n\n#![allow(clippy::too_many_lines)]\n\nuse js_sys::Promise;\nuse ocisdk_wasm::Client;\nuse wasm_bindgen::prelude::*;\n\nuse crate::services::{Download, Send, records_all, records_iter, run, run_upload};\n\n");
     // TypeScript declarations.
     let mut ts_text = String::new();
     for svc in services {
@@ -273,6 +303,15 @@ pub fn generate(services: &[JsService<'_>]) -> String {
                     s,
                     "    #[wasm_bindgen(js_name = {js_name}, unchecked_return_type = \"Promise<OciResponse<{out}>>\")]\n    pub fn {rust_name}(&self, #[wasm_bindgen(unchecked_param_type = \"{request}\")] params: JsValue) -> Promise {{\n        run({:?}, params, Send(self.client.clone()), {dispatch})\n    }}",
                     op.name
+                );
+            }
+            if svc.list_operations.contains(&op.name) {
+                let item = item_ts(&ts, svc, op);
+                let list_dispatch = format!("{}::dynamic::visit_list_operation", svc.krate);
+                let _ = writeln!(
+                    s,
+                    "\n    /// Every record of `{name}`, page by page (one request per page), as an async iterator.\n    #[wasm_bindgen(js_name = {js_name}Iter, unchecked_return_type = \"AsyncIterableIterator<{item}>\")]\n    pub fn {rust_name}_iter(&self, #[wasm_bindgen(unchecked_param_type = \"{request}\")] params: JsValue) -> Result<JsValue, JsValue> {{\n        records_iter(&self.client, {name:?}, params, {list_dispatch})\n    }}\n\n    /// The records of `{name}` across pages, at most `maxRecords` of them.\n    #[wasm_bindgen(js_name = {js_name}All, unchecked_return_type = \"Promise<Array<{item}>>\")]\n    pub fn {rust_name}_all(&self, #[wasm_bindgen(unchecked_param_type = \"{request}\")] params: JsValue, #[wasm_bindgen(js_name = maxRecords)] max_records: f64) -> Promise {{\n        records_all(&self.client, {name:?}, params, max_records, {list_dispatch})\n    }}",
+                    name = op.name
                 );
             }
         }

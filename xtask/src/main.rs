@@ -197,15 +197,16 @@ fn codegen(check: bool, only: &[String]) -> Result<(), String> {
                 files.len()
             );
         }
-        specs.push((spec, cfg));
+        specs.push((spec, cfg, report.list_operations));
     }
     // The JavaScript API covers every shipped service at once.
     if specs.len() == shipped.len() {
         let services: Vec<js::JsService<'_>> = specs
             .iter()
-            .map(|(spec, cfg)| js::JsService {
+            .map(|(spec, cfg, lists)| js::JsService {
                 spec,
                 config: cfg,
+                list_operations: lists,
                 krate: Box::leak(cfg.crate_name.replace('-', "_").into_boxed_str()),
                 namespace: Box::leak(names::pascal(&spec.service.name).into_boxed_str()),
             })

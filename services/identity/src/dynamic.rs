@@ -5,7 +5,7 @@
 
 use ocisdk_core::Error;
 use ocisdk_core::export::serde_json;
-use ocisdk_core::operation::{VisitModel, VisitOperation, from_params};
+use ocisdk_core::operation::{VisitListOperation, VisitModel, VisitOperation, from_params};
 
 #[allow(unused_imports)]
 use crate::models;
@@ -534,6 +534,105 @@ pub fn visit_operation<V: VisitOperation>(
         _ => Err(Error::InvalidRequest {
             operation: "?",
             reason: format!("the Identity and Access Management API has no operation {name:?}"),
+        }),
+    }
+}
+
+/// The operations that list page by page.
+pub const LIST_OPERATIONS: &[&str] = &[
+    "ListBulkActionResourceTypes",
+    "ListBulkEditTagsResourceTypes",
+    "ListCompartments",
+    "ListCostTrackingTags",
+    "ListDbCredentials",
+    "ListDomains",
+    "ListDynamicGroups",
+    "ListGroups",
+    "ListIamWorkRequestErrors",
+    "ListIamWorkRequestLogs",
+    "ListIamWorkRequests",
+    "ListIdentityProviderGroups",
+    "ListIdentityProviders",
+    "ListIdpGroupMappings",
+    "ListMfaTotpDevices",
+    "ListNetworkSources",
+    "ListOAuthClientCredentials",
+    "ListPolicies",
+    "ListStandardTagNamespaces",
+    "ListTagDefaults",
+    "ListTagNamespaces",
+    "ListTaggingWorkRequestErrors",
+    "ListTaggingWorkRequestLogs",
+    "ListTaggingWorkRequests",
+    "ListTags",
+    "ListUserGroupMemberships",
+    "ListUsers",
+    "ListWorkRequests",
+];
+
+/// Builds list operation `name` from its parameters as JSON and hands it to `visitor` (to
+/// walk its pages); an unknown name or one that does not list is an error naming it.
+pub fn visit_list_operation<V: VisitListOperation>(
+    name: &str,
+    params: serde_json::Value,
+    visitor: V,
+) -> Result<V::Output, Error> {
+    match name {
+        "ListBulkActionResourceTypes" => {
+            Ok(visitor.visit(from_params::<ListBulkActionResourceTypes>(params)?))
+        }
+        "ListBulkEditTagsResourceTypes" => {
+            Ok(visitor.visit(from_params::<ListBulkEditTagsResourceTypes>(params)?))
+        }
+        "ListCompartments" => Ok(visitor.visit(from_params::<ListCompartments>(params)?)),
+        "ListCostTrackingTags" => Ok(visitor.visit(from_params::<ListCostTrackingTags>(params)?)),
+        "ListDbCredentials" => Ok(visitor.visit(from_params::<ListDbCredentials>(params)?)),
+        "ListDomains" => Ok(visitor.visit(from_params::<ListDomains>(params)?)),
+        "ListDynamicGroups" => Ok(visitor.visit(from_params::<ListDynamicGroups>(params)?)),
+        "ListGroups" => Ok(visitor.visit(from_params::<ListGroups>(params)?)),
+        "ListIamWorkRequestErrors" => {
+            Ok(visitor.visit(from_params::<ListIamWorkRequestErrors>(params)?))
+        }
+        "ListIamWorkRequestLogs" => {
+            Ok(visitor.visit(from_params::<ListIamWorkRequestLogs>(params)?))
+        }
+        "ListIamWorkRequests" => Ok(visitor.visit(from_params::<ListIamWorkRequests>(params)?)),
+        "ListIdentityProviderGroups" => {
+            Ok(visitor.visit(from_params::<ListIdentityProviderGroups>(params)?))
+        }
+        "ListIdentityProviders" => Ok(visitor.visit(from_params::<ListIdentityProviders>(params)?)),
+        "ListIdpGroupMappings" => Ok(visitor.visit(from_params::<ListIdpGroupMappings>(params)?)),
+        "ListMfaTotpDevices" => Ok(visitor.visit(from_params::<ListMfaTotpDevices>(params)?)),
+        "ListNetworkSources" => Ok(visitor.visit(from_params::<ListNetworkSources>(params)?)),
+        "ListOAuthClientCredentials" => {
+            Ok(visitor.visit(from_params::<ListOAuthClientCredentials>(params)?))
+        }
+        "ListPolicies" => Ok(visitor.visit(from_params::<ListPolicies>(params)?)),
+        "ListStandardTagNamespaces" => {
+            Ok(visitor.visit(from_params::<ListStandardTagNamespaces>(params)?))
+        }
+        "ListTagDefaults" => Ok(visitor.visit(from_params::<ListTagDefaults>(params)?)),
+        "ListTagNamespaces" => Ok(visitor.visit(from_params::<ListTagNamespaces>(params)?)),
+        "ListTaggingWorkRequestErrors" => {
+            Ok(visitor.visit(from_params::<ListTaggingWorkRequestErrors>(params)?))
+        }
+        "ListTaggingWorkRequestLogs" => {
+            Ok(visitor.visit(from_params::<ListTaggingWorkRequestLogs>(params)?))
+        }
+        "ListTaggingWorkRequests" => {
+            Ok(visitor.visit(from_params::<ListTaggingWorkRequests>(params)?))
+        }
+        "ListTags" => Ok(visitor.visit(from_params::<ListTags>(params)?)),
+        "ListUserGroupMemberships" => {
+            Ok(visitor.visit(from_params::<ListUserGroupMemberships>(params)?))
+        }
+        "ListUsers" => Ok(visitor.visit(from_params::<ListUsers>(params)?)),
+        "ListWorkRequests" => Ok(visitor.visit(from_params::<ListWorkRequests>(params)?)),
+        _ => Err(Error::InvalidRequest {
+            operation: "?",
+            reason: format!(
+                "the Identity and Access Management API has no list operation {name:?}"
+            ),
         }),
     }
 }

@@ -5,7 +5,7 @@
 
 use ocisdk_core::Error;
 use ocisdk_core::export::serde_json;
-use ocisdk_core::operation::{VisitModel, VisitOperation, from_params};
+use ocisdk_core::operation::{VisitListOperation, VisitModel, VisitOperation, from_params};
 
 #[allow(unused_imports)]
 use crate::models;
@@ -227,6 +227,59 @@ pub fn visit_operation<V: VisitOperation>(
         _ => Err(Error::InvalidRequest {
             operation: "?",
             reason: format!("the Object Storage API has no operation {name:?}"),
+        }),
+    }
+}
+
+/// The operations that list page by page.
+pub const LIST_OPERATIONS: &[&str] = &[
+    "ListBuckets",
+    "ListMultipartUploadParts",
+    "ListMultipartUploads",
+    "ListObjectVersions",
+    "ListObjects",
+    "ListPreauthenticatedRequests",
+    "ListPrivateEndpoints",
+    "ListReplicationPolicies",
+    "ListReplicationSources",
+    "ListRetentionRules",
+    "ListWorkRequestErrors",
+    "ListWorkRequestLogs",
+    "ListWorkRequests",
+];
+
+/// Builds list operation `name` from its parameters as JSON and hands it to `visitor` (to
+/// walk its pages); an unknown name or one that does not list is an error naming it.
+pub fn visit_list_operation<V: VisitListOperation>(
+    name: &str,
+    params: serde_json::Value,
+    visitor: V,
+) -> Result<V::Output, Error> {
+    match name {
+        "ListBuckets" => Ok(visitor.visit(from_params::<ListBuckets>(params)?)),
+        "ListMultipartUploadParts" => {
+            Ok(visitor.visit(from_params::<ListMultipartUploadParts>(params)?))
+        }
+        "ListMultipartUploads" => Ok(visitor.visit(from_params::<ListMultipartUploads>(params)?)),
+        "ListObjectVersions" => Ok(visitor.visit(from_params::<ListObjectVersions>(params)?)),
+        "ListObjects" => Ok(visitor.visit(from_params::<ListObjects>(params)?)),
+        "ListPreauthenticatedRequests" => {
+            Ok(visitor.visit(from_params::<ListPreauthenticatedRequests>(params)?))
+        }
+        "ListPrivateEndpoints" => Ok(visitor.visit(from_params::<ListPrivateEndpoints>(params)?)),
+        "ListReplicationPolicies" => {
+            Ok(visitor.visit(from_params::<ListReplicationPolicies>(params)?))
+        }
+        "ListReplicationSources" => {
+            Ok(visitor.visit(from_params::<ListReplicationSources>(params)?))
+        }
+        "ListRetentionRules" => Ok(visitor.visit(from_params::<ListRetentionRules>(params)?)),
+        "ListWorkRequestErrors" => Ok(visitor.visit(from_params::<ListWorkRequestErrors>(params)?)),
+        "ListWorkRequestLogs" => Ok(visitor.visit(from_params::<ListWorkRequestLogs>(params)?)),
+        "ListWorkRequests" => Ok(visitor.visit(from_params::<ListWorkRequests>(params)?)),
+        _ => Err(Error::InvalidRequest {
+            operation: "?",
+            reason: format!("the Object Storage API has no list operation {name:?}"),
         }),
     }
 }

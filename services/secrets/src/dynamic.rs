@@ -5,7 +5,7 @@
 
 use ocisdk_core::Error;
 use ocisdk_core::export::serde_json;
-use ocisdk_core::operation::{VisitModel, VisitOperation, from_params};
+use ocisdk_core::operation::{VisitListOperation, VisitModel, VisitOperation, from_params};
 
 #[allow(unused_imports)]
 use crate::models;
@@ -42,6 +42,27 @@ pub fn visit_operation<V: VisitOperation>(
         _ => Err(Error::InvalidRequest {
             operation: "?",
             reason: format!("the Secrets (secret retrieval) API has no operation {name:?}"),
+        }),
+    }
+}
+
+/// The operations that list page by page.
+pub const LIST_OPERATIONS: &[&str] = &["ListSecretBundleVersions"];
+
+/// Builds list operation `name` from its parameters as JSON and hands it to `visitor` (to
+/// walk its pages); an unknown name or one that does not list is an error naming it.
+pub fn visit_list_operation<V: VisitListOperation>(
+    name: &str,
+    params: serde_json::Value,
+    visitor: V,
+) -> Result<V::Output, Error> {
+    match name {
+        "ListSecretBundleVersions" => {
+            Ok(visitor.visit(from_params::<ListSecretBundleVersions>(params)?))
+        }
+        _ => Err(Error::InvalidRequest {
+            operation: "?",
+            reason: format!("the Secrets (secret retrieval) API has no list operation {name:?}"),
         }),
     }
 }
