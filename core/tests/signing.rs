@@ -209,7 +209,7 @@ fn verify_request(req: &http::Request<RequestBody>, key: &PrivateKey) {
             .as_slice(),
     )
     .unwrap();
-    let vk = VerifyingKey::<Sha256>::new(key.rsa().to_public_key());
+    let vk = VerifyingKey::<Sha256>::new(key.public_key());
     vk.verify(lines.join("\n").as_bytes(), &sig)
         .expect("signature covers the request as built");
 }

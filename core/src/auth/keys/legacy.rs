@@ -61,7 +61,12 @@ pub(super) fn legacy_decrypt(
     let name = name.trim();
     let cipher =
         LegacyCipher::from_name(name).ok_or_else(|| KeyErrorKind::UnsupportedEncryption {
-            algorithm: name.to_owned(),
+            // Only a cipher-like name is quoted: the header could hold anything.
+            algorithm: if super::pem::is_label(&name.to_ascii_uppercase()) {
+                name.to_owned()
+            } else {
+                "an unrecognised cipher".to_owned()
+            },
         })?;
     let iv = decode_hex(iv_hex.trim())
         .filter(|iv| iv.len() == cipher.block_len())

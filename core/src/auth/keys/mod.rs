@@ -53,6 +53,12 @@ pub enum KeyErrorKind {
         /// The scheme, e.g. `PBES1 (pbeWithMD5AndDES-CBC)`.
         algorithm: String,
     },
+    /// The key's encryption asks for more work or memory to derive its key than this SDK
+    /// spends (keys can come from strangers: a page that takes pasted keys).
+    EncryptionTooCostly {
+        /// What the key asks for, and the limit.
+        reason: String,
+    },
     /// The PEM framing, base64 or DER structure is damaged.
     Malformed {
         /// What is damaged.
@@ -96,6 +102,11 @@ impl fmt::Display for KeyErrorKind {
                 f,
                 "this is a {found} key, but OCI API signing keys are RSA; create one with \
                  `oci setup keys` or `openssl genrsa -out oci_api_key.pem 2048`"
+            ),
+            Self::EncryptionTooCostly { reason } => write!(
+                f,
+                "the key's encryption asks for {reason}; re-encrypt it with standard parameters \
+                 (`openssl pkcs8 -topk8 -v2 aes-256-cbc -in <key> -out <new key>`)"
             ),
             Self::UnsupportedEncryption { algorithm } => write!(
                 f,
@@ -226,6 +237,11 @@ impl PrivateKey {
         self.fingerprint.clone()
     }
 
+    /// The public half (its `Debug` shows only public numbers), to verify signatures with.
+    pub fn public_key(&self) -> rsa::RsaPublicKey {
+        self.rsa().to_public_key()
+    }
+
     /// The public key as DER SubjectPublicKeyInfo.
     pub fn public_key_der(&self) -> Vec<u8> {
         self.public_key_der.clone()
@@ -246,8 +262,9 @@ impl PrivateKey {
         out
     }
 
-    /// The parsed RSA key, for signing.
-    pub fn rsa(&self) -> &RsaPrivateKey {
+    /// The parsed RSA key, for the signing backends. Crate-private: its `Debug` would print
+    /// the private exponent and primes. Use [`PrivateKey::public_key`] for the public half.
+    pub(crate) fn rsa(&self) -> &RsaPrivateKey {
         &self.key
     }
 

@@ -31,10 +31,19 @@ pub(super) fn next_pem_block(text: &str) -> Option<(Result<PemBlock<'_>, KeyErro
     let malformed = |reason: String| Some((Err(KeyErrorKind::Malformed { reason }), ""));
 
     let after_begin = &text[text.find(BEGIN)? + BEGIN.len()..];
-    let Some(label_len) = after_begin.find(DASHES) else {
-        return malformed("the `-----BEGIN …-----` line is cut short".into());
+    // The label ends on the BEGIN line: looking further would take the key's base64 for a
+    // label, and quote it in an error.
+    let line = after_begin.split(['\n', '\r']).next().unwrap_or_default();
+    let Some(label_len) = line.find(DASHES) else {
+        return malformed("the `-----BEGIN …-----` line does not end with `-----`".into());
     };
-    let label = after_begin[..label_len].trim();
+    let label = line[..label_len].trim();
+    if !is_label(label) {
+        return malformed(
+            "the `-----BEGIN …-----` line does not name a PEM type (such as `RSA PRIVATE KEY`)"
+                .into(),
+        );
+    }
     let body_and_rest = &after_begin[label_len + DASHES.len()..];
     let Some(end_at) = body_and_rest.find(END) else {
         return malformed(format!(
@@ -49,9 +58,12 @@ pub(super) fn next_pem_block(text: &str) -> Option<(Result<PemBlock<'_>, KeyErro
     let end_label = after_end[..end_label_len].trim();
     let rest = &after_end[end_label_len + DASHES.len()..];
     if end_label != label {
-        return malformed(format!(
-            "`-----BEGIN {label}-----` is closed by `-----END {end_label}-----`"
-        ));
+        let shown = if is_label(end_label) {
+            format!("`-----END {end_label}-----`")
+        } else {
+            "a malformed END line".to_string()
+        };
+        return malformed(format!("`-----BEGIN {label}-----` is closed by {shown}"));
     }
 
     // RFC 1421 headers (`Proc-Type`, `DEK-Info`) come first, then a blank line. Base64 never
@@ -84,6 +96,17 @@ pub(super) fn next_pem_block(text: &str) -> Option<(Result<PemBlock<'_>, KeyErro
         }),
         rest,
     ))
+}
+
+/// Whether `label` can be a PEM type: a few words of capitals and digits (`RSA PRIVATE KEY`,
+/// `ENCRYPTED PRIVATE KEY`). Only such text is ever quoted in an error; anything else may be
+/// key material.
+pub(super) fn is_label(label: &str) -> bool {
+    !label.is_empty()
+        && label.len() <= 40
+        && label
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ' ' || c == '-')
 }
 
 const PEM_BASE64: GeneralPurpose = GeneralPurpose::new(

@@ -61,6 +61,9 @@ pub(super) fn decrypt_pkcs8(
         });
     }
     let passphrase = passphrase.ok_or(KeyErrorKind::PassphraseMissing)?;
+    if let EncryptionScheme::Pbes2(params) = &info.encryption_algorithm {
+        check_kdf_cost(&params.kdf)?;
+    }
     let doc = info.decrypt(passphrase).map_err(|e| match e {
         // pkcs5 0.7 reports bad padding (a wrong passphrase) as `EncryptFailed`.
         pkcs8::Error::EncryptedPrivateKey(
@@ -78,6 +81,53 @@ pub(super) fn decrypt_pkcs8(
         },
     })?;
     parse_pkcs8(doc.as_bytes()).map_err(wrong_passphrase_if_malformed)
+}
+
+/// Most PBKDF2 iterations a key may ask for (OpenSSL writes 2,048; password managers 600,000).
+pub(super) const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
+/// Most memory scrypt may ask for (`128 · r · N` bytes; OpenSSL's defaults need 16 MiB).
+pub(super) const MAX_SCRYPT_MEMORY: u64 = 256 * 1024 * 1024;
+/// Most scrypt parallelism (`p`) a key may ask for.
+pub(super) const MAX_SCRYPT_PARALLELISM: u16 = 16;
+
+/// Refuses key-derivation parameters that would take minutes of CPU or exhaust memory (or, for
+/// scrypt with `N` < 2, panic inside the KDF) before the passphrase is even tried.
+fn check_kdf_cost(kdf: &pkcs8::pkcs5::pbes2::Kdf<'_>) -> Result<(), KeyErrorKind> {
+    use pkcs8::pkcs5::pbes2::Kdf;
+    let too = |reason: String| Err(KeyErrorKind::EncryptionTooCostly { reason });
+    match kdf {
+        Kdf::Pbkdf2(p) if p.iteration_count > MAX_PBKDF2_ITERATIONS => too(format!(
+            "{} PBKDF2 iterations (at most {MAX_PBKDF2_ITERATIONS} are allowed)",
+            p.iteration_count
+        )),
+        Kdf::Pbkdf2(p) if p.iteration_count == 0 => too("0 PBKDF2 iterations".into()),
+        Kdf::Scrypt(p) => {
+            let n = p.cost_parameter;
+            if n < 2 || !n.is_power_of_two() {
+                return too(format!("scrypt N = {n}, which must be a power of two of at least 2"));
+            }
+            let memory = 128u64
+                .saturating_mul(u64::from(p.block_size))
+                .saturating_mul(n);
+            if p.block_size == 0 || memory > MAX_SCRYPT_MEMORY {
+                return too(format!(
+                    "scrypt N = {n}, r = {}: {} MiB of memory (at most {} MiB are allowed)",
+                    p.block_size,
+                    memory / (1024 * 1024),
+                    MAX_SCRYPT_MEMORY / (1024 * 1024)
+                ));
+            }
+            if p.parallelization == 0 || p.parallelization > MAX_SCRYPT_PARALLELISM {
+                return too(format!(
+                    "scrypt p = {} (1 to {MAX_SCRYPT_PARALLELISM} are allowed)",
+                    p.parallelization
+                ));
+            }
+            Ok(())
+        }
+        // PBKDF2 within bounds, and any KDF a later pkcs5 adds (it decides on those).
+        _ => Ok(()),
+    }
 }
 
 /// For an EncryptedPrivateKeyInfo pkcs5 cannot parse: the name of its encryption scheme, if the

@@ -326,3 +326,143 @@ fn from_file() {
         &KeyErrorKind::NotPem
     );
 }
+
+/// Every 16-character run of the key's base64 body: none may appear in any error text.
+fn secret_runs(pem: &str) -> Vec<String> {
+    let body: String = pem
+        .lines()
+        .filter(|l| !l.starts_with("-----") && !l.contains(':') && !l.trim().is_empty())
+        .collect();
+    let chars: Vec<char> = body.chars().collect();
+    chars
+        .windows(16)
+        .step_by(8)
+        .map(|w| w.iter().collect())
+        .collect()
+}
+
+/// Every way a PEM file can be damaged, for `pem` (a private key): the key's text is never
+/// quoted by the error, in `Display` or `Debug`.
+fn damaged_shapes(pem: &str) -> Vec<(String, String)> {
+    let lines: Vec<&str> = pem.lines().collect();
+    let begin = lines[0];
+    let end = lines[lines.len() - 1];
+    let body: Vec<&str> = lines[1..lines.len() - 1].to_vec();
+    let b64: Vec<&str> = body.iter().copied().filter(|l| l.len() >= 40 && !l.contains(':')).collect();
+    let joined = |v: &[&str]| v.join("\n");
+    let mut out = vec![
+        ("BEGIN without trailing dashes".to_string(), pem.replacen(begin, begin.trim_end_matches('-'), 1)),
+        ("END without trailing dashes".into(), pem.replacen(end, end.trim_end_matches('-'), 1)),
+        ("no END line".into(), joined(&lines[..lines.len() - 1])),
+        ("body on the BEGIN line".into(), pem.replacen(&format!("{begin}\n"), begin, 1)),
+        ("label replaced by base64".into(), pem.replacen("PRIVATE KEY", b64[0], 2)),
+        ("mismatched END label".into(), pem.replacen(end, &format!("-----END {}-----", &b64[1][..20]), 1)),
+        ("damaged base64".into(), pem.replacen(&b64[2][..10], "!!!!!!!!!!", 1)),
+        ("truncated body".into(), format!("{begin}\n{}\n{end}", joined(&body[..body.len() / 2]))),
+        ("no BEGIN line".into(), joined(&lines[1..])),
+        ("body only".into(), joined(&body)),
+        ("body in a header".into(), format!("{begin}\nProc-Type: 4,ENCRYPTED\nDEK-Info: {},00\n\n{}\n{end}", b64[0], joined(&body))),
+        ("two BEGIN lines".into(), format!("{begin}\n{begin}\n{}\n{end}", joined(&body))),
+        ("END before BEGIN".into(), format!("{end}\n{}\n{begin}", joined(&body))),
+        ("a single line".into(), pem.replace('\n', "")),
+        ("CR line ends and a cut BEGIN".into(), pem.replace('\n', "\r\n").replacen("-----\r\n", "\r\n", 1)),
+    ];
+    // Each line in turn missing.
+    for i in 0..lines.len() {
+        let mut v = lines.clone();
+        v.remove(i);
+        out.push((format!("line {i} missing"), joined(&v)));
+    }
+    out
+}
+
+#[test]
+fn no_error_quotes_the_key() {
+    for (name, pem, passphrase) in [
+        ("pkcs1", PKCS1, None),
+        ("pkcs8", PKCS8, None),
+        ("encrypted pkcs8", PKCS8_ENCRYPTED, Some("wrong")),
+        ("legacy aes256", LEGACY_AES256, Some("wrong")),
+    ] {
+        let runs = secret_runs(pem);
+        assert!(runs.len() > 50, "{name}: the test needs the key's body");
+        for (shape, text) in damaged_shapes(pem) {
+            let Err(err) = PrivateKey::from_pem(&text, passphrase.map(str::as_bytes), "key.pem")
+            else {
+                continue;
+            };
+            let shown = format!("{err} {err:?}");
+            for run in &runs {
+                assert!(
+                    !shown.contains(run.as_str()),
+                    "{name} / {shape}: the error quotes the key ({run}): {shown}"
+                );
+            }
+        }
+    }
+}
+
+/// An encrypted PKCS#8 PEM whose KDF asks for `kdf` (the data is never decrypted).
+fn encrypted_with(kdf: pkcs8::pkcs5::pbes2::Kdf<'_>) -> String {
+    use pkcs8::der::Encode as _;
+    use pkcs8::pkcs5::{EncryptionScheme, pbes2};
+    let iv = [7u8; 16];
+    let info = pkcs8::EncryptedPrivateKeyInfo {
+        encryption_algorithm: EncryptionScheme::Pbes2(pbes2::Parameters {
+            kdf,
+            encryption: pbes2::EncryptionScheme::Aes256Cbc { iv: &iv },
+        }),
+        encrypted_data: &[0u8; 64],
+    };
+    let der = info.to_der().unwrap();
+    ::pem::encode(&::pem::Pem::new("ENCRYPTED PRIVATE KEY", der))
+}
+
+#[test]
+fn costly_key_derivation_is_refused_before_it_runs() {
+    use pkcs8::pkcs5::pbes2::{Kdf, Pbkdf2Params, Pbkdf2Prf, ScryptParams};
+    let salt = [1u8; 16];
+    let pbkdf2 = |iteration_count| {
+        Kdf::Pbkdf2(Pbkdf2Params {
+            salt: &salt,
+            iteration_count,
+            key_length: None,
+            prf: Pbkdf2Prf::HmacWithSha256,
+        })
+    };
+    let scrypt = |n, r, p| {
+        Kdf::Scrypt(ScryptParams {
+            salt: &salt,
+            cost_parameter: n,
+            block_size: r,
+            parallelization: p,
+            key_length: None,
+        })
+    };
+    for (what, kdf) in [
+        ("4e9 PBKDF2 iterations", pbkdf2(4_000_000_000)),
+        ("0 PBKDF2 iterations", pbkdf2(0)),
+        ("scrypt N = 0", scrypt(0, 8, 1)),
+        ("scrypt N = 1", scrypt(1, 8, 1)),
+        ("scrypt N not a power of two", scrypt(1000, 8, 1)),
+        ("scrypt 1 TiB", scrypt(1 << 30, 8, 1)),
+        ("scrypt r = 0", scrypt(1 << 14, 0, 1)),
+        ("scrypt p = 60000", scrypt(1 << 14, 8, 60_000)),
+    ] {
+        let started = std::time::Instant::now();
+        let err = PrivateKey::from_pem(&encrypted_with(kdf), Some(b"pass"), "k.pem").unwrap_err();
+        assert!(
+            matches!(err.kind(), KeyErrorKind::EncryptionTooCostly { .. }),
+            "{what}: {err}"
+        );
+        assert!(err.to_string().contains("re-encrypt"), "{what}: {err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{what}");
+    }
+    // What OpenSSL writes is fine (and then merely the wrong passphrase).
+    let err = PrivateKey::from_pem(&encrypted_with(pbkdf2(2048)), Some(b"pass"), "k.pem")
+        .unwrap_err();
+    assert!(!matches!(err.kind(), KeyErrorKind::EncryptionTooCostly { .. }), "{err}");
+    let err = PrivateKey::from_pem(&encrypted_with(scrypt(1 << 14, 8, 1)), Some(b"p"), "k.pem")
+        .unwrap_err();
+    assert!(!matches!(err.kind(), KeyErrorKind::EncryptionTooCostly { .. }), "{err}");
+}
