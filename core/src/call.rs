@@ -228,12 +228,34 @@ impl<O: Operation> fmt::Debug for Call<O> {
     }
 }
 
+/// An SSE-C key travels only encrypted: over `https://`, or to a loopback address (the
+/// emulator), where it never leaves the machine. Anything else fails before a byte is sent.
+fn refuse_keys_in_clear<O: Operation>(plan: &RequestPlan, base: &str) -> Result<(), Error> {
+    if !crate::endpoint::is_plain_http(base) || crate::endpoint::is_loopback(base) {
+        return Ok(());
+    }
+    match crate::operation::SENSITIVE_HEADERS
+        .iter()
+        .find(|name| plan.headers.contains_key(**name))
+    {
+        Some(name) => Err(Error::InvalidRequest {
+            operation: O::NAME,
+            reason: format!(
+                "`{name}` would travel unencrypted to {base}: customer-provided encryption keys are sent only over https:// (or to a loopback address)"
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
 impl<O: Operation> Call<O> {
     /// Plans a call of `op` against `ctx`. Nothing is sent until [`Call::poll`].
     pub fn new(ctx: Arc<Context>, op: O) -> Self {
-        let planned = op
-            .plan()
-            .and_then(|plan| Ok((ctx.endpoints().base(O::SERVICE)?, plan)));
+        let planned = op.plan().and_then(|plan| {
+            let base = ctx.endpoints().base(O::SERVICE)?;
+            refuse_keys_in_clear::<O>(&plan, &base)?;
+            Ok((base, plan))
+        });
         let (base, plan, idle) = match planned {
             Ok((base, plan)) => (base, Some(plan), Idle::Ready),
             Err(e) => (String::new(), None, Idle::Finished(Err(e))),

@@ -244,6 +244,12 @@ impl ClientConfig {
             self.region.as_deref(),
             &crate::region::RegionSources::default(),
         )?;
+        for base in endpoints.plain_http_remote() {
+            tracing::warn!(
+                endpoint = base,
+                "plain http:// endpoint that is not a loopback address: requests and their signatures travel unencrypted"
+            );
+        }
         #[cfg(feature = "std")]
         let policy = self.retry.unwrap_or_else(RetryPolicy::from_env);
         #[cfg(not(feature = "std"))]

@@ -151,6 +151,20 @@ impl Endpoints {
         }
     }
 
+    /// The explicit base URLs that are plain `http://` to a host other than a loopback address:
+    /// requests (and their signatures, and any SSE-C key) to them travel unencrypted.
+    pub fn plain_http_remote(&self) -> Vec<&str> {
+        let explicit = match &self.default {
+            Fallback::Base(base) => Some(base.as_str()),
+            Fallback::Region(_) => None,
+        };
+        explicit
+            .into_iter()
+            .chain(self.overrides.iter().map(|(_, base)| base.as_str()))
+            .filter(|base| is_plain_http(base) && !is_loopback(base))
+            .collect()
+    }
+
     /// The region whose endpoints these are, if they are a region's.
     pub fn region(&self) -> Option<&Region> {
         match &self.default {
@@ -191,6 +205,30 @@ impl Endpoints {
             (None, None) => Err(no_region()),
         }
     }
+}
+
+/// Whether `base` is a plain `http://` URL.
+pub fn is_plain_http(base: &str) -> bool {
+    base.get(..7)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
+}
+
+/// Whether the host of `base` (`scheme://host[:port][/…]`) is a loopback address
+/// (`localhost`, `127.0.0.0/8`, `::1`): traffic to it never leaves the machine.
+pub fn is_loopback(base: &str) -> bool {
+    let rest = base.split_once("://").map_or(base, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        host_port.split(':').next().unwrap_or_default()
+    };
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    host.parse::<core::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn no_region() -> Error {

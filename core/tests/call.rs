@@ -491,3 +491,63 @@ fn the_iterator_yields_the_error_and_stops() {
     assert!(records[2].is_err());
     assert_eq!(served, 3);
 }
+
+fn ctx_at(base: &str) -> Arc<Context> {
+    let key = PrivateKey::from_pem(
+        include_str!("fixtures/keys/doc_1024.pem"),
+        None,
+        "doc_1024.pem",
+    )
+    .unwrap();
+    let signer = api_key_signer(
+        "ocid1.tenancy.oc1..t",
+        "ocid1.user.oc1..u",
+        None,
+        &key,
+        [1; 32],
+    );
+    Arc::new(Context::new(signer, Endpoints::single(base), [2; 32]))
+}
+
+#[test]
+fn an_sse_c_key_is_never_sent_in_clear_beyond_this_machine() {
+    const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    let get = || {
+        ocisdk_object_storage::GetObject::new("ns", "b", "o")
+            .opc_sse_customer_algorithm("AES256")
+            .opc_sse_customer_key(KEY)
+    };
+    for remote in ["http://objectstorage.example.com", "HTTP://10.0.0.5:8080"] {
+        match ctx_at(remote).call(get()).poll(now()) {
+            Step::Done(Err(Error::InvalidRequest { operation, reason })) => {
+                assert_eq!(operation, "GetObject");
+                assert!(reason.contains("opc-sse-customer-key"), "{reason}");
+                assert!(reason.contains("https://"), "{reason}");
+                assert!(
+                    !reason.contains(KEY),
+                    "the key itself is never quoted: {reason}"
+                );
+            }
+            other => panic!("{remote}: expected a refusal before sending, got {other:?}"),
+        }
+    }
+    // Encrypted, or never leaving the machine: sent.
+    for fine in [
+        "https://objectstorage.example.com",
+        "http://127.0.0.1:9",
+        "http://localhost:8080",
+        "http://[::1]:8080",
+    ] {
+        let request = first_request(ctx_at(fine).call(get()));
+        assert!(
+            request.headers().contains_key("opc-sse-customer-key"),
+            "{fine}"
+        );
+    }
+    // Without a key, plain http is the user's choice (warned about when the client is built).
+    let request = first_request(
+        ctx_at("http://objectstorage.example.com")
+            .call(ocisdk_object_storage::GetObject::new("ns", "b", "o")),
+    );
+    assert_eq!(request.uri().host(), Some("objectstorage.example.com"));
+}

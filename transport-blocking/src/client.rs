@@ -12,8 +12,10 @@ use ocisdk_core::transport::{Streamed, Transport};
 use ocisdk_core::{Operation, Response};
 
 use crate::paginate::{ClientPages, Pages, Records};
+use crate::redact::{UnsealingConnector, Vault};
 use crate::transport::{self, DownloadBody};
 use crate::upload::UploadBody;
+use ureq::unversioned::transport::Connector as _;
 
 /// Default connect timeout (the official SDKs' value).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -24,6 +26,7 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug)]
 pub(crate) struct Io {
     agent: ureq::Agent,
+    vault: Arc<Vault>,
     origin: std::time::Instant,
 }
 
@@ -111,10 +114,21 @@ impl ClientBuilder {
                     .build(),
             )
             .build();
+        let vault = Arc::new(Vault::default());
+        // ureq's own connector chain (proxy, TCP, TLS), each connection wrapped so sensitive
+        // header values are only put back as bytes leave (see `redact`).
+        let connector = ureq::unversioned::transport::DefaultConnector::new()
+            .chain(UnsealingConnector(vault.clone()));
+        let agent = ureq::Agent::with_parts(
+            config,
+            connector,
+            ureq::unversioned::resolver::DefaultResolver::default(),
+        );
         Ok(Client {
             ctx: Arc::new(self.config.build(seed()?)?),
             io: Arc::new(Io {
-                agent: ureq::Agent::new_with_config(config),
+                agent,
+                vault,
                 origin: std::time::Instant::now(),
             }),
         })
@@ -201,7 +215,7 @@ impl Client {
                         continue;
                     }
                     let source = source.map(|(body, upload)| (body, upload.meter));
-                    match transport::send(&self.io.agent, request, source) {
+                    match transport::send(&self.io.agent, &self.io.vault, request, source) {
                         Err(e) => exchange.failed(e, self.now()),
                         Ok(response) => {
                             let (parts, body) = response.into_parts();

@@ -41,6 +41,7 @@
 
 mod client;
 mod paginate;
+mod redact;
 mod transport;
 mod upload;
 

@@ -12,6 +12,7 @@ use ocisdk_core::error::{BodyError, TransportError, TransportErrorKind};
 use ocisdk_core::{Call, Operation, RequestBody};
 use ureq::SendBody;
 
+use crate::redact::Vault;
 use crate::upload::UploadBody;
 
 /// An upload's source read through its meter: reads never go past the declared length, and the
@@ -80,10 +81,13 @@ impl Read for Metered<'_, '_> {
 /// Sends one request; a streamed body comes from `upload`, through its meter.
 pub(crate) fn send(
     agent: &ureq::Agent,
+    vault: &Vault,
     request: http::Request<RequestBody>,
     upload: Option<(&mut UploadBody<'_>, UploadMeter)>,
 ) -> Result<http::Response<ureq::Body>, TransportError> {
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    // Held until ureq has written the head and read the response's.
+    let _sealed = vault.seal(&mut parts.headers)?;
     let result = match (body, upload) {
         (RequestBody::Stream { .. }, Some((source, meter))) => {
             let mut metered = Metered { source, meter };

@@ -104,17 +104,26 @@ pub fn signer_from_profile(profile: &Profile, seed: [u8; 32]) -> Result<ProfileA
             },
         ))
     })?);
+    // Zeroizing too: the token is a bearer credential for as long as it lives.
     let token = match profile.security_token_file() {
-        Some(path) => Some(std::fs::read_to_string(&path).map_err(|e| {
-            Error::Config(profile_error(
-                profile,
-                "security_token_file",
-                format!("cannot read security token file {path}: {e}"),
-            ))
-        })?),
+        Some(path) => Some(zeroize::Zeroizing::new(
+            std::fs::read_to_string(&path).map_err(|e| {
+                Error::Config(profile_error(
+                    profile,
+                    "security_token_file",
+                    format!("cannot read security token file {path}: {e}"),
+                ))
+            })?,
+        )),
         None => None,
     };
-    let mut auth = signer_from_profile_parts(profile, &key_pem, &key_file, token.as_deref(), seed)?;
+    let mut auth = signer_from_profile_parts(
+        profile,
+        &key_pem,
+        &key_file,
+        token.as_ref().map(|t| t.as_str()),
+        seed,
+    )?;
     if auth.region.is_none() {
         auth.region = crate::config::region_from_env();
     }

@@ -15,6 +15,7 @@ use http::{Method, Uri};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 use crate::auth::keys::PrivateKey;
 use crate::config::Secret;
@@ -173,22 +174,23 @@ pub enum KeyId {
 }
 
 impl KeyId {
-    fn render(&self) -> String {
-        match self {
+    /// The `keyId` text; zeroized on drop because a session token's carries the token.
+    fn render(&self) -> Zeroizing<String> {
+        Zeroizing::new(match self {
             KeyId::ApiKey {
                 tenancy,
                 user,
                 fingerprint,
             } => format!("{tenancy}/{user}/{fingerprint}"),
             KeyId::SessionToken(t) => format!("ST${}", t.expose()),
-        }
+        })
     }
 }
 
 impl fmt::Debug for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeyId::ApiKey { .. } => write!(f, "KeyId({})", self.render()),
+            KeyId::ApiKey { .. } => write!(f, "KeyId({})", self.render().as_str()),
             KeyId::SessionToken(_) => f.write_str("KeyId(ST$<redacted>)"),
         }
     }
@@ -320,17 +322,26 @@ impl RequestSigner {
                 names.push(extra);
             }
         }
-        let signing_string = signing_string(req.method(), req.uri(), req.headers(), &names)?;
-        let signature = B64.encode(
+        // The working copies are zeroized when dropped: the keyId of a session token is the
+        // token. (The header value itself is `bytes::Bytes`, which cannot promise that; it is
+        // marked sensitive so `http`'s Debug hides it, and the blocking transport redacts it
+        // before ureq sees it.)
+        let signing_string = Zeroizing::new(signing_string(
+            req.method(),
+            req.uri(),
+            req.headers(),
+            &names,
+        )?);
+        let signature = Zeroizing::new(
             self.backend
                 .sign_pkcs1v15_sha256(signing_string.as_bytes())?,
         );
-        let authorization = format!(
+        let authorization = Zeroizing::new(format!(
             "Signature version=\"1\",keyId=\"{}\",algorithm=\"rsa-sha256\",headers=\"{}\",signature=\"{}\"",
-            self.key_id.render(),
+            self.key_id.render().as_str(),
             names.join(" "),
-            signature
-        );
+            B64.encode(signature.as_slice())
+        ));
         let mut value = header_value(&authorization)?;
         value.set_sensitive(true);
         req.headers_mut().insert(http::header::AUTHORIZATION, value);

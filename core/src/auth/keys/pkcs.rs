@@ -104,7 +104,9 @@ fn check_kdf_cost(kdf: &pkcs8::pkcs5::pbes2::Kdf<'_>) -> Result<(), KeyErrorKind
         Kdf::Scrypt(p) => {
             let n = p.cost_parameter;
             if n < 2 || !n.is_power_of_two() {
-                return too(format!("scrypt N = {n}, which must be a power of two of at least 2"));
+                return too(format!(
+                    "scrypt N = {n}, which must be a power of two of at least 2"
+                ));
             }
             let memory = 128u64
                 .saturating_mul(u64::from(p.block_size))

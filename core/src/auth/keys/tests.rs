@@ -348,24 +348,65 @@ fn damaged_shapes(pem: &str) -> Vec<(String, String)> {
     let begin = lines[0];
     let end = lines[lines.len() - 1];
     let body: Vec<&str> = lines[1..lines.len() - 1].to_vec();
-    let b64: Vec<&str> = body.iter().copied().filter(|l| l.len() >= 40 && !l.contains(':')).collect();
+    let b64: Vec<&str> = body
+        .iter()
+        .copied()
+        .filter(|l| l.len() >= 40 && !l.contains(':'))
+        .collect();
     let joined = |v: &[&str]| v.join("\n");
     let mut out = vec![
-        ("BEGIN without trailing dashes".to_string(), pem.replacen(begin, begin.trim_end_matches('-'), 1)),
-        ("END without trailing dashes".into(), pem.replacen(end, end.trim_end_matches('-'), 1)),
+        (
+            "BEGIN without trailing dashes".to_string(),
+            pem.replacen(begin, begin.trim_end_matches('-'), 1),
+        ),
+        (
+            "END without trailing dashes".into(),
+            pem.replacen(end, end.trim_end_matches('-'), 1),
+        ),
         ("no END line".into(), joined(&lines[..lines.len() - 1])),
-        ("body on the BEGIN line".into(), pem.replacen(&format!("{begin}\n"), begin, 1)),
-        ("label replaced by base64".into(), pem.replacen("PRIVATE KEY", b64[0], 2)),
-        ("mismatched END label".into(), pem.replacen(end, &format!("-----END {}-----", &b64[1][..20]), 1)),
-        ("damaged base64".into(), pem.replacen(&b64[2][..10], "!!!!!!!!!!", 1)),
-        ("truncated body".into(), format!("{begin}\n{}\n{end}", joined(&body[..body.len() / 2]))),
+        (
+            "body on the BEGIN line".into(),
+            pem.replacen(&format!("{begin}\n"), begin, 1),
+        ),
+        (
+            "label replaced by base64".into(),
+            pem.replacen("PRIVATE KEY", b64[0], 2),
+        ),
+        (
+            "mismatched END label".into(),
+            pem.replacen(end, &format!("-----END {}-----", &b64[1][..20]), 1),
+        ),
+        (
+            "damaged base64".into(),
+            pem.replacen(&b64[2][..10], "!!!!!!!!!!", 1),
+        ),
+        (
+            "truncated body".into(),
+            format!("{begin}\n{}\n{end}", joined(&body[..body.len() / 2])),
+        ),
         ("no BEGIN line".into(), joined(&lines[1..])),
         ("body only".into(), joined(&body)),
-        ("body in a header".into(), format!("{begin}\nProc-Type: 4,ENCRYPTED\nDEK-Info: {},00\n\n{}\n{end}", b64[0], joined(&body))),
-        ("two BEGIN lines".into(), format!("{begin}\n{begin}\n{}\n{end}", joined(&body))),
-        ("END before BEGIN".into(), format!("{end}\n{}\n{begin}", joined(&body))),
+        (
+            "body in a header".into(),
+            format!(
+                "{begin}\nProc-Type: 4,ENCRYPTED\nDEK-Info: {},00\n\n{}\n{end}",
+                b64[0],
+                joined(&body)
+            ),
+        ),
+        (
+            "two BEGIN lines".into(),
+            format!("{begin}\n{begin}\n{}\n{end}", joined(&body)),
+        ),
+        (
+            "END before BEGIN".into(),
+            format!("{end}\n{}\n{begin}", joined(&body)),
+        ),
         ("a single line".into(), pem.replace('\n', "")),
-        ("CR line ends and a cut BEGIN".into(), pem.replace('\n', "\r\n").replacen("-----\r\n", "\r\n", 1)),
+        (
+            "CR line ends and a cut BEGIN".into(),
+            pem.replace('\n', "\r\n").replacen("-----\r\n", "\r\n", 1),
+        ),
     ];
     // Each line in turn missing.
     for i in 0..lines.len() {
@@ -456,13 +497,22 @@ fn costly_key_derivation_is_refused_before_it_runs() {
             "{what}: {err}"
         );
         assert!(err.to_string().contains("re-encrypt"), "{what}: {err}");
-        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{what}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{what}"
+        );
     }
     // What OpenSSL writes is fine (and then merely the wrong passphrase).
-    let err = PrivateKey::from_pem(&encrypted_with(pbkdf2(2048)), Some(b"pass"), "k.pem")
-        .unwrap_err();
-    assert!(!matches!(err.kind(), KeyErrorKind::EncryptionTooCostly { .. }), "{err}");
+    let err =
+        PrivateKey::from_pem(&encrypted_with(pbkdf2(2048)), Some(b"pass"), "k.pem").unwrap_err();
+    assert!(
+        !matches!(err.kind(), KeyErrorKind::EncryptionTooCostly { .. }),
+        "{err}"
+    );
     let err = PrivateKey::from_pem(&encrypted_with(scrypt(1 << 14, 8, 1)), Some(b"p"), "k.pem")
         .unwrap_err();
-    assert!(!matches!(err.kind(), KeyErrorKind::EncryptionTooCostly { .. }), "{err}");
+    assert!(
+        !matches!(err.kind(), KeyErrorKind::EncryptionTooCostly { .. }),
+        "{err}"
+    );
 }
