@@ -240,6 +240,10 @@ impl UploadMeter {
     }
 }
 
+/// The most bytes a download's `bytes()` reads into memory (64 MiB); `bytes_up_to(limit)`
+/// takes another limit, streaming takes none.
+pub const DEFAULT_BYTES_LIMIT: u64 = 64 * 1024 * 1024;
+
 /// Holds a streamed response body (GetObject) to the length its response declared, so a
 /// connection that closes early is an error and never a silently short object.
 #[derive(Debug, Clone)]
@@ -308,10 +312,21 @@ impl DownloadMeter {
         }
     }
 
-    /// Whether `limit` bytes are enough to hold the whole body, as far as it was declared (for
-    /// readers that collect a body into memory up to a limit).
-    pub fn fits(&self, limit: u64) -> bool {
-        self.expected.is_none_or(|e| e <= limit)
+    /// For reading a body whole into memory (a download's `bytes()`): an error when the body is
+    /// declared longer than `limit`, or more than `limit` bytes have arrived, so it is refused
+    /// before it is read (or as soon as it overflows), never after it was held whole.
+    pub fn within(&self, limit: u64) -> Result<(), TransportError> {
+        let size = match self.expected {
+            Some(expected) if expected > limit => expected,
+            _ if self.received > limit => self.received,
+            _ => return Ok(()),
+        };
+        Err(self.error(
+            TransportErrorKind::BodyTooLarge,
+            format!(
+                "the body is {size} bytes or more, over the limit of {limit} bytes for reading it whole into memory: stream it, or raise the limit (`bytes_up_to`)"
+            ),
+        ))
     }
 
     /// Reading the body failed: the error, classified by its I/O kind and naming the bytes

@@ -261,6 +261,10 @@ impl TransportError {
     /// A transport error from an I/O error, classified by its [`io::ErrorKind`]; `what` says
     /// what was being done (`"reading the response body"`).
     pub fn from_io(e: &io::Error, what: &str) -> Self {
+        // A body reader's own error (`into_io`) comes back exactly as it was.
+        if let Some(inner) = e.get_ref().and_then(|i| i.downcast_ref::<TransportError>()) {
+            return inner.clone();
+        }
         TransportError::new(
             TransportErrorKind::from_io(e.kind()),
             format!("{what}: {e}"),

@@ -127,6 +127,14 @@ impl Transport for Client {
         }
     }
 
+    async fn get_object_bytes(&self, request: GetObject, limit: u64) -> Result<Vec<u8>, Error> {
+        let got = self.send_download(request)?;
+        got.body
+            .bytes_up_to(limit)
+            .map(|b| b.to_vec())
+            .map_err(|e| body_read_error(&e))
+    }
+
     async fn get_object_digest(&self, request: GetObject) -> Result<ObjectDigest, Error> {
         let mut got = self.send_download(request)?;
         let mut md5 = Md5::new();

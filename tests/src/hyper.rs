@@ -190,6 +190,19 @@ impl Transport for Hyper {
         .await
     }
 
+    async fn get_object_bytes(&self, request: GetObject, limit: u64) -> Result<Vec<u8>, Error> {
+        let client = self.client.clone();
+        Self::spawn(async move {
+            let got = client.send_download(request).await?;
+            got.body
+                .bytes_up_to(limit)
+                .await
+                .map(|b| b.to_vec())
+                .map_err(|e| body_read_error(&e))
+        })
+        .await
+    }
+
     async fn get_object_digest(&self, request: GetObject) -> Result<ObjectDigest, Error> {
         let client = self.client.clone();
         Self::spawn(async move {

@@ -110,6 +110,7 @@ macro_rules! scenarios {
             buckets_and_objects() portable,
             streamed_round_trip($crate::scenarios::STREAMED_BYTES) portable,
             length_mismatch() portable,
+            bytes_limit() portable,
             wrong_key_401() portable,
             unknown_region() portable,
             walkthrough_without_faults() portable,

@@ -206,6 +206,9 @@ pub trait Transport: std::fmt::Debug + Sized + 'static {
     /// GetObject, streaming the body through an MD5 without keeping it. A body that fails
     /// while streaming is a [`Error::Transport`] (see [`body_read_error`]).
     async fn get_object_digest(&self, request: GetObject) -> Result<ObjectDigest, Error>;
+
+    /// GetObject read whole into memory with the download's `bytes_up_to(limit)`.
+    async fn get_object_bytes(&self, request: GetObject, limit: u64) -> Result<Vec<u8>, Error>;
 }
 
 /// A failed read of an object body (an [`io::Error`] from the transport's body reader or

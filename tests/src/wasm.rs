@@ -137,6 +137,14 @@ impl Transport for Client {
         }
     }
 
+    async fn get_object_bytes(&self, request: GetObject, limit: u64) -> Result<Vec<u8>, Error> {
+        self.send_download(request)
+            .await?
+            .body
+            .bytes_up_to(limit)
+            .await
+    }
+
     async fn get_object_digest(&self, request: GetObject) -> Result<ObjectDigest, Error> {
         let got = self.send_download(request).await?;
         let meta = got.meta.clone();

@@ -174,6 +174,32 @@ impl DownloadBody {
     }
 }
 
+impl DownloadBody {
+    /// Reads the whole body into memory, up to
+    /// [`DEFAULT_BYTES_LIMIT`](ocisdk_core::body::DEFAULT_BYTES_LIMIT) (64 MiB): a larger body
+    /// fails with a `BodyTooLarge` transport error inside the `io::Error`, before it is read
+    /// when its length was declared. Read larger objects as the [`Read`] this is (into a file,
+    /// with [`std::io::copy`]), or use [`DownloadBody::bytes_up_to`].
+    pub fn bytes(self) -> io::Result<Bytes> {
+        self.bytes_up_to(ocisdk_core::body::DEFAULT_BYTES_LIMIT)
+    }
+
+    /// Reads the whole body into memory, refusing more than `limit` bytes.
+    pub fn bytes_up_to(mut self, limit: u64) -> io::Result<Bytes> {
+        self.meter.within(limit).map_err(TransportError::into_io)?;
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = self.read(&mut buf)?;
+            if n == 0 {
+                return Ok(Bytes::from(out));
+            }
+            out.extend_from_slice(&buf[..n]);
+            self.meter.within(limit).map_err(TransportError::into_io)?;
+        }
+    }
+}
+
 impl Read for DownloadBody {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self.reader.read(buf) {

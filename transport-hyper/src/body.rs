@@ -62,11 +62,23 @@ impl ObjectBody {
         }
     }
 
-    /// Reads the whole body into memory (for small objects).
-    pub async fn bytes(mut self) -> io::Result<Bytes> {
+    /// Reads the whole body into memory, up to
+    /// [`DEFAULT_BYTES_LIMIT`](ocisdk_core::body::DEFAULT_BYTES_LIMIT) (64 MiB): a larger body
+    /// fails with a `BodyTooLarge` transport error inside the `io::Error`, before it is read
+    /// when its length was declared. Stream larger objects, or use
+    /// [`ObjectBody::bytes_up_to`].
+    pub async fn bytes(self) -> io::Result<Bytes> {
+        self.bytes_up_to(ocisdk_core::body::DEFAULT_BYTES_LIMIT)
+            .await
+    }
+
+    /// Reads the whole body into memory, refusing more than `limit` bytes.
+    pub async fn bytes_up_to(mut self, limit: u64) -> io::Result<Bytes> {
+        self.meter.within(limit).map_err(TransportError::into_io)?;
         let mut out = BytesMut::new();
         while let Some(chunk) = self.next().await {
             out.extend_from_slice(&chunk?);
+            self.meter.within(limit).map_err(TransportError::into_io)?;
         }
         Ok(out.freeze())
     }

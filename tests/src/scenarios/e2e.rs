@@ -5,12 +5,14 @@
 
 use base64::Engine as _;
 use ocisdk_core::Error;
-use ocisdk_core::error::BodyError;
+use ocisdk_core::error::{BodyError, TransportErrorKind};
 use ocisdk_identity::*;
 use ocisdk_object_storage::*;
 
 use crate::env::ScenarioEnv;
-use crate::transport::{ClientOptions, Credentials, TestBody, Transport, md5, pattern_md5};
+use crate::transport::{
+    ClientOptions, Credentials, TestBody, Transport, md5, pattern, pattern_md5,
+};
 
 /// Base64 of an MD5, as `opc-content-md5` and `content-md5` carry it.
 fn base64_md5(md5: [u8; 16]) -> String {
@@ -769,4 +771,35 @@ pub async fn walkthrough_without_faults<E: ScenarioEnv>(env: &E) {
     if let (Some(before), Some(counts)) = (fired_before, env.counts()) {
         assert_eq!(counts.faults_fired, before);
     }
+}
+
+/// A download read whole into memory is held to the limit it is given: refused before a byte is
+/// read when its declared length is over it, and exactly at the limit it is read whole.
+pub async fn bytes_limit<E: ScenarioEnv>(env: &E) {
+    let c = env.client();
+    let bucket = env.name("b");
+    let ns = env.bucket(&bucket).await;
+    let body = pattern(1000, 7);
+    c.put_object(
+        PutObject::new(&ns, &bucket, "thousand", 1000),
+        TestBody::Bytes(body.clone()),
+    )
+    .await
+    .unwrap();
+    let get = || GetObject::new(&ns, &bucket, "thousand");
+    let err = c.get_object_bytes(get(), 999).await.unwrap_err();
+    match &err {
+        Error::Transport(t) => {
+            assert_eq!(t.kind, TransportErrorKind::BodyTooLarge, "{err}");
+            assert!(t.message.contains("999"), "the limit is named: {err}");
+        }
+        other => panic!("expected BodyTooLarge, got {other:?}"),
+    }
+    assert_eq!(c.get_object_bytes(get(), 1000).await.unwrap(), body);
+    assert_eq!(
+        c.get_object_bytes(get(), ocisdk_core::body::DEFAULT_BYTES_LIMIT)
+            .await
+            .unwrap(),
+        body
+    );
 }

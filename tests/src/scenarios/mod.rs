@@ -12,7 +12,7 @@ mod e2e;
 mod faults;
 
 pub use e2e::{
-    UNKNOWN_KEY_PEM, buckets_and_objects, groups_users_memberships, length_mismatch,
+    UNKNOWN_KEY_PEM, buckets_and_objects, bytes_limit, groups_users_memberships, length_mismatch,
     object_storage_pagination, pagination_across_pages, streamed_round_trip, unknown_region,
     walkthrough, walkthrough_without_faults, wrong_key_401,
 };
