@@ -245,12 +245,28 @@ fn codegen(check: bool, only: &[String]) -> Result<(), String> {
     }
 }
 
+/// The repository's crates that are not service crates: no generated crate may take their name.
+const RESERVED_CRATES: &[&str] = &[
+    "ocisdk-core",
+    "ocisdk-blocking",
+    "ocisdk-hyper",
+    "ocisdk-wasm",
+    "ocisdk-emulator",
+    "ocisdk-tests",
+];
+
 /// A whole crate for any spec file, for trying the generator on other services.
 fn codegen_crate(spec_path: &Path, out: &Path) -> Result<(), String> {
     let spec = load(spec_path)?;
     let name = spec.service.name.replace('_', "-");
+    // `core` (compute, network, block storage) would be `ocisdk-core`, the crate every service
+    // crate depends on: names of the repository's own crates get a suffix.
+    let mut crate_name = format!("ocisdk-{name}");
+    if RESERVED_CRATES.contains(&crate_name.as_str()) {
+        crate_name.push_str("-api");
+    }
     let cfg = Config {
-        crate_name: format!("ocisdk-{name}"),
+        crate_name,
         spec_file: spec_path.display().to_string(),
         title: names::pascal(&spec.service.name),
         overrides: Overrides::default(),

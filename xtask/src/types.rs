@@ -20,11 +20,24 @@ pub enum Ty {
     Model(String),
     /// A string enum generated for a field or parameter (its Rust name).
     Enum(String),
+    /// A model held through a `Box`: a field whose model contains the holder again
+    /// (recursive models), which would otherwise have no finite size.
+    Boxed(Box<Ty>),
 }
 
 /// Parses the grammar; `None` for what it cannot read.
 pub fn parse(s: &str) -> Option<Ty> {
     let s = s.trim();
+    // A few docstrings of the official SDK qualify a list with the models module
+    // (`oci.opsi.models.list[str]`); the extractor keeps that verbatim. It is the list.
+    if let Some(rest) = s.strip_prefix("oci.")
+        && let Some((package, inner)) = rest.split_once(".models.")
+        && package
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return parse(inner);
+    }
     Some(match s {
         "str" => Ty::Str,
         "int" => Ty::Int,
@@ -80,6 +93,7 @@ impl Ty {
             Ty::Model(name) if models.contains(name) => format!("{model_path}{name}"),
             Ty::Model(_) => "String".into(),
             Ty::Enum(name) => name.clone(),
+            Ty::Boxed(inner) => format!("Box<{}>", inner.rust(models, model_path)),
         }
     }
 
@@ -115,7 +129,7 @@ impl Ty {
             Ty::Map(_) => "BTreeMap::new()".into(),
             Ty::Model(name) if models.contains(name) => "Default::default()".into(),
             Ty::Model(_) => "String::new()".into(),
-            Ty::Enum(_) => "Default::default()".into(),
+            Ty::Enum(_) | Ty::Boxed(_) => "Default::default()".into(),
         }
     }
 }
@@ -143,6 +157,13 @@ mod tests {
             parse("list[Lifecycle]").unwrap().rust(&models, ""),
             "Vec<String>"
         );
-        assert!(parse("oci.x.models.list[str]").is_none());
+        assert_eq!(
+            parse("oci.x.models.list[User]")
+                .unwrap()
+                .rust(&models, "models::"),
+            "Vec<models::User>"
+        );
+        assert!(parse("oci.x.list[str]").is_none());
+        assert!(parse("list[str").is_none());
     }
 }
