@@ -74,6 +74,8 @@ impl Ts<'_> {
             Ty::Object | Ty::Stream => "unknown".into(),
             Ty::List(inner) => format!("Array<{}>", self.render(inner, values)),
             Ty::Map(inner) => format!("Record<string, {}>", self.render(inner, None)),
+            // A box is Rust's business: the JSON is the model's.
+            Ty::Boxed(inner) => self.render(inner, values),
             Ty::Model(name) if self.models.contains(name.as_str()) => name.clone(),
             Ty::Model(_) | Ty::Enum(_) => "string".into(),
         }
