@@ -108,18 +108,32 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
         .map_err(|_| "authorization header is not visible ASCII".to_string())?;
     let params = parse_authorization(header)?;
 
-    if let Some(v) = &params.version
-        && v != "1"
-    {
-        return Err(format!(
-            "unsupported signature version \"{v}\" (expected \"1\")"
-        ));
+    // `version="1"` is required, as on the service: OCI's "Request Signatures" page defines
+    // signature version 1 and its Authorization header carries `version="1"`, and every official
+    // SDK sends it (the Python SDK oci 2.189.0, `oci/signer.py`: `HEADER_SIGNER_TEMPLATE = 'Signature
+    // algorithm="rsa-sha256",headers="{}",keyId="{}",signature="%s",version="{}"'` with
+    // `SIGNATURE_VERSION = "1"`), as does ocisdk's own signer (`core/src/auth/signer.rs`). A
+    // header without it is a client the real service would turn away, so the emulator does too.
+    match &params.version {
+        Some(v) if v == "1" => {}
+        Some(v) => {
+            return Err(format!(
+                "unsupported signature version {} (expected \"1\")",
+                shown(v)
+            ));
+        }
+        None => {
+            return Err(
+                "authorization header has no version parameter (expected version=\"1\")".into(),
+            );
+        }
     }
     match &params.algorithm {
         Some(a) if a.eq_ignore_ascii_case("rsa-sha256") => {}
         Some(a) => {
             return Err(format!(
-                "unsupported signature algorithm \"{a}\" (expected \"rsa-sha256\")"
+                "unsupported signature algorithm {} (expected \"rsa-sha256\")",
+                shown(a)
             ));
         }
         None => return Err(
@@ -128,7 +142,7 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
         ),
     }
 
-    let (public, principal, shown_key_id) = lookup_key(&params.key_id, keys)?;
+    let (public, principal, key_label) = lookup_key(&params.key_id, keys)?;
 
     // Required headers.
     let signed: Vec<&str> = params.headers.iter().map(String::as_str).collect();
@@ -152,18 +166,23 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
 
     // Build the signing string from what was received.
     let mut lines = Vec::with_capacity(signed.len());
+    // The same lines for the error message, with the values of secret headers left out.
+    let mut shown_lines = Vec::with_capacity(signed.len());
     for name in &signed {
         if *name == "(request-target)" {
-            lines.push(format!(
+            let line = format!(
                 "(request-target): {} {}",
                 facts.method.as_str().to_ascii_lowercase(),
                 facts.target
-            ));
+            );
+            shown_lines.push(line.clone());
+            lines.push(line);
             continue;
         }
         if name.starts_with('(') {
             return Err(format!(
-                "unsupported pseudo-header {name} in the headers parameter"
+                "unsupported pseudo-header {} in the headers parameter",
+                shown(name)
             ));
         }
         let values: Vec<&str> = facts
@@ -172,21 +191,32 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
             .iter()
             .map(|v| v.to_str().map(str::trim))
             .collect::<Result<_, _>>()
-            .map_err(|_| format!("signed header {name} is not visible ASCII"))?;
+            .map_err(|_| format!("signed header {} is not visible ASCII", shown(name)))?;
         if values.is_empty() {
             return Err(format!(
-                "signed header {name} is listed in the headers parameter but missing from the request"
+                "signed header {} is listed in the headers parameter but missing from the request",
+                shown(name)
             ));
         }
-        lines.push(format!("{name}: {}", values.join(", ")));
+        let line = format!("{name}: {}", values.join(", "));
+        shown_lines.push(if SECRET_HEADERS.contains(name) {
+            format!("{name}: <redacted>")
+        } else {
+            line.clone()
+        });
+        lines.push(line);
     }
     let signing_string = lines.join("\n");
 
     // Date and clock skew (x-date wins over date).
     let date_name = if has("x-date") { "x-date" } else { "date" };
     let date_value = header_str(facts.headers, date_name).unwrap_or_default();
-    let date = parse_date(date_value.trim())
-        .ok_or_else(|| format!("{date_name} header is not a valid HTTP date: \"{date_value}\""))?;
+    let date = parse_date(date_value.trim()).ok_or_else(|| {
+        format!(
+            "{date_name} header is not a valid HTTP date: {}",
+            shown_date(&date_value)
+        )
+    })?;
     let skew = match facts.now.duration_since(date) {
         Ok(d) => d,
         Err(e) => e.duration(),
@@ -210,8 +240,9 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
         .is_err()
     {
         return Err(format!(
-            "signature does not verify for keyId {shown_key_id} headers [{}]; signing string was: {signing_string}",
-            signed.join(" ")
+            "signature does not verify for keyId {key_label} headers [{}]; signing string was: {}",
+            signed.join(" "),
+            shown_lines.join("\n")
         ));
     }
 
@@ -228,6 +259,64 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
             None
         },
     })
+}
+
+/// Headers whose values are secrets (credentials, SSE-C keys): a signing string quoted in an
+/// error names them but never shows their values. Errors end up in the client's exception and in
+/// the emulator's debug log.
+const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "opc-sse-customer-key",
+    "opc-source-sse-customer-key",
+    "opc-obo-token",
+    "x-security-token",
+];
+
+/// A word taken from the request (a parameter or header name, a version, an algorithm) for an
+/// error message: quoted when it is at most 32 characters of letters, digits, `-`, `_`, `.`,
+/// `(` and `)`, otherwise described by its length only, so that a token or key put there by
+/// mistake (longer, or with base64's `+`, `/`, `=` or a JWT's `$`) is not repeated.
+fn shown(word: &str) -> String {
+    let plain = word.len() <= 32
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '(' | ')'));
+    if plain {
+        format!("\"{word}\"")
+    } else {
+        format!("({} characters, not shown)", word.chars().count())
+    }
+}
+
+/// A date header's value for an error message: quoted when it looks like a date (letters,
+/// digits, spaces, `,`, `:`, `-`, `+`, `/` and at most 64 characters), otherwise only its length.
+fn shown_date(value: &str) -> String {
+    let plain = value.len() <= 64
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | ',' | ':' | '-' | '+' | '/'));
+    if plain {
+        format!("\"{value}\"")
+    } else {
+        format!("({} characters, not shown)", value.chars().count())
+    }
+}
+
+/// An API-key keyId for an error message: quoted when it is made of what OCIDs and fingerprints
+/// are made of (lowercase letters, digits, `.`, `:`, `/`, `-`, `_`; at most 512 characters), so a
+/// session token or other secret sent without its `ST$` prefix is not repeated.
+fn shown_key_id(key_id: &str) -> String {
+    let plain = key_id.len() <= 512
+        && key_id.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | ':' | '/' | '-' | '_')
+        });
+    if plain {
+        format!("\"{key_id}\"")
+    } else {
+        format!("({} characters, not shown)", key_id.chars().count())
+    }
 }
 
 /// An HTTP date. IMF-fixdate whose weekday disagrees with the date (as in Oracle's published
@@ -277,7 +366,8 @@ fn lookup_key(
     let parts: Vec<&str> = key_id.split('/').collect();
     if parts.len() != 3 || parts.iter().any(|p| p.is_empty()) {
         return Err(format!(
-            "malformed keyId \"{key_id}\": expected <tenancy-ocid>/<user-ocid>/<fingerprint> or ST$<token>"
+            "malformed keyId {}: expected <tenancy-ocid>/<user-ocid>/<fingerprint> or ST$<token>",
+            shown_key_id(key_id)
         ));
     }
     keys.api_keys
@@ -291,7 +381,12 @@ fn lookup_key(
                 key_id.to_string(),
             )
         })
-        .ok_or_else(|| format!("unknown keyId \"{key_id}\": no API key with that tenancy, user and fingerprint is registered"))
+        .ok_or_else(|| {
+            format!(
+                "unknown keyId {}: no API key with that tenancy, user and fingerprint is registered",
+                shown_key_id(key_id)
+            )
+        })
 }
 
 /// Parses `Signature k="v",k="v",...` with parameters in any order.
@@ -325,8 +420,8 @@ fn parse_authorization(header: &str) -> Result<SignatureParams, String> {
         }
         if chars.next() != Some('=') {
             return Err(format!(
-                "malformed authorization header: parameter \"{}\" has no value",
-                name.trim()
+                "malformed authorization header: parameter {} has no value",
+                shown(name.trim())
             ));
         }
         let mut value = String::new();
@@ -349,8 +444,8 @@ fn parse_authorization(header: &str) -> Result<SignatureParams, String> {
             }
             if !closed {
                 return Err(format!(
-                    "malformed authorization header: unterminated quoted value for \"{}\"",
-                    name.trim()
+                    "malformed authorization header: unterminated quoted value for {}",
+                    shown(name.trim())
                 ));
             }
         } else {
@@ -366,7 +461,8 @@ fn parse_authorization(header: &str) -> Result<SignatureParams, String> {
         let name = name.trim().to_string();
         if map.insert(name.clone(), value).is_some() {
             return Err(format!(
-                "malformed authorization header: parameter \"{name}\" given twice"
+                "malformed authorization header: parameter {} given twice",
+                shown(&name)
             ));
         }
     }

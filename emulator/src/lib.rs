@@ -9,8 +9,8 @@
 //! ```no_run
 //! # fn main() -> Result<(), ocisdk_emulator::EmulatorError> {
 //! let emu = ocisdk_emulator::Emulator::start()?;          // 127.0.0.1:<random port>
-//! let dir = std::env::temp_dir().join("emu-example");
-//! let config_path = emu.write_config(&dir)?;             // [DEFAULT] profile + key.pem
+//! let dir = std::path::Path::new("target/emu-example");  // a directory only you can write to
+//! let config_path = emu.write_config(dir)?;              // [DEFAULT] profile + key.pem (0600)
 //! println!("{} {}", emu.url(), config_path.display());
 //! // ... point a client at emu.url() with that config ...
 //! assert!(emu.stats().requests == 0);
@@ -30,13 +30,16 @@
 //!
 //! # Authentication
 //! Every request except `OPTIONS` must carry `Authorization: Signature version="1",keyId=…,
-//! algorithm="rsa-sha256",headers="…",signature="…"` (parameters in any order). Signed headers
+//! algorithm="rsa-sha256",headers="…",signature="…"` (parameters in any order; `version="1"` and
+//! `algorithm` are required, as the service requires them). Signed headers
 //! must include `date` or `x-date` (x-date wins), `(request-target)` and `host`; PUT/POST/PATCH
 //! also `content-length`, `content-type` and `x-content-sha256`, except PutObject and
 //! UploadPart. A signed `x-content-sha256` / `content-length` must match the body received. The
 //! date must be within [`EmulatorConfig::max_skew_secs`] of the emulator's clock (an
 //! IMF-fixdate whose weekday is wrong is tolerated). Every failure is `401 NotAuthenticated`
-//! with a message naming the problem; key material and session tokens never appear in it.
+//! with a message naming the problem; key material, session tokens and the values of secret
+//! headers (`opc-sse-customer-key`, …) never appear in it, nor does a keyId, parameter or date
+//! that does not look like one.
 //!
 //! # Errors
 //! Bodies are `{"code": …, "message": …}`; every response has `opc-request-id` (prefixed by the
@@ -61,6 +64,8 @@
 //! | object `if-match` mismatch (GET/HEAD/PUT/DELETE, commit) | 412 | `IfMatchFailed` |
 //! | `if-none-match: *` on an existing object | 412 | `IfNoneMatchFailed` |
 //! | GET/HEAD `if-none-match` matching | 304 | (no body) |
+//! | object name with a line feed, carriage return or NULL (PutObject, CreateMultipartUpload) | 400 | `InvalidObjectName` |
+//! | Identity write while [`EmulatorConfig::home_region`] is another region | 403 | `NotAllowed` |
 //! | `transfer-encoding: chunked` or no `content-length` on an upload | 411 | `ContentLengthRequired` |
 //! | unsatisfiable `range` | 416 | `InvalidRange` (+ `content-range: bytes */size`) |
 //! | body over the size limit | 413 | `RequestEntityTooLarge` |
@@ -212,8 +217,16 @@ pub struct EmulatorConfig {
     pub tenancy_id: Option<String>,
     /// OCID of the user owning the key. Default `None`: a random `ocid1.user.oc1..aaaaaaaa…`.
     pub user_id: Option<String>,
-    /// Region written by [`Emulator::config_text`]. Default `us-ashburn-1`.
+    /// The region this emulator plays: written by [`Emulator::config_text`] and compared with
+    /// [`home_region`](EmulatorConfig::home_region). Default `us-ashburn-1`.
     pub region: String,
+    /// The tenancy's home region (a region identifier such as `us-phoenix-1`). When set and not
+    /// [`region`](EmulatorConfig::region), every Identity write (a POST, PUT, PATCH or DELETE
+    /// operation of the Identity API) is refused as OCI refuses IAM writes outside the home
+    /// region: `403 NotAllowed`, "Please go to your home region … to execute CREATE, UPDATE and
+    /// DELETE operations.", after authentication and before anything is applied. Reads are
+    /// served. Default `None`: no such rule.
+    pub home_region: Option<String>,
     /// Largest object or part accepted (413 above). Default 4 GiB.
     pub max_object_bytes: u64,
     /// Tokio worker threads of the emulator's runtime. Default 2.
@@ -236,6 +249,7 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("tenancy_id", &self.tenancy_id)
             .field("user_id", &self.user_id)
             .field("region", &self.region)
+            .field("home_region", &self.home_region)
             .field("max_object_bytes", &self.max_object_bytes)
             .field("worker_threads", &self.worker_threads)
             .field("faults", &self.faults)
@@ -256,6 +270,7 @@ impl Default for EmulatorConfig {
             tenancy_id: None,
             user_id: None,
             region: "us-ashburn-1".to_string(),
+            home_region: None,
             max_object_bytes: 4 << 30,
             worker_threads: 2,
             faults: Vec::new(),
@@ -389,6 +404,10 @@ impl Emulator {
             request_counter: AtomicU64::new(1),
             default_user: user_id.clone(),
             faults: FaultTable::new(config.faults.clone()),
+            identity_writes_go_to: config
+                .home_region
+                .clone()
+                .filter(|home| !home.trim().eq_ignore_ascii_case(config.region.trim())),
         });
 
         let std_listener = std::net::TcpListener::bind(config.listen)?;
@@ -512,15 +531,24 @@ impl Emulator {
         )
     }
 
-    /// Writes `key.pem` and `config` into `dir` (created if needed) and returns the config path.
-    /// The config's `key_file` is the absolute path of `key.pem`.
+    /// Writes `key.pem` and `config` into `dir` and returns the config path. The config's
+    /// `key_file` is the absolute path of `key.pem`.
+    ///
+    /// `dir` is created if needed (on Unix with mode 0700). Each file is written to a new file
+    /// created exclusively (`create_new`, on Unix mode 0600) under a random name in `dir`, then
+    /// renamed over `key.pem` / `config`: an earlier `key.pem` or `config` there is replaced, but
+    /// a symlink planted under either name is replaced as a link, never followed, and no
+    /// existing file is ever written through.
     pub fn write_config(&self, dir: &Path) -> Result<PathBuf, EmulatorError> {
-        std::fs::create_dir_all(dir)?;
+        create_private_dir_all(dir)?;
         let dir = std::fs::canonicalize(dir)?;
         let key_path = dir.join("key.pem");
         write_private(&key_path, self.private_key_pem.as_bytes())?;
         let config_path = dir.join("config");
-        std::fs::write(&config_path, self.config_text(&key_path.to_string_lossy()))?;
+        write_private(
+            &config_path,
+            self.config_text(&key_path.to_string_lossy()).as_bytes(),
+        )?;
         Ok(config_path)
     }
 
@@ -625,20 +653,46 @@ impl Drop for Emulator {
     }
 }
 
-#[cfg(unix)]
-fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(data)
+/// Creates `dir` and its missing parents; on Unix the ones it creates get mode 0700.
+fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
 }
 
-#[cfg(not(unix))]
+/// Writes `data` to `path` without following or writing through anything already there: into a
+/// new file created exclusively under a random name beside `path` (on Unix with mode 0600), then
+/// renamed onto `path` (which replaces a file or symlink of that name, never its target).
 fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, data)
+    use std::io::Write;
+    let parent = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut random = [0u8; 12];
+    getrandom::getrandom(&mut random).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let tmp = parent.join(format!(".{name}.{suffix}.tmp"));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    // Only a file this call created is ever removed.
+    let mut file = options.open(&tmp)?;
+    let written = file.write_all(data).and_then(|()| file.sync_all());
+    drop(file);
+    let result = written.and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }

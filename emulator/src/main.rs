@@ -16,16 +16,26 @@ use rsa::pkcs8::{EncodePublicKey, LineEnding};
 
 const USAGE: &str = "\
 usage: ocisdk-emulator [--listen ADDR] [--config FILE [--profile NAME]] [--state-dir DIR]
-                       [--page-size N] [--empty-pages] [--namespace NS] [--fault SPEC]...
+                       [--page-size N] [--empty-pages] [--namespace NS] [--region REGION]
+                       [--home-region REGION] [--fault SPEC]...
 
   --listen ADDR     address to listen on (default 127.0.0.1:0, a free port)
   --config FILE     trust the API key of a profile in this OCI config file
   --profile NAME    profile to read from --config (default DEFAULT)
   --state-dir DIR   without --config: where to write the generated config and key.pem
-                    (default: a new directory under the system temp dir)
+                    (created with mode 0700 if missing; the files are created afresh with
+                    mode 0600 and replace any of that name, symlinks not followed).
+                    Default: a new private directory (0700, random name) under the
+                    system temp dir, removed on Ctrl-C or SIGTERM
   --page-size N     default page size of list operations (default 3)
   --empty-pages     insert empty pages that still carry a continuation token
   --namespace NS    Object Storage namespace (default ocisdkemulator)
+  --region REGION   the region this emulator plays, written into the generated config
+                    (default us-ashburn-1)
+  --home-region REGION
+                    the tenancy's home region: when it is not --region, Identity creates,
+                    updates and deletes are refused as OCI refuses them outside the home
+                    region (403 NotAllowed); reads still work. Default: no such rule
   --fault SPEC      inject a fault (repeatable; consulted in the order given, the first that
                     fires wins). SPEC is comma-separated key=value:
                       kind=KIND           required, one of:
@@ -69,6 +79,8 @@ struct Args {
     page_size: Option<usize>,
     empty_pages: bool,
     namespace: Option<String>,
+    region: Option<String>,
+    home_region: Option<String>,
     faults: Vec<Fault>,
     help: bool,
 }
@@ -109,6 +121,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             }
             "--empty-pages" => out.empty_pages = true,
             "--namespace" => out.namespace = Some(value("--namespace")?),
+            "--region" => out.region = Some(region_value("--region", value("--region")?)?),
+            "--home-region" => {
+                out.home_region = Some(region_value("--home-region", value("--home-region")?)?);
+            }
             "--fault" => {
                 let spec = value("--fault")?;
                 let fault =
@@ -125,6 +141,21 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
         return Err("--state-dir is only used without --config".into());
     }
     Ok(out)
+}
+
+/// A region identifier given on the command line (`us-phoenix-1`): lowercase letters, digits and
+/// dashes.
+fn region_value(flag: &str, v: String) -> Result<String, String> {
+    let ok = !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(v)
+    } else {
+        Err(format!(
+            "{flag}: \"{v}\" is not a region identifier like us-phoenix-1"
+        ))
+    }
 }
 
 /// Parses one `--fault` SPEC (see the usage text). Errors name the offending part.
@@ -250,8 +281,42 @@ fn parse_fault_spec(spec: &str) -> Result<Fault, String> {
 /// A parsed INI file: section → key → (value, line).
 type Ini = HashMap<String, HashMap<String, (String, usize)>>;
 
+/// The keys of OCI's config file format: the only keys an error message names by themselves.
+/// Anything else left of an `=` may be a pasted secret (a key's base64 ends in `=`), so a
+/// message gives just its line.
+const KNOWN_KEYS: &[&str] = &[
+    "user",
+    "fingerprint",
+    "key_file",
+    "tenancy",
+    "region",
+    "pass_phrase",
+    "security_token_file",
+    "delegation_token_file",
+    "authentication_type",
+    "log_requests",
+    "additional_user_agent",
+    "generic_headers",
+    "connection_timeout",
+    "read_timeout",
+];
+
+/// How an error names the key of a `key=value` line: the key itself when it is one of
+/// [`KNOWN_KEYS`], otherwise only that the line has one.
+fn key_label(key: &str) -> String {
+    if KNOWN_KEYS.contains(&key) {
+        format!("key {key}")
+    } else {
+        "a key that is not an OCI config key".to_string()
+    }
+}
+
 /// A tiny INI reader with OCI's conventions: `[SECTION]`, `key=value` split at the first `=`,
 /// `#`/`;` comments, CRLF tolerated.
+///
+/// No error quotes the file's text: a config file holds secrets (`pass_phrase`, a key pasted by
+/// mistake), so errors name the file, the line number and, for an OCI config key, the key, never
+/// a line or a value.
 fn parse_ini(text: &str, file: &Path) -> Result<Ini, String> {
     let mut out: Ini = HashMap::new();
     let mut section: Option<String> = None;
@@ -264,7 +329,7 @@ fn parse_ini(text: &str, file: &Path) -> Result<Ini, String> {
         if let Some(name) = line.strip_prefix('[') {
             let name = name.strip_suffix(']').ok_or_else(|| {
                 format!(
-                    "{}:{line_no}: malformed section header \"{line}\"",
+                    "{}:{line_no}: malformed section header (a line starting with [ must end with ])",
                     file.display()
                 )
             })?;
@@ -274,15 +339,15 @@ fn parse_ini(text: &str, file: &Path) -> Result<Ini, String> {
         }
         let (k, v) = line.split_once('=').ok_or_else(|| {
             format!(
-                "{}:{line_no}: expected key=value, got \"{line}\"",
+                "{}:{line_no}: expected key=value or [section] (the line is not shown: it may hold a secret)",
                 file.display()
             )
         })?;
         let sec = section.clone().ok_or_else(|| {
             format!(
-                "{}:{line_no}: key \"{}\" appears before any [section]",
+                "{}:{line_no}: {} appears before any [section]",
                 file.display(),
-                k.trim()
+                key_label(k.trim())
             )
         })?;
         out.entry(sec)
@@ -294,10 +359,15 @@ fn parse_ini(text: &str, file: &Path) -> Result<Ini, String> {
 
 /// A profile's value, inheriting from `[DEFAULT]`.
 fn profile_value<'a>(ini: &'a Ini, profile: &str, key: &str) -> Option<&'a str> {
+    profile_entry(ini, profile, key).map(|(v, _)| v)
+}
+
+/// A profile's value and its line number, inheriting from `[DEFAULT]`.
+fn profile_entry<'a>(ini: &'a Ini, profile: &str, key: &str) -> Option<(&'a str, usize)> {
     ini.get(profile)
         .and_then(|s| s.get(key))
         .or_else(|| ini.get("DEFAULT").and_then(|s| s.get(key)))
-        .map(|(v, _)| v.as_str())
+        .map(|(v, line)| (v.as_str(), *line))
 }
 
 fn expand_home(p: &str) -> PathBuf {
@@ -315,9 +385,16 @@ struct TrustedProfile {
     fingerprint: String,
     key_pem: String,
     key_file: PathBuf,
+    /// The line of `key_file` in the config file, for errors about the key.
+    key_file_line: usize,
     security_token: Option<String>,
 }
 
+/// Reads profile `profile` of the config file at `path` and the files it names.
+///
+/// Like [`parse_ini`], no error quotes a value of the file or the content of a file it names:
+/// errors say `<config>:<line>: <key>: ...` (the paths of the key and token files are named, as
+/// the files at fault, but nothing read from them).
 fn load_profile(path: &Path, profile: &str) -> Result<TrustedProfile, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -325,25 +402,33 @@ fn load_profile(path: &Path, profile: &str) -> Result<TrustedProfile, String> {
     if !ini.contains_key(profile) {
         return Err(format!("{}: no profile [{profile}]", path.display()));
     }
-    let need = |key: &str| -> Result<String, String> {
-        profile_value(&ini, profile, key)
-            .map(str::to_string)
+    let at = |key: &str, line: usize| format!("{}:{line}: {key}", path.display());
+    let need = |key: &str| -> Result<(String, usize), String> {
+        profile_entry(&ini, profile, key)
+            .map(|(v, line)| (v.to_string(), line))
             .ok_or_else(|| format!("{}: profile [{profile}] has no {key}", path.display()))
     };
-    let tenancy = need("tenancy")?;
-    let fingerprint = need("fingerprint")?;
-    let key_file = expand_home(&need("key_file")?);
+    let (tenancy, _) = need("tenancy")?;
+    let (fingerprint, _) = need("fingerprint")?;
+    let (key_file, key_file_line) = need("key_file")?;
+    let key_file = expand_home(&key_file);
     let key_file = if key_file.is_relative() {
         path.parent().unwrap_or(Path::new(".")).join(key_file)
     } else {
         key_file
     };
-    let security_token = match profile_value(&ini, profile, "security_token_file") {
-        Some(f) => {
+    let security_token = match profile_entry(&ini, profile, "security_token_file") {
+        Some((f, line)) => {
             let f = expand_home(f);
             Some(
                 std::fs::read_to_string(&f)
-                    .map_err(|e| format!("cannot read security_token_file {}: {e}", f.display()))?
+                    .map_err(|e| {
+                        format!(
+                            "{}: cannot read {}: {e}",
+                            at("security_token_file", line),
+                            f.display()
+                        )
+                    })?
                     .trim()
                     .to_string(),
             )
@@ -360,14 +445,20 @@ fn load_profile(path: &Path, profile: &str) -> Result<TrustedProfile, String> {
             ));
         }
     };
-    let key_pem = std::fs::read_to_string(&key_file)
-        .map_err(|e| format!("cannot read key_file {}: {e}", key_file.display()))?;
+    let key_pem = std::fs::read_to_string(&key_file).map_err(|e| {
+        format!(
+            "{}: cannot read {}: {e}",
+            at("key_file", key_file_line),
+            key_file.display()
+        )
+    })?;
     Ok(TrustedProfile {
         tenancy,
         user,
         fingerprint,
         key_pem,
         key_file,
+        key_file_line,
         security_token,
     })
 }
@@ -404,6 +495,10 @@ fn run(args: Args) -> Result<(), String> {
     if let Some(ns) = &args.namespace {
         config.namespace = ns.clone();
     }
+    if let Some(r) = &args.region {
+        config.region = r.clone();
+    }
+    config.home_region = args.home_region.clone();
     config.empty_pages = args.empty_pages;
     config.faults = args.faults.clone();
 
@@ -414,6 +509,15 @@ fn run(args: Args) -> Result<(), String> {
                 .clone()
                 .unwrap_or_else(|| "DEFAULT".to_string());
             let t = load_profile(path, &profile)?;
+            // Checked here so that the error names where the key came from (and nothing in it).
+            parse_private_pem(&t.key_pem).map_err(|e| {
+                format!(
+                    "{}:{}: key_file: {}: {e}",
+                    path.display(),
+                    t.key_file_line,
+                    t.key_file.display()
+                )
+            })?;
             config.tenancy_id = Some(t.tenancy.clone());
             if !t.user.is_empty() {
                 config.user_id = Some(t.user.clone());
@@ -425,6 +529,26 @@ fn run(args: Args) -> Result<(), String> {
     };
 
     let emu = Emulator::start_with(config).map_err(|e| e.to_string())?;
+    // Without --state-dir: a private directory made for this run, removed at Ctrl-C. Made before
+    // the URL is printed, so that a caller who sees the URL finds the config written.
+    let mut generated_dir = None;
+    let state_dir = match (&trusted, &args.state_dir) {
+        (Some(_), _) => None,
+        (None, Some(d)) => Some(d.clone()),
+        (None, None) => {
+            let d = GeneratedDir(create_private_dir(&std::env::temp_dir())?);
+            let path = d.0.clone();
+            generated_dir = Some(d);
+            Some(path)
+        }
+    };
+    let config_path = match &state_dir {
+        Some(dir) => Some(
+            emu.write_config(dir)
+                .map_err(|e| format!("cannot write the config into {}: {e}", dir.display()))?,
+        ),
+        None => None,
+    };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{}", emu.url());
     let _ = out.flush();
@@ -458,28 +582,23 @@ fn run(args: Args) -> Result<(), String> {
             let _ = writeln!(out, "key file:    {}", t.key_file.display());
         }
         None => {
-            let dir = match &args.state_dir {
-                Some(d) => d.clone(),
-                None => {
-                    std::env::temp_dir().join(format!("ocisdk-emulator-{}", std::process::id()))
-                }
-            };
-            let config_path = emu.write_config(&dir).map_err(|e| e.to_string())?;
-            let _ = writeln!(
-                out,
-                "config file: {} (profile DEFAULT)",
-                config_path.display()
-            );
-            let _ = writeln!(
-                out,
-                "key file:    {}",
-                config_path.with_file_name("key.pem").display()
-            );
-            let _ = writeln!(
-                out,
-                "use it with: OCI_CONFIG_FILE={}",
-                config_path.display()
-            );
+            if let Some(config_path) = &config_path {
+                let _ = writeln!(
+                    out,
+                    "config file: {} (profile DEFAULT)",
+                    config_path.display()
+                );
+                let _ = writeln!(
+                    out,
+                    "key file:    {}",
+                    config_path.with_file_name("key.pem").display()
+                );
+                let _ = writeln!(
+                    out,
+                    "use it with: OCI_CONFIG_FILE={}",
+                    config_path.display()
+                );
+            }
         }
     }
     let _ = writeln!(out, "tenancy:     {}", emu.tenancy_id());
@@ -502,11 +621,71 @@ fn run(args: Args) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot build runtime for signal handling: {e}"))?;
-    runtime
-        .block_on(tokio::signal::ctrl_c())
-        .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
+    runtime.block_on(stop_signal())?;
     emu.shutdown();
+    drop(generated_dir);
     Ok(())
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+async fn stop_signal() -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term =
+            signal(SignalKind::terminate()).map_err(|e| format!("cannot wait for SIGTERM: {e}"))?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.map_err(|e| format!("cannot wait for Ctrl-C: {e}")),
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))
+    }
+}
+
+/// A directory of [`create_private_dir`]: removed (what the emulator wrote into it, then the
+/// directory if that emptied it) when dropped, i.e. when the emulator stops on a signal or
+/// fails after creating it.
+struct GeneratedDir(PathBuf);
+
+impl Drop for GeneratedDir {
+    fn drop(&mut self) {
+        remove_private_dir(&self.0);
+    }
+}
+
+/// Creates a new private directory under `parent` for the generated config and key:
+/// `ocisdk-emulator-<32 random hex digits>`, on Unix with mode 0700. Fails if the name exists (a
+/// directory or a symlink planted there is never used): nobody else can have prepared it.
+fn create_private_dir(parent: &Path) -> Result<PathBuf, String> {
+    let mut random = [0u8; 16];
+    getrandom::getrandom(&mut random)
+        .map_err(|e| format!("cannot draw a random directory name: {e}"))?;
+    let name: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let dir = parent.join(format!("ocisdk-emulator-{name}"));
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(&dir)
+        .map_err(|e| format!("cannot create the private directory {}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Removes what [`Emulator::write_config`] wrote into a directory of [`create_private_dir`],
+/// then the directory if that left it empty (nothing else in it is touched).
+fn remove_private_dir(dir: &Path) {
+    for name in ["key.pem", "config"] {
+        let _ = std::fs::remove_file(dir.join(name));
+    }
+    let _ = std::fs::remove_dir(dir);
 }
 
 #[cfg(test)]
@@ -633,6 +812,74 @@ mod tests {
             "{e}"
         );
         assert!(parse_args(["--fault".to_string()]).is_err());
+    }
+
+    #[test]
+    fn region_flags() {
+        let a = parse_args(
+            ["--region", "eu-frankfurt-1", "--home-region=us-phoenix-1"].map(String::from),
+        )
+        .unwrap();
+        assert_eq!(a.region.as_deref(), Some("eu-frankfurt-1"));
+        assert_eq!(a.home_region.as_deref(), Some("us-phoenix-1"));
+        let e = parse_args(["--home-region".to_string(), "PHX key".to_string()]).unwrap_err();
+        assert!(e.contains("--home-region"), "{e}");
+        assert!(parse_args(["--home-region".to_string()]).is_err());
+        assert!(parse_args(["--region".to_string(), String::new()]).is_err());
+    }
+
+    /// Broken config text: every error names the file, the line and (for an OCI config key)
+    /// the key, and never repeats a line or a value.
+    #[test]
+    fn ini_errors_repeat_no_secret() {
+        const SECRET: &str = "hunter2-S3CR3T";
+        let cases = [
+            (
+                format!("[DEFAULT]\npass_phrase={SECRET}\n{SECRET}\n"),
+                "cfg:3: expected key=value",
+            ),
+            (format!("[{SECRET}\n"), "cfg:1: malformed section header"),
+            (
+                format!("\n# c\npass_phrase = {SECRET}\n"),
+                "cfg:3: key pass_phrase appears before any [section]",
+            ),
+            (
+                format!("{SECRET}={SECRET}\n[DEFAULT]\n"),
+                "cfg:1: a key that is not an OCI config key appears before any [section]",
+            ),
+        ];
+        for (text, wanted) in cases {
+            let e = parse_ini(&text, Path::new("cfg")).unwrap_err();
+            assert!(e.starts_with(wanted), "{text:?}: {e}");
+            assert!(!e.contains("S3CR3T"), "{text:?}: {e}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_dir_is_new_and_0700() {
+        use std::os::unix::fs::PermissionsExt;
+        let parent = tempfile::tempdir().unwrap();
+        let a = create_private_dir(parent.path()).unwrap();
+        let b = create_private_dir(parent.path()).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.parent(), Some(parent.path()));
+        let mode = std::fs::metadata(&a).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        // A name that exists (here a planted symlink) is never used.
+        let planted = parent.path().join("planted");
+        std::os::unix::fs::symlink(parent.path(), &planted).unwrap();
+        let e = std::fs::DirBuilder::new().create(&planted).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
+
+        // Removal takes what the emulator wrote, and the directory only once empty.
+        std::fs::write(a.join("key.pem"), "k").unwrap();
+        std::fs::write(a.join("config"), "c").unwrap();
+        remove_private_dir(&a);
+        assert!(!a.exists());
+        std::fs::write(b.join("mine"), "m").unwrap();
+        remove_private_dir(&b);
+        assert!(b.join("mine").exists());
     }
 
     #[test]

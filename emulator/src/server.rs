@@ -59,6 +59,9 @@ pub(crate) struct App {
     pub request_counter: AtomicU64,
     pub default_user: String,
     pub faults: FaultTable,
+    /// The home region Identity writes must go to, when it is not this emulator's region
+    /// ([`crate::EmulatorConfig::home_region`]).
+    pub identity_writes_go_to: Option<String>,
 }
 
 impl App {
@@ -479,6 +482,12 @@ fn dispatch(
     op: &'static str,
     key: &str,
 ) -> Reply {
+    if let (Some(home), Some(r)) = (&app.identity_writes_go_to, route)
+        && r.service == "identity"
+        && matches!(method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE")
+    {
+        return not_in_home_region(home);
+    }
     let mut st = app.lock();
     // Only where the real API defines the header (the model says): CreateBucket has none, so a
     // retried CreateBucket meets its own earlier success, as on the service.
@@ -541,6 +550,23 @@ fn dispatch(
         );
     }
     reply
+}
+
+/// OCI's answer to an Identity create, update or delete sent to a region other than the
+/// tenancy's home region: `403 NotAllowed`, "Please go to your home region PHX to execute CREATE,
+/// UPDATE and DELETE operations." (the real message names the home region by its key; this one
+/// names it as configured). Reported verbatim by users of the official SDKs and Terraform, e.g.
+/// github.com/oracle/terraform-provider-oci/issues/1596 and
+/// github.com/oracle/oci-python-sdk/issues/32 (status 403).
+fn not_in_home_region(home: &str) -> Reply {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "NotAllowed",
+        format!(
+            "Please go to your home region {home} to execute CREATE, UPDATE and DELETE operations."
+        ),
+    )
+    .into_reply()
 }
 
 fn not_found(method: &Method) -> ApiError {

@@ -532,7 +532,8 @@ fn generated_key_and_config_files() {
         );
     }
 
-    let dir = std::env::temp_dir().join(format!("ocisdk-emu-test-{}", std::process::id()));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("state");
     let path = emu.write_config(&dir).unwrap();
     let written = std::fs::read_to_string(&path).unwrap();
     let key_line = written
@@ -554,7 +555,6 @@ fn generated_key_and_config_files() {
     assert_eq!(emu2.fingerprint(), fp);
     assert_ne!(emu2.tenancy_id(), emu.tenancy_id());
     emu2.shutdown();
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -563,4 +563,150 @@ fn shutdown_stops_listening() {
     let addr = emu.addr();
     emu.shutdown();
     assert!(std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_err());
+}
+
+/// `version="1"` is required, as on the service (the official SDKs always send it): without it,
+/// or with another version, the request is 401 and the message says why.
+#[test]
+fn signature_version_1_is_required() {
+    let emu = emulator();
+    let c = Client::new(&emu);
+    let send = |version: Option<&'static str>| {
+        c.send(
+            "GET",
+            "/n/",
+            &[],
+            None,
+            &Sign {
+                version,
+                ..Sign::default()
+            },
+        )
+    };
+    assert_eq!(send(None).status, 200);
+
+    let r = send(Some(""));
+    r.assert_error(401, "NotAuthenticated");
+    assert!(
+        r.message()
+            .contains("authorization header has no version parameter (expected version=\"1\")"),
+        "{}",
+        r.message()
+    );
+
+    let r = send(Some("2"));
+    r.assert_error(401, "NotAuthenticated");
+    assert!(
+        r.message()
+            .contains("unsupported signature version \"2\" (expected \"1\")"),
+        "{}",
+        r.message()
+    );
+    assert_eq!(emu.stats().auth_failures, 2);
+}
+
+/// What a client sends by mistake in the authorization header or a secret header never comes
+/// back in a 401's message (which is also what the emulator logs): the values of signed secret
+/// headers are left out of the signing string shown, and a keyId, parameter name or version that
+/// does not look like one is described by its length only.
+#[test]
+fn auth_errors_repeat_no_secret() {
+    const SSE_KEY: &str = "c2VjcmV0LXNzZS1jLWtleS0zMi1ieXRlcy1sb25nISE=";
+    const TOKEN: &str = "eyJTOPSECRETTOKEN.payload.signature";
+    let emu = emulator();
+    let c = Client::new(&emu);
+
+    // A bad signature over a signed SSE-C key: the signing string is shown, the key is not.
+    let r = c.send(
+        "GET",
+        "/n/",
+        &[("opc-sse-customer-key", SSE_KEY)],
+        None,
+        &Sign {
+            corrupt: true,
+            also_sign: vec!["opc-sse-customer-key"],
+            ..Sign::default()
+        },
+    );
+    r.assert_error(401, "NotAuthenticated");
+    let m = r.message();
+    assert!(m.contains("signing string was: "), "{m}");
+    assert!(m.contains("\nopc-sse-customer-key: <redacted>"), "{m}");
+    assert!(!m.contains(SSE_KEY), "{m}");
+
+    // A session token sent as a keyId without its ST$ prefix.
+    let r = c.send(
+        "GET",
+        "/n/",
+        &[],
+        None,
+        &Sign {
+            key_id: Some(TOKEN.into()),
+            ..Sign::default()
+        },
+    );
+    r.assert_error(401, "NotAuthenticated");
+    assert!(
+        r.message().starts_with("malformed keyId ("),
+        "{}",
+        r.message()
+    );
+    assert!(!r.message().contains("TOPSECRET"), "{}", r.message());
+
+    // The same, with slashes, so that it parses as tenancy/user/fingerprint.
+    let r = c.send(
+        "GET",
+        "/n/",
+        &[],
+        None,
+        &Sign {
+            key_id: Some(format!("{TOKEN}/{TOKEN}/{TOKEN}")),
+            ..Sign::default()
+        },
+    );
+    r.assert_error(401, "NotAuthenticated");
+    assert!(
+        r.message().starts_with("unknown keyId ("),
+        "{}",
+        r.message()
+    );
+    assert!(!r.message().contains("TOPSECRET"), "{}", r.message());
+
+    // A version that is not a version.
+    let r = c.send(
+        "GET",
+        "/n/",
+        &[],
+        None,
+        &Sign {
+            version: Some("TOPSECRET+/="),
+            ..Sign::default()
+        },
+    );
+    r.assert_error(401, "NotAuthenticated");
+    assert!(!r.message().contains("TOPSECRET"), "{}", r.message());
+
+    // Hand-made headers: a token where the parameters belong, an unterminated value.
+    for header in [
+        format!("Signature ST${TOKEN}"),
+        format!("Signature version=\"1\",keyId=\"ST${TOKEN}"),
+        format!("Signature version=\"1\",{TOKEN}=\"x\",{TOKEN}=\"y\""),
+    ] {
+        let r = c.send(
+            "GET",
+            "/n/",
+            &[("authorization", &header)],
+            None,
+            &Sign {
+                unsigned: true,
+                ..Sign::default()
+            },
+        );
+        r.assert_error(401, "NotAuthenticated");
+        assert!(
+            !r.message().contains("TOPSECRET"),
+            "{header}: {}",
+            r.message()
+        );
+    }
 }

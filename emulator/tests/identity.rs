@@ -465,3 +465,100 @@ fn concurrent_creates_stay_consistent() {
     );
     assert_eq!(all.len(), 40 + 10);
 }
+
+/// With a home region other than its own region, the emulator refuses every Identity create,
+/// update and delete as OCI does outside the home region (`403 NotAllowed`, "Please go to your
+/// home region … to execute CREATE, UPDATE and DELETE operations."), applies nothing, and still
+/// serves reads and Object Storage; with the home region equal to its region (any case), or
+/// without one, writes work.
+#[test]
+fn identity_writes_only_in_the_home_region() {
+    let emu = emulator_with(EmulatorConfig {
+        region: "us-ashburn-1".into(),
+        home_region: Some("us-phoenix-1".into()),
+        ..Default::default()
+    });
+    let c = Client::new(&emu);
+    let tenancy = emu.tenancy_id();
+    let refused = |r: common::Resp| {
+        r.assert_error(403, "NotAllowed");
+        assert_eq!(
+            r.message(),
+            "Please go to your home region us-phoenix-1 to execute CREATE, UPDATE and DELETE operations."
+        );
+    };
+    let group = json!({"compartmentId": tenancy, "name": "g", "description": "d"});
+    refused(c.post_json("/20160918/groups", &group));
+    // With a retry token, too; and a refusal is not remembered under it.
+    refused(c.send(
+        "POST",
+        "/20160918/groups",
+        &[("opc-retry-token", "home-region-token")],
+        Some(&serde_json::to_vec(&group).unwrap()),
+        &Sign::default(),
+    ));
+    refused(c.post_json(
+        "/20160918/users",
+        &json!({"compartmentId": tenancy, "name": "u", "description": "d"}),
+    ));
+    let me = format!("/20160918/users/{}", emu.user_id());
+    refused(c.put_json(&me, &json!({"description": "changed"})));
+    refused(c.delete(&me));
+    refused(c.post_json(
+        "/20160918/userGroupMemberships",
+        &json!({"compartmentId": tenancy, "userId": emu.user_id(), "groupId": "ocid1.group.oc1..x"}),
+    ));
+    // An operation the emulator does not implement is refused the same way (the rule comes
+    // first, as on the service).
+    refused(c.post_json(
+        "/20160918/compartments",
+        &json!({"compartmentId": tenancy, "name": "c", "description": "d"}),
+    ));
+
+    // Nothing was applied; reads work.
+    let r = c.get(&format!("/20160918/groups?compartmentId={tenancy}"));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), json!([]));
+    let r = c.get(&me);
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json()["description"],
+        "The owner of the emulator's API key"
+    );
+    // Object Storage is regional: not affected.
+    let r = c.post_json(
+        &format!("/n/{}/b/", emu.namespace()),
+        &json!({"name": "b", "compartmentId": tenancy}),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    // A bad signature is still 401 first.
+    c.send(
+        "POST",
+        "/20160918/groups",
+        &[],
+        Some(&serde_json::to_vec(&group).unwrap()),
+        &Sign {
+            corrupt: true,
+            ..Sign::default()
+        },
+    )
+    .assert_error(401, "NotAuthenticated");
+
+    // In the home region (compared without regard to case), and without the setting: allowed.
+    for config in [
+        EmulatorConfig {
+            region: "us-phoenix-1".into(),
+            home_region: Some("US-PHOENIX-1".into()),
+            ..Default::default()
+        },
+        EmulatorConfig::default(),
+    ] {
+        let emu = emulator_with(config);
+        let c = Client::new(&emu);
+        let group = json!({"compartmentId": emu.tenancy_id(), "name": "g", "description": "d"});
+        let r = c.post_json("/20160918/groups", &group);
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let id = r.json()["id"].as_str().unwrap().to_string();
+        assert_eq!(c.delete(&format!("/20160918/groups/{id}")).status, 204);
+    }
+}

@@ -563,3 +563,42 @@ fn connections_are_reused() {
     emu.reset_stats();
     assert_eq!(emu.stats().requests, 0);
 }
+
+/// Object names with a line feed, carriage return or NULL are refused as the service refuses
+/// them (`400 InvalidObjectName`), by PutObject and CreateMultipartUpload, and nothing is
+/// stored; other control characters (a tab) are valid names.
+#[test]
+fn object_names_without_line_breaks_or_null() {
+    let emu = emulator();
+    let c = Client::new(&emu);
+    let ns = emu.namespace();
+    make_bucket(&c, &emu, "names");
+    for (name, what) in [
+        ("a\nb", "line feed"),
+        ("trailing LF\n", "line feed"),
+        ("\rleading CR", "carriage return"),
+        ("dir/a\r\nb", "carriage return"),
+        ("nul\0", "NULL"),
+    ] {
+        let path = format!("/n/{ns}/b/names/o/{}", enc(name));
+        let r = c.put_object(&path, b"x", &[]);
+        r.assert_error(400, "InvalidObjectName");
+        assert!(
+            r.message().starts_with("Invalid object name: ") && r.message().contains(what),
+            "{name:?}: {}",
+            r.message()
+        );
+        c.get(&path).assert_error(404, "ObjectNotFound");
+
+        let r = c.post_json(&format!("/n/{ns}/b/names/u"), &json!({"object": name}));
+        r.assert_error(400, "InvalidObjectName");
+    }
+    let listed = c.get(&format!("/n/{ns}/b/names/o")).json();
+    assert_eq!(listed["objects"], json!([]), "{listed}");
+    assert!(c.get(&format!("/n/{ns}/b/names/u")).json() == json!([]));
+
+    // A tab (another control character) is a valid name.
+    let path = format!("/n/{ns}/b/names/o/{}", enc("tab\there"));
+    assert_eq!(c.put_object(&path, b"x", &[]).status, 200);
+    assert_eq!(c.get(&path).body, b"x");
+}

@@ -351,8 +351,25 @@ pub(super) fn validate_object_name(name: &str) -> Result<(), ApiError> {
             "object name must be between 1 and 1024 bytes",
         ));
     }
-    if name.contains('\0') {
-        return Err(ApiError::invalid("object name must not contain NUL"));
+    // OCI's object naming rules ("Object Names" in the Object Storage docs,
+    // docs.oracle.com/iaas/Content/Object/Tasks/managingobjects.htm): "Valid characters are
+    // letters (upper or lower case), numbers, and characters other than line feed, carriage
+    // return, and NULL." Other control characters (tab, ...) are valid. The service answers such a
+    // PutObject `400 InvalidObjectName` with "Invalid object name: <name>" (seen against the real
+    // service in rclone's Oracle backend tests, github.com/rclone/rclone/pull/6332).
+    if let Some(c) = name.chars().find(|c| matches!(c, '\0' | '\r' | '\n')) {
+        let what = match c {
+            '\0' => "NULL",
+            '\r' => "carriage return",
+            _ => "line feed",
+        };
+        return Err(ApiError::bad(
+            "InvalidObjectName",
+            format!(
+                "Invalid object name: {}: object names must not contain line feed, carriage return or NULL (this one has a {what})",
+                name.escape_default()
+            ),
+        ));
     }
     Ok(())
 }

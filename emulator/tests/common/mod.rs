@@ -46,6 +46,11 @@ pub struct Sign {
     pub unsigned: bool,
     /// Header names left out of the signed list (still sent).
     pub omit: Vec<&'static str>,
+    /// The `version` parameter of the authorization header: `None` sends `version="1"`,
+    /// `Some("")` leaves the parameter out, anything else is sent as given.
+    pub version: Option<&'static str>,
+    /// Header names (of `extra`) added to the signed list.
+    pub also_sign: Vec<&'static str>,
 }
 
 #[derive(Debug)]
@@ -168,6 +173,7 @@ impl Client {
         for (k, v) in extra {
             headers.push((k.to_ascii_lowercase(), v.to_string()));
         }
+        names.extend(sign.also_sign.iter().copied());
         names.retain(|n| !sign.omit.contains(n));
         if !sign.unsigned {
             let lines: Vec<String> = names
@@ -199,10 +205,15 @@ impl Client {
                 sig[10] ^= 0x55;
             }
             let key_id = sign.key_id.clone().unwrap_or_else(|| self.key_id.clone());
+            let version = match sign.version {
+                None => "version=\"1\",".to_string(),
+                Some("") => String::new(),
+                Some(v) => format!("version=\"{v}\","),
+            };
             headers.push((
                 "authorization".into(),
                 format!(
-                    "Signature version=\"1\",keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"{}\",signature=\"{}\"",
+                    "Signature {version}keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"{}\",signature=\"{}\"",
                     names.join(" "),
                     B64.encode(sig)
                 ),
