@@ -189,7 +189,9 @@ mod native {
     struct Tally {
         calls: AtomicU64,
         ok: AtomicU64,
+        not_found: AtomicU64,
         failed: AtomicU64,
+        failures: std::sync::Mutex<BTreeMap<String, u64>>,
         maybe_applied: AtomicU64,
         duplicates: AtomicU64,
         corrupt: AtomicU64,
@@ -198,11 +200,26 @@ mod native {
         bytes_down: AtomicU64,
     }
 
-    fn note(tally: &Tally, result: &Result<impl Sized, Error>) {
+    fn note(tally: &Tally, op: &str, result: &Result<impl Sized, Error>) {
         tally.calls.fetch_add(1, Ordering::Relaxed);
         match result {
             Ok(_) => tally.ok.fetch_add(1, Ordering::Relaxed),
+            // A read or delete of an object this task deleted: the answer, not a failure.
+            Err(e) if e.status().map(|s| s.as_u16()) == Some(404) => {
+                tally.not_found.fetch_add(1, Ordering::Relaxed)
+            }
             Err(e) => {
+                let class = match e {
+                    Error::Service(s) => format!("{op}: {} {}", s.status.as_u16(), s.code),
+                    Error::Transport(t) => format!("{op}: transport {}", t.kind),
+                    other => format!(
+                        "{op}: {}",
+                        format!("{other}").chars().take(60).collect::<String>()
+                    ),
+                };
+                if let Ok(mut classes) = tally.failures.lock() {
+                    *classes.entry(class).or_insert(0) += 1;
+                }
                 if e.earlier_attempt_may_have_succeeded() {
                     tally.maybe_applied.fetch_add(1, Ordering::Relaxed);
                 }
@@ -237,7 +254,7 @@ mod native {
                     CreateBucketDetails::new(&bucket, &tenancy),
                 ))
                 .await;
-            note(&tally, &made);
+            note(&tally, "CreateBucket", &made);
             match made {
                 Ok(_) => break,
                 // The documented outcome of a lost CreateBucket response: the bucket is there.
@@ -265,7 +282,7 @@ mod native {
                     let put = client
                         .send_upload(PutObject::new(&ns, &bucket, &object, len), body)
                         .await;
-                    note(&tally, &put);
+                    note(&tally, "PutObject", &put);
                     if put.is_ok() {
                         tally.bytes_up.fetch_add(len, Ordering::Relaxed);
                         state[n] = Possible {
@@ -289,7 +306,7 @@ mod native {
                         }),
                         Err(e) => Err(e),
                     };
-                    note(&tally, &got);
+                    note(&tally, "GetObject", &got);
                     match got {
                         Ok(body) => {
                             tally
@@ -319,7 +336,7 @@ mod native {
                 }
                 2 => {
                     let del = client.send(DeleteObject::new(&ns, &bucket, &object)).await;
-                    note(&tally, &del);
+                    note(&tally, "DeleteObject", &del);
                     match &del {
                         Ok(_) => {
                             state[n] = Possible {
@@ -354,7 +371,7 @@ mod native {
                                 }
                             }
                         }
-                        note(&tally, &listed);
+                        note(&tally, "ListObjects", &listed);
                     } else {
                         group_round(&client, &tenancy, t, i, &tally).await;
                     }
@@ -378,7 +395,7 @@ mod native {
                 tenancy, &name, "soak",
             )))
             .await;
-        note(tally, &created);
+        note(tally, "CreateGroup", &created);
         let mut found = Vec::new();
         let mut pages = client.paginate(ListGroups::new(tenancy).name(&name));
         while let Some(item) = pages.next().await {
@@ -397,7 +414,7 @@ mod native {
         }
         for id in found {
             let deleted = client.send(DeleteGroup::new(&id)).await;
-            note(tally, &deleted);
+            note(tally, "DeleteGroup", &deleted);
         }
     }
 
@@ -487,9 +504,10 @@ mod native {
             let (rss, fds) = (rss_kib(), open_fds());
             samples.insert(at, (rss, fds));
             eprintln!(
-                "t={at:>5}s rss={rss} KiB fds={fds} calls={} ok={} failed={} maybe-applied={} dup={} corrupt={}",
+                "t={at:>5}s rss={rss} KiB fds={fds} calls={} ok={} not-found={} failed={} maybe-applied={} dup={} corrupt={}",
                 tally.calls.load(Ordering::Relaxed),
                 tally.ok.load(Ordering::Relaxed),
+                tally.not_found.load(Ordering::Relaxed),
                 tally.failed.load(Ordering::Relaxed),
                 tally.maybe_applied.load(Ordering::Relaxed),
                 tally.duplicates.load(Ordering::Relaxed),
@@ -523,12 +541,22 @@ mod native {
             args.p
         );
         println!(
-            "calls: {calls} ({:.0}/s), ok {}, failed after retries {}, of which may-have-applied {}",
+            "calls: {calls} ({:.0}/s), ok {}, not found {}, failed after retries {}, of which may-have-applied {}",
             calls as f64 / secs,
             tally.ok.load(Ordering::Relaxed),
+            tally.not_found.load(Ordering::Relaxed),
             tally.failed.load(Ordering::Relaxed),
             tally.maybe_applied.load(Ordering::Relaxed),
         );
+        println!(
+            "404 of an object deleted before: {}",
+            tally.not_found.load(Ordering::Relaxed)
+        );
+        if let Ok(classes) = tally.failures.lock() {
+            for (class, n) in classes.iter() {
+                println!("  failed: {n} x {class}");
+            }
+        }
         println!(
             "bytes: up {} MiB, down {} MiB",
             tally.bytes_up.load(Ordering::Relaxed) >> 20,
