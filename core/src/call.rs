@@ -248,6 +248,9 @@ fn refuse_keys_in_clear<O: Operation>(plan: &RequestPlan, base: &str) -> Result<
     }
 }
 
+/// What a conflict is marked with where the platform may have re-sent the request unseen.
+const UNSEEN_RESEND: &str = "the platform (a browser's fetch) may have sent this request before, on a connection that failed before any response arrived, and re-sent it without telling the client";
+
 impl<O: Operation> Call<O> {
     /// Plans a call of `op` against `ctx`. Nothing is sent until [`Call::poll`].
     pub fn new(ctx: Arc<Context>, op: O) -> Self {
@@ -539,6 +542,20 @@ impl<O: Operation> Inner<O> {
         }
     }
 
+    /// Whether `status` could be the answer to a platform's own second send of a write whose
+    /// first send was applied: the write conflicts with itself.
+    fn may_answer_an_unseen_first_send(&self, status: StatusCode) -> bool {
+        let write = self
+            .plan
+            .as_ref()
+            .is_some_and(|p| !matches!(p.method, Method::GET | Method::HEAD | Method::OPTIONS));
+        write
+            && matches!(
+                status,
+                StatusCode::NOT_FOUND | StatusCode::CONFLICT | StatusCode::PRECONDITION_FAILED
+            )
+    }
+
     fn is_head_request(&self) -> bool {
         self.plan.as_ref().is_some_and(|p| p.method == Method::HEAD)
     }
@@ -586,6 +603,8 @@ impl<O: Operation> Inner<O> {
                     return Ok(response);
                 }
                 error.after_lost_response = Some(earlier.clone());
+            } else if self.ctx.unseen_resends() && self.may_answer_an_unseen_first_send(status) {
+                error.after_lost_response = Some(UNSEEN_RESEND.to_string());
             }
             return Err(Error::from(error));
         }

@@ -32,6 +32,7 @@ pub struct Context {
     tenancy: String,
     retry: RetryPolicy,
     rng: Mutex<ChaCha20Rng>,
+    unseen_resends: bool,
 }
 
 impl fmt::Debug for Context {
@@ -56,7 +57,25 @@ impl Context {
             tenancy: String::new(),
             retry: RetryPolicy::default(),
             rng: Mutex::new(ChaCha20Rng::from_seed(seed)),
+            unseen_resends: false,
         }
+    }
+
+    /// Says that the platform under this context may re-send a request by itself, without
+    /// telling the adapter: browsers (Chromium, Firefox) re-send any request, whatever its
+    /// method, when a reused keep-alive connection fails before any response header arrived,
+    /// which is exactly a lost response. A conflict that such a hidden first attempt could
+    /// have caused (404 on a DELETE, 409 on a create, 412 on a conditional write) is then
+    /// reported with [`earlier_attempt_may_have_succeeded`](crate::Error::earlier_attempt_may_have_succeeded)
+    /// set, since it may be the answer to the platform's second send. The `fetch` adapter sets it.
+    pub fn with_unseen_resends(mut self, platform_may_resend: bool) -> Self {
+        self.unseen_resends = platform_may_resend;
+        self
+    }
+
+    /// Whether the platform may re-send requests unseen ([`Context::with_unseen_resends`]).
+    pub fn unseen_resends(&self) -> bool {
+        self.unseen_resends
     }
 
     /// Sets the tenancy OCID clients report (the compartment of users, groups, policies).
@@ -82,6 +101,7 @@ impl Context {
             tenancy: self.tenancy.clone(),
             retry: policy,
             rng: Mutex::new(ChaCha20Rng::from_seed(seed)),
+            unseen_resends: self.unseen_resends,
         }
     }
 

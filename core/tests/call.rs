@@ -551,3 +551,65 @@ fn an_sse_c_key_is_never_sent_in_clear_beyond_this_machine() {
     );
     assert_eq!(request.uri().host(), Some("objectstorage.example.com"));
 }
+
+#[test]
+fn where_the_platform_may_resend_unseen_a_self_conflict_says_so() {
+    let conflict = || {
+        response(
+            409,
+            &[("content-type", "application/json")],
+            br#"{"code":"BucketAlreadyExists","message":"exists"}"#,
+        )
+    };
+    let not_found = || {
+        response(
+            404,
+            &[("content-type", "application/json")],
+            br#"{"code":"ObjectNotFound","message":"no"}"#,
+        )
+    };
+    let create = || {
+        ocisdk_object_storage::CreateBucket::new(
+            "ns",
+            ocisdk_object_storage::CreateBucketDetails::new("b", "ocid1.tenancy.oc1..t"),
+        )
+    };
+    let resending = Arc::new(
+        Context::new(
+            api_key_signer(
+                "ocid1.tenancy.oc1..t",
+                "ocid1.user.oc1..u",
+                None,
+                &PrivateKey::from_pem(
+                    include_str!("fixtures/keys/doc_1024.pem"),
+                    None,
+                    "doc_1024.pem",
+                )
+                .unwrap(),
+                [1; 32],
+            ),
+            Endpoints::single("http://127.0.0.1:9"),
+            [2; 32],
+        )
+        .with_retry_policy(ocisdk_core::RetryPolicy::disabled())
+        .with_unseen_resends(true),
+    );
+    // A create, a delete: their conflicts may answer the platform's second send.
+    let e = run(resending.call(create()), |_| Ok(conflict())).unwrap_err();
+    assert!(e.earlier_attempt_may_have_succeeded(), "{e}");
+    let delete = ocisdk_object_storage::DeleteObject::new("ns", "b", "o");
+    let e = run(resending.call(delete), |_| Ok(not_found())).unwrap_err();
+    assert!(e.earlier_attempt_may_have_succeeded(), "{e}");
+    assert_eq!(
+        e.status().map(|s| s.as_u16()),
+        Some(404),
+        "still the 404 it was"
+    );
+    // A read's 404 is just a 404.
+    let get = ocisdk_object_storage::HeadObject::new("ns", "b", "o");
+    let e = run(resending.call(get), |_| Ok(not_found())).unwrap_err();
+    assert!(!e.earlier_attempt_may_have_succeeded(), "{e}");
+    // Where the platform never re-sends unseen (native transports), a first answer is the answer.
+    let e = run(ctx().call(create()), |_| Ok(conflict())).unwrap_err();
+    assert!(!e.earlier_attempt_may_have_succeeded(), "{e}");
+}

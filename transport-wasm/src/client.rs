@@ -87,7 +87,9 @@ impl ClientBuilder {
         self.config
             .set_date_header(ocisdk_core::auth::DateHeader::XDate);
         Ok(Client {
-            ctx: Arc::new(self.config.build(seed()?)?),
+            // fetch may re-send a request by itself after a connection failure it does not report
+            // (browsers do for any method on a reused connection): conflicts are marked so.
+            ctx: Arc::new(self.config.build(seed()?)?.with_unseen_resends(true)),
             io: Arc::new(Io {
                 timeout: self.timeout,
             }),

@@ -334,6 +334,18 @@ pub async fn buckets_and_objects<E: ScenarioEnv>(env: &E) {
         .await
         .unwrap_err();
     assert_eq!(dup.status().map(|s| s.as_u16()), Some(409));
+    // Where fetch may have re-sent the create unseen (the browser, Node), the conflict says it
+    // may be the answer to our own first send; natively the client sees every send.
+    assert_eq!(
+        c.context().unseen_resends(),
+        cfg!(target_arch = "wasm32"),
+        "only fetch re-sends unseen"
+    );
+    assert_eq!(
+        dup.earlier_attempt_may_have_succeeded(),
+        c.context().unseen_resends(),
+        "{dup}"
+    );
     let got = c.execute(GetBucket::new(&ns, &buckets[1])).await.unwrap();
     assert_eq!(got.data.name, buckets[1]);
     let listed = c
