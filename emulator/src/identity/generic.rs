@@ -816,11 +816,10 @@ fn update(
     let (id, r) = find(st, c, &parents, value).ok_or_else(|| not_found(c, value))?;
     let (id, current) = (id.clone(), r.clone());
     check_if_match(ctx, &current.etag)?;
+    // A deleted compartment can be read but not changed. Not `409 IncorrectState`: the SDKs
+    // retry that code, and a deleted compartment never comes back.
     if current.str("lifecycleState") == Some("DELETED") {
-        return Err(ApiError::conflict(
-            "IncorrectState",
-            format!("{} {value} is deleted", c.kind),
-        ));
+        return Err(not_found(c, value));
     }
     let body = parse_body(ctx.body)?;
     let Some(op) = c.update else {

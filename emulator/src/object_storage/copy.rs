@@ -333,11 +333,12 @@ pub(crate) fn cancel_work_request(
         .work_requests
         .get_mut(id)
         .ok_or_else(|| wr_not_found(id))?;
+    // Not `409 IncorrectState`, which the SDKs retry: a finished work request stays finished.
     if wr.pending.take().is_none() {
-        return Err(ApiError::conflict(
-            "IncorrectState",
-            format!("work request {id} has already finished ({})", wr.status),
-        ));
+        return Err(ApiError::invalid(format!(
+            "work request {id} has already finished ({})",
+            wr.status
+        )));
     }
     wr.status = "CANCELED";
     wr.time_finished = Some(ctx.now);
