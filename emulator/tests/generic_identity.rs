@@ -304,7 +304,7 @@ fn credentials_are_shown_once_and_tags_need_retiring() {
 
     let ns = c.post_json(
         "/20160918/tagNamespaces",
-        &json!({"compartmentId": t, "name": "Ops", "description": ""}),
+        &json!({"compartmentId": t, "name": "Ops", "description": "", "freeformTags": {"of": "namespace"}}),
     );
     assert_eq!(ns.status, 200);
     let ns_id = ns.json()["id"].as_str().unwrap().to_string();
@@ -323,6 +323,11 @@ fn credentials_are_shown_once_and_tags_need_retiring() {
     assert_eq!(tag["tagNamespaceId"], ns_id.as_str());
     assert_eq!(tag["compartmentId"], t);
     assert_eq!(tag["isRetired"], false);
+    assert_eq!(
+        tag["freeformTags"],
+        json!({}),
+        "a tag does not take its namespace's tags"
+    );
     let tag_path = format!("/20160918/tagNamespaces/{ns_id}/tags/CostCenter");
     assert_eq!(c.get(&tag_path).json()["id"], tag["id"]);
     let default = c.post_json(

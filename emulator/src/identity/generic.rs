@@ -706,6 +706,9 @@ fn create(
             .zip(&parents)
             .find(|(p, _)| parent_field(p) == w)
             .map(|(_, v)| json!(v));
+        // From the parent or a referenced entity, only what identifies: a tag takes its
+        // namespace's `compartmentId` and `tagNamespaceName`, a tag default its tag's
+        // `tagNamespaceId` and `tagDefinitionName` (never their tags or states).
         let from_entities = || {
             parent_entities
                 .iter()
@@ -713,7 +716,7 @@ fn create(
                 .find_map(|(kind, e)| {
                     if w == format!("{kind}Name") {
                         e.get("name").cloned()
-                    } else if w != "id" && w != "name" && w != "description" {
+                    } else if w != "id" && w.ends_with("Id") {
                         e.get(w).cloned().filter(|v| !v.is_null())
                     } else {
                         None
