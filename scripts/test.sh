@@ -12,7 +12,9 @@ cargo test --workspace --doc
 cargo run -q -p ocisdk-blocking --example quickstart -- --users 7
 cargo run -q -p ocisdk-hyper --example quickstart -- --users 7
 
-# Conformance: the official Python SDK against our emulator.
+# Conformance: the official Python SDK against our emulator (the quickstart walkthrough, then
+# the breadth run over every conventional Identity resource, the Object Storage features and
+# Secrets; the emulator's vault gets a secret with two versions for it).
 OCI_PY_VERSION=2.189.0
 VENV=${OCISDK_VENV:-target/py-oci-venv}
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import oci, sys; sys.exit(oci.__version__ != '$OCI_PY_VERSION')" 2>/dev/null; then
@@ -22,7 +24,8 @@ fi
 cargo build -q -p ocisdk-emulator
 state=$(mktemp -d)
 out="$state/stdout"
-./target/debug/ocisdk-emulator --listen 127.0.0.1:0 --state-dir "$state" >"$out" 2>"$state/stderr" &
+./target/debug/ocisdk-emulator --listen 127.0.0.1:0 --state-dir "$state" \
+  --secret py-breadth-secret=first --secret py-breadth-secret=second >"$out" 2>"$state/stderr" &
 emu=$!
 trap 'kill $emu 2>/dev/null || true; rm -rf "$state"' EXIT
 for _ in $(seq 1 100); do
@@ -36,6 +39,8 @@ case "$url" in
 esac
 echo "emulator at $url"
 "$VENV/bin/python" tests/python/quickstart.py "$state/config" "$url" 7
+vault=$(sed -n 's/^vault: *//p' "$out")
+"$VENV/bin/python" tests/python/breadth.py "$state/config" "$url" "$vault" py-breadth-secret
 
 # Differential conformance: every operation's request and every model's JSON, built by the
 # official Python SDK and by ocisdk from the same inputs, must agree (tests/python/conformance.py

@@ -1,5 +1,6 @@
-//! `ocisdk-emulator`: a local, in-memory Oracle Cloud Infrastructure (OCI) **Identity** and
-//! **Object Storage** that speaks the real wire format and **verifies every request signature**.
+//! `ocisdk-emulator`: a local, in-memory Oracle Cloud Infrastructure (OCI) **Identity**,
+//! **Object Storage** and **Secrets** that speaks the real wire format and **verifies every
+//! request signature**.
 //!
 //! It exists to test clients: it rebuilds the signing string from the request exactly as it
 //! arrived (independently of any SDK code) and answers a precise `401 NotAuthenticated` when
@@ -18,11 +19,23 @@
 //! ```
 //!
 //! # What it serves
-//! * Identity under `/20160918`: groups, users, user-group memberships (create, get, update,
-//!   list, delete; AddUserToGroup, RemoveUserFromGroup).
-//! * Object Storage: GetNamespace, buckets (create, get, head, list, delete), objects (put,
-//!   get with ranges, head, delete, list with prefix/delimiter/start/end/startAfter/fields) and
-//!   multipart uploads (create, upload part, commit, abort, list parts, list uploads).
+//! Every operation of the API model (`spec/`: Identity, Object Storage, Secrets) is routed;
+//! [`operation_support`] says how each is answered, and the crate's README has the table
+//! ([`operations_table`]). In short:
+//! * Identity under `/20160918`: groups, users, user-group memberships by hand; every other
+//!   conventional resource (compartments, policies, dynamic groups, API keys, credentials, tag
+//!   namespaces, tags, tag defaults, network sources, identity providers, …) generically from
+//!   the model: create (body checked against its model), get, update (`if-match`), delete (`409`
+//!   while something depends on it), list (filters, sorting, `opc-next-page`). An API key
+//!   uploaded with UploadApiKey signs requests at once.
+//! * Object Storage: GetNamespace, buckets (create, get, head, list, update, delete), objects
+//!   (put, get with ranges, head, delete, list with prefix/delimiter/start/end/startAfter/fields),
+//!   multipart uploads, object versions, RenameObject, CopyObject as a work request,
+//!   pre-authenticated requests (their access URIs work unsigned), lifecycle policies (stored),
+//!   retention rules (enforced).
+//! * Secrets under `/20190301`: secret bundles of the vault [`DEFAULT_VAULT_ID`], seeded with
+//!   [`Emulator::put_secret`] or [`EmulatorConfig::secrets`].
+//! * Anything else of the model: `501 NotImplemented` naming the operation.
 //!
 //! Lists are paginated with a deliberately small default page
 //! ([`EmulatorConfig::page_size`], 3) so that client paginators are exercised, and
@@ -52,6 +65,12 @@
 //! | wrong type / value, bad `limit`, bad `page` token, user/group `compartmentId` not the tenancy | 400 | `InvalidParameter` |
 //! | AddUserToGroup with unknown `userId`/`groupId` | 400 | `RelatedResourceNotAuthorizedOrNotFound` |
 //! | unknown group/user/membership id; IAM list with a compartment other than the tenancy | 404 | `NotAuthorizedOrNotFound` |
+//! | unknown record, parent or compartment of a generic Identity resource; unknown work request, PAR, retention rule, secret | 404 | `NotAuthorizedOrNotFound` |
+//! | compartment name taken in its parent / policy name taken | 409 | `CompartmentAlreadyExists` / `PolicyAlreadyExists` |
+//! | other generic name taken; API key uploaded twice | 409 | `NotAuthorizedOrResourceAlreadyExists` |
+//! | delete of a non-empty compartment, a tag namespace with tags, an unretired tag; an object held by a retention rule | 409 | `Conflict` |
+//! | a fourth API key for a user | 400 | `LimitExceeded` |
+//! | an access URI that is unknown, expired, deleted or not allowed this | 404 | `NotAuthorizedOrNotFound` |
 //! | unsupported path + method | 404 | `NotFound` |
 //! | duplicate group/user name; user already in group | 409 | `EntityAlreadyExists` |
 //! | delete user/group that still has memberships | 409 | `Conflict` |
@@ -133,8 +152,9 @@
 //! ```
 //!
 //! # State at start
-//! The tenancy holds one user (the owner of the API key, named `emulator-admin`), no groups and
-//! no buckets.
+//! The tenancy holds one user (the owner of the API key, named `emulator-admin`, its key listed
+//! by ListApiKeys), no groups, no compartments, no buckets, and the secrets of
+//! [`EmulatorConfig::secrets`].
 //!
 //! # Threading
 //! [`Emulator::start`] runs the server on its own thread with its own tokio runtime, so it is
@@ -148,8 +168,10 @@ mod identity;
 mod keys;
 pub mod model;
 mod object_storage;
+mod secrets;
 mod server;
 mod state;
+mod support;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -164,6 +186,8 @@ use serde_json::json;
 pub use fault::{Fault, FaultKind};
 pub use keys::{fingerprint, parse_private_pem, parse_public_pem};
 pub use model::operation_names;
+pub use secrets::DEFAULT_VAULT_ID;
+pub use support::{OperationSupport, Support, operation_support, operations_table};
 
 use crate::auth::KeyRegistry;
 use crate::fault::FaultTable;
@@ -234,6 +258,14 @@ pub struct EmulatorConfig {
     /// Faults injected from the start, consulted in this order (see *Fault injection* in the
     /// crate docs). More can be added with [`Emulator::inject`]. Default: none.
     pub faults: Vec<Fault>,
+    /// How long a CopyObject's work request stays `IN_PROGRESS` before the copy is written and
+    /// it is `COMPLETED`. Default 200 ms: a client must wait for the work request, and a test
+    /// that does stays fast.
+    pub work_request_delay: Duration,
+    /// Secrets of the emulator's vault ([`DEFAULT_VAULT_ID`]) at start, as (name, value); a
+    /// name given again adds a version, which becomes the current one. Default: none. More with
+    /// [`Emulator::put_secret`].
+    pub secrets: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for EmulatorConfig {
@@ -253,6 +285,11 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("max_object_bytes", &self.max_object_bytes)
             .field("worker_threads", &self.worker_threads)
             .field("faults", &self.faults)
+            .field("work_request_delay", &self.work_request_delay)
+            .field(
+                "secrets",
+                &self.secrets.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -274,6 +311,8 @@ impl Default for EmulatorConfig {
             max_object_bytes: 4 << 30,
             worker_threads: 2,
             faults: Vec::new(),
+            work_request_delay: Duration::from_millis(200),
+            secrets: Vec::new(),
         }
     }
 }
@@ -367,7 +406,17 @@ impl Emulator {
             memberships: HashMap::new(),
             buckets: BTreeMap::new(),
             retry: HashMap::new(),
+            generic: HashMap::new(),
+            key_changes: Vec::new(),
+            iam_work_requests: BTreeMap::new(),
+            work_requests: BTreeMap::new(),
+            work_request_delay: config.work_request_delay,
+            region: config.region.clone(),
+            secrets: secrets::Vault::new(DEFAULT_VAULT_ID),
         };
+        for (name, value) in &config.secrets {
+            put_secret(&mut state, name, value.as_bytes(), now);
+        }
         state.users.insert(
             user_id.clone(),
             User {
@@ -384,6 +433,13 @@ impl Emulator {
                 email: None,
                 db_user_name: None,
             },
+        );
+        identity::generic::seed_api_key(
+            &mut state,
+            &user_id,
+            &key.fingerprint,
+            &key.public_pem,
+            now,
         );
         let mut registry = KeyRegistry::default();
         registry.api_keys.insert(
@@ -586,6 +642,19 @@ impl Emulator {
         self.app.keys.write().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The OCID of the emulator's vault ([`DEFAULT_VAULT_ID`]), for GetSecretBundleByName.
+    pub fn vault_id(&self) -> &str {
+        DEFAULT_VAULT_ID
+    }
+
+    /// Adds `value` as the new current version of secret `name` of the vault (creating the
+    /// secret the first time); the version before becomes `PREVIOUS`. Returns the secret's OCID.
+    pub fn put_secret(&self, name: &str, value: &[u8]) -> String {
+        let now = self.app.now();
+        let mut st = self.app.lock();
+        put_secret(&mut st, name, value, now)
+    }
+
     /// Shifts the emulator's clock relative to the system clock (seconds; negative: behind).
     pub fn set_clock_skew_secs(&self, secs: i64) {
         self.app.clock_skew_secs.store(secs, Ordering::Relaxed);
@@ -651,6 +720,13 @@ impl Drop for Emulator {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+fn put_secret(st: &mut State, name: &str, value: &[u8], now: SystemTime) -> String {
+    let State { secrets, rng, .. } = st;
+    secrets
+        .put(name, value, now, || ocid(rng, "vaultsecret", "iad"))
+        .0
 }
 
 /// Creates `dir` and its missing parents; on Unix the ones it creates get mode 0700.

@@ -17,7 +17,7 @@ use rsa::pkcs8::{EncodePublicKey, LineEnding};
 const USAGE: &str = "\
 usage: ocisdk-emulator [--listen ADDR] [--config FILE [--profile NAME]] [--state-dir DIR]
                        [--page-size N] [--empty-pages] [--namespace NS] [--region REGION]
-                       [--home-region REGION] [--fault SPEC]...
+                       [--home-region REGION] [--secret NAME=VALUE]... [--fault SPEC]...
 
   --listen ADDR     address to listen on (default 127.0.0.1:0, a free port)
   --config FILE     trust the API key of a profile in this OCI config file
@@ -36,6 +36,10 @@ usage: ocisdk-emulator [--listen ADDR] [--config FILE [--profile NAME]] [--state
                     the tenancy's home region: when it is not --region, Identity creates,
                     updates and deletes are refused as OCI refuses them outside the home
                     region (403 NotAllowed); reads still work. Default: no such rule
+  --secret NAME=VALUE
+                    put a secret into the emulator's vault (repeatable; the same NAME again
+                    adds a version, which becomes CURRENT and the one before PREVIOUS), for
+                    GetSecretBundle, GetSecretBundleByName and ListSecretBundleVersions
   --fault SPEC      inject a fault (repeatable; consulted in the order given, the first that
                     fires wins). SPEC is comma-separated key=value:
                       kind=KIND           required, one of:
@@ -81,6 +85,7 @@ struct Args {
     namespace: Option<String>,
     region: Option<String>,
     home_region: Option<String>,
+    secrets: Vec<(String, String)>,
     faults: Vec<Fault>,
     help: bool,
 }
@@ -124,6 +129,16 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--region" => out.region = Some(region_value("--region", value("--region")?)?),
             "--home-region" => {
                 out.home_region = Some(region_value("--home-region", value("--home-region")?)?);
+            }
+            "--secret" => {
+                let spec = value("--secret")?;
+                // The value is a secret: it is never repeated in a message.
+                let (name, secret) = spec
+                    .split_once('=')
+                    .filter(|(n, _)| !n.trim().is_empty())
+                    .ok_or_else(|| "--secret needs NAME=VALUE".to_string())?;
+                out.secrets
+                    .push((name.trim().to_string(), secret.to_string()));
             }
             "--fault" => {
                 let spec = value("--fault")?;
@@ -501,6 +516,7 @@ fn run(args: Args) -> Result<(), String> {
     config.home_region = args.home_region.clone();
     config.empty_pages = args.empty_pages;
     config.faults = args.faults.clone();
+    config.secrets = args.secrets.clone();
 
     let trusted = match &args.config {
         Some(path) => {
@@ -607,9 +623,16 @@ fn run(args: Args) -> Result<(), String> {
     let _ = writeln!(out, "namespace:   {}", emu.namespace());
     let _ = writeln!(
         out,
-        "endpoints:   identity {0}/20160918, object storage {0}",
+        "endpoints:   identity {0}/20160918, object storage {0}, secrets {0}/20190301",
         emu.url()
     );
+    let _ = writeln!(out, "vault:       {}", emu.vault_id());
+    let mut names: Vec<&str> = args.secrets.iter().map(|(n, _)| n.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    for name in names {
+        let _ = writeln!(out, "secret:      {name}");
+    }
     for f in &args.faults {
         let _ = writeln!(out, "fault:       {f:?}");
     }
@@ -791,6 +814,32 @@ mod tests {
             let e = parse_fault_spec(spec).unwrap_err();
             assert!(e.contains(names), "{spec}: {e}");
         }
+    }
+
+    #[test]
+    fn secret_flags() {
+        let a = parse_args(
+            [
+                "--secret",
+                "db=one",
+                "--secret=db=two=2",
+                "--secret",
+                "api= x ",
+            ]
+            .map(String::from),
+        )
+        .unwrap();
+        assert_eq!(
+            a.secrets,
+            [
+                ("db".to_string(), "one".to_string()),
+                ("db".to_string(), "two=2".to_string()),
+                ("api".to_string(), " x ".to_string()),
+            ]
+        );
+        let e = parse_args(["--secret".to_string(), "=hunter2".to_string()]).unwrap_err();
+        assert!(!e.contains("hunter2"), "{e}");
+        assert!(parse_args(["--secret".to_string(), "novalue".to_string()]).is_err());
     }
 
     #[test]

@@ -21,6 +21,103 @@ pub struct OperationFacts {
     pub path: String,
     /// Whether the API defines `opc-retry-token` for it.
     pub retry_token: bool,
+    /// Its parameters (path, query, header; the body is [`OperationFacts::body`]).
+    pub params: Vec<ParamFacts>,
+    /// The model of its JSON body, if it takes one (`CreateGroupDetails`).
+    pub body: Option<String>,
+    /// The model (or `list[Model]`) of its response body, if any.
+    pub response: Option<String>,
+    /// Whether it is a list paginated with `opc-next-page` / `page`.
+    pub paginated: bool,
+}
+
+impl OperationFacts {
+    /// Parameter `wire` (by wire name) in `location` (`path`, `query`, `header`).
+    pub fn param(&self, location: &str, wire: &str) -> Option<&ParamFacts> {
+        self.params
+            .iter()
+            .find(|p| p.location == location && p.wire == wire)
+    }
+
+    /// The segments of [`OperationFacts::path`] (`["20160918", "users", "{userId}"]`).
+    pub fn segments(&self) -> Vec<&str> {
+        split(&self.path)
+    }
+
+    /// The model name of a list response (`list[Group]` → `Group`), or of a plain one.
+    pub fn response_model(&self) -> Option<&str> {
+        let r = self.response.as_deref()?;
+        Some(
+            r.strip_prefix("list[")
+                .and_then(|r| r.strip_suffix(']'))
+                .unwrap_or(r),
+        )
+    }
+}
+
+/// One parameter of an operation.
+#[derive(Debug, Clone)]
+pub struct ParamFacts {
+    /// Its wire name (`compartmentId`, `opc-retry-token`).
+    pub wire: String,
+    /// Where it goes: `path`, `query` or `header`.
+    pub location: String,
+    /// Its type in the model's grammar (`str`, `int`, `bool`, `list[str]`).
+    pub ty: String,
+    /// Whether the API requires it.
+    pub required: bool,
+    /// The values it may take, if it is an enum.
+    pub allowed: Option<Vec<String>>,
+}
+
+/// One field of a model.
+#[derive(Debug, Clone)]
+pub struct FieldFacts {
+    /// Its wire name (`compartmentId`).
+    pub wire: String,
+    /// Its type in the model's grammar (`str`, `datetime`, `dict(str, str)`, `Duration`).
+    pub ty: String,
+    /// Whether the model marks it required.
+    pub required: bool,
+    /// The values it may take, if it is an enum.
+    pub allowed: Option<Vec<String>>,
+    /// Whether the official SDK refuses a value outside [`FieldFacts::allowed`] (request
+    /// models); otherwise unknown values are tolerated.
+    pub strict: bool,
+}
+
+/// One model (a request or response body shape).
+#[derive(Debug, Clone)]
+pub struct ModelFacts {
+    /// Its name (`CreateGroupDetails`).
+    pub name: String,
+    /// Its fields, the parent's included for subtypes.
+    pub fields: Vec<FieldFacts>,
+    /// For a polymorphic base: the discriminator's wire name and value → subtype name.
+    pub discriminator: Option<(String, Vec<(String, String)>)>,
+}
+
+impl ModelFacts {
+    /// Field `wire`, if the model has it.
+    pub fn field(&self, wire: &str) -> Option<&FieldFacts> {
+        self.fields.iter().find(|f| f.wire == wire)
+    }
+
+    /// The subtype a body with this discriminator value takes (itself when not polymorphic).
+    pub fn subtype_for(
+        &self,
+        service: &str,
+        body: &serde_json::Map<String, serde_json::Value>,
+    ) -> Option<&'static ModelFacts> {
+        match &self.discriminator {
+            None => model(service, &self.name),
+            Some((wire, subtypes)) => {
+                let value = body.get(wire)?.as_str()?;
+                let (_, sub) = subtypes.iter().find(|(v, _)| v == value)?;
+                model(service, sub)
+            }
+        }
+    }
 }
 
 const SPECS: [&str; 3] = [
@@ -29,15 +126,79 @@ const SPECS: [&str; 3] = [
     include_str!("../../spec/secrets.json"),
 ];
 
+fn strings(v: &serde_json::Value) -> Option<Vec<String>> {
+    v.as_array().map(|a| {
+        a.iter()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect()
+    })
+}
+
+// The parsed files. They are checked in and checked by `spec/extract.py --check`; a file that
+// does not parse gives an empty model rather than a panic (every token is then ignored, every
+// operation unknown).
+static SPEC_VALUES: LazyLock<Vec<serde_json::Value>> = LazyLock::new(|| {
+    SPECS
+        .iter()
+        .filter_map(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+        .collect()
+});
+
+// Models by (service, name).
+static MODELS: LazyLock<HashMap<(String, String), ModelFacts>> = LazyLock::new(|| {
+    let mut models = HashMap::new();
+    for spec in SPEC_VALUES.iter() {
+        let service = spec["service"]["name"].as_str().unwrap_or_default();
+        for m in spec["models"].as_array().into_iter().flatten() {
+            let Some(name) = m["name"].as_str() else {
+                continue;
+            };
+            let fields = m["fields"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|f| {
+                    Some(FieldFacts {
+                        wire: f["wire"].as_str()?.to_string(),
+                        ty: f["type"].as_str().unwrap_or("object").to_string(),
+                        required: f["required"].as_bool().unwrap_or(false),
+                        allowed: strings(&f["enum"]),
+                        strict: f["enum_unknown"].as_str() == Some("raise"),
+                    })
+                })
+                .collect();
+            let discriminator = m["discriminator"].as_object().and_then(|d| {
+                let wire = d.get("wire")?.as_str()?.to_string();
+                let subtypes = d
+                    .get("subtypes")?
+                    .as_object()?
+                    .iter()
+                    .filter_map(|(v, s)| Some((v.clone(), s.as_str()?.to_string())))
+                    .collect();
+                Some((wire, subtypes))
+            });
+            models.insert(
+                (service.to_string(), name.to_string()),
+                ModelFacts {
+                    name: name.to_string(),
+                    fields,
+                    discriminator,
+                },
+            );
+        }
+    }
+    models
+});
+
+/// Model `name` of `service`.
+pub fn model(service: &str, name: &str) -> Option<&'static ModelFacts> {
+    MODELS.get(&(service.to_string(), name.to_string()))
+}
+
 // By name; a name can be in two services (GetWorkRequest is Identity's and Object Storage's).
 static MODEL: LazyLock<HashMap<String, Vec<OperationFacts>>> = LazyLock::new(|| {
     let mut ops = HashMap::new();
-    for text in SPECS {
-        // The files are checked in and checked by `spec/extract.py --check`; a file that does
-        // not parse gives an empty model rather than a panic (every token is then ignored).
-        let Ok(spec) = serde_json::from_str::<serde_json::Value>(text) else {
-            continue;
-        };
+    for spec in SPEC_VALUES.iter() {
         let service = spec["service"]["name"]
             .as_str()
             .unwrap_or_default()
@@ -59,6 +220,30 @@ static MODEL: LazyLock<HashMap<String, Vec<OperationFacts>>> = LazyLock::new(|| 
                     method: op["http_method"].as_str().unwrap_or_default().to_string(),
                     path: format!("{base}{}", op["path"].as_str().unwrap_or_default()),
                     retry_token: op["retry_token"].as_bool().unwrap_or(false),
+                    params: op["parameters"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|p| {
+                            Some(ParamFacts {
+                                wire: p["wire"].as_str()?.to_string(),
+                                location: p["in"].as_str()?.to_string(),
+                                ty: p["type"].as_str().unwrap_or("str").to_string(),
+                                required: p["required"].as_bool().unwrap_or(false),
+                                allowed: strings(&p["enum"]),
+                            })
+                        })
+                        .collect(),
+                    body: op["parameters"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|p| p["in"].as_str() == Some("body"))
+                        .and_then(|p| p["type"].as_str())
+                        .filter(|t| *t != "stream")
+                        .map(str::to_string),
+                    response: op["response"].as_str().map(str::to_string),
+                    paginated: op["pagination"]["style"].as_str() == Some("page"),
                 });
         }
     }
@@ -68,6 +253,18 @@ static MODEL: LazyLock<HashMap<String, Vec<OperationFacts>>> = LazyLock::new(|| 
 /// The facts of operation `name` in every service that has one so named.
 pub fn operations(name: &str) -> &'static [OperationFacts] {
     MODEL.get(name).map_or(&[], Vec::as_slice)
+}
+
+/// Operation `name` of `service`.
+pub fn operation(service: &str, name: &str) -> Option<&'static OperationFacts> {
+    operations(name).iter().find(|o| o.service == service)
+}
+
+/// Every operation of the model, by service, then name.
+pub fn all_operations() -> Vec<&'static OperationFacts> {
+    let mut all: Vec<&'static OperationFacts> = MODEL.values().flatten().collect();
+    all.sort_by(|a, b| (&a.service, &a.name).cmp(&(&b.service, &b.name)));
+    all
 }
 
 /// Whether the real API takes an `opc-retry-token` on `op`.

@@ -22,10 +22,11 @@ use tokio::sync::oneshot;
 use crate::auth::{self, KeyRegistry, Principal, RequestFacts, Verified};
 use crate::conn::{ConnHandle, FaultListener, Plan};
 use crate::fault::{FaultKind, FaultTable};
-use crate::identity::{self, Kind};
+use crate::identity::{self, Kind, generic};
 use crate::model::{self, Matched, NoMatch};
 use crate::object_storage as os;
-use crate::state::{ApiError, Query, Reply, RetryEntry, State};
+use crate::secrets;
+use crate::state::{ApiError, KeyChange, Query, Reply, RetryEntry, State};
 
 /// Largest non-object request body accepted (JSON bodies are tiny).
 const JSON_BODY_LIMIT: usize = 8 << 20;
@@ -65,8 +66,14 @@ pub(crate) struct App {
 }
 
 impl App {
+    /// The state, with every copy whose time has come completed first (work requests progress
+    /// with the clock, whoever looks next).
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if !st.work_requests.is_empty() {
+            os::settle(&mut st, self.now());
+        }
+        st
     }
 
     /// The emulator's clock: the system clock shifted by the configured skew.
@@ -246,6 +253,14 @@ async fn process(
     if parts.method == Method::OPTIONS {
         os::drain(body, &parts.headers).await;
         return ("CorsPreflight", preflight(&parts.headers), None);
+    }
+    // A pre-authenticated request's access URI is used without a signature: the PAR decides.
+    if parts.uri.path().starts_with("/p/") {
+        return (
+            "PreauthenticatedRequest",
+            os::par::serve_unsigned(app, &parts, body).await,
+            None,
+        );
     }
     // The operations and their paths are the API model's (`spec/`); a path it has no operation
     // for is answered as the service does, after authentication.
@@ -497,7 +512,7 @@ fn dispatch(
         None
     };
     let Some(token) = token else {
-        return run(&mut st, ctx, method, route).unwrap_or_else(ApiError::into_reply);
+        return run_applying(app, &mut st, ctx, method, route);
     };
     if token.is_empty() || token.len() > 64 {
         return ApiError::invalid("opc-retry-token must be between 1 and 64 characters")
@@ -531,7 +546,7 @@ fn dispatch(
         }
         st.retry.remove(&cache_key);
     }
-    let reply = run(&mut st, ctx, method, route).unwrap_or_else(ApiError::into_reply);
+    let reply = run_applying(app, &mut st, ctx, method, route);
     if reply.status.is_success() {
         if st.retry.len() >= 4096 && st.retry.len().is_multiple_of(1024) {
             let now = ctx.now;
@@ -589,7 +604,35 @@ fn not_implemented(op: &str) -> ApiError {
     )
 }
 
-/// Runs operation `op` of the model; an operation without behaviour here answers 501 naming it.
+/// Runs an operation, then applies the key registry changes it made (UploadApiKey,
+/// DeleteApiKey, DeleteUser) while the state is still locked, so the next request signed with
+/// an uploaded key verifies and one signed with a deleted key does not.
+fn run_applying(
+    app: &App,
+    st: &mut State,
+    ctx: &Ctx<'_>,
+    method: &Method,
+    route: Option<&Matched>,
+) -> Reply {
+    let reply = run(st, ctx, method, route).unwrap_or_else(ApiError::into_reply);
+    if !st.key_changes.is_empty() {
+        let mut keys = app.keys.write().unwrap_or_else(|e| e.into_inner());
+        for change in st.key_changes.drain(..) {
+            match change {
+                KeyChange::Add(key_id, key) => {
+                    keys.api_keys.insert(key_id, key);
+                }
+                KeyChange::Remove(key_id) => {
+                    keys.api_keys.remove(&key_id);
+                }
+            }
+        }
+    }
+    reply
+}
+
+/// Runs operation `op` of the model: the hand-written handlers ([`support::REAL`]), the generic
+/// Identity collections, and 501 naming the operation for the rest.
 fn run(
     st: &mut State,
     ctx: &Ctx<'_>,
@@ -601,36 +644,76 @@ fn run(
     };
     let p = |name: &str| r.param(name);
     let (ns, b, o) = (p("namespaceName"), p("bucketName"), p("objectName"));
-    match r.operation {
-        "CreateGroup" => identity::create(st, ctx, Kind::Group),
-        "ListGroups" => identity::list(st, ctx, Kind::Group),
-        "GetGroup" => identity::get(st, Kind::Group, p("groupId")),
-        "UpdateGroup" => identity::update(st, ctx, Kind::Group, p("groupId")),
-        "DeleteGroup" => identity::delete(st, ctx, Kind::Group, p("groupId")),
-        "CreateUser" => identity::create(st, ctx, Kind::User),
-        "ListUsers" => identity::list(st, ctx, Kind::User),
-        "GetUser" => identity::get(st, Kind::User, p("userId")),
-        "UpdateUser" => identity::update(st, ctx, Kind::User, p("userId")),
-        "DeleteUser" => identity::delete(st, ctx, Kind::User, p("userId")),
-        "AddUserToGroup" => identity::add_user_to_group(st, ctx),
-        "ListUserGroupMemberships" => identity::list_memberships(st, ctx),
-        "GetUserGroupMembership" => identity::get_membership(st, p("userGroupMembershipId")),
-        "RemoveUserFromGroup" => identity::remove_membership(st, ctx, p("userGroupMembershipId")),
-        "GetNamespace" => Ok(os::get_namespace(st)),
-        "CreateBucket" => os::create_bucket(st, ctx, ns),
-        "ListBuckets" => os::list_buckets(st, ctx, ns),
-        "GetBucket" => os::get_bucket(st, ctx, ns, b, false),
-        "HeadBucket" => os::get_bucket(st, ctx, ns, b, true),
-        "DeleteBucket" => os::delete_bucket(st, ctx, ns, b),
-        "ListObjects" => os::list_objects(st, ctx, ns, b),
-        "GetObject" => os::get_object(st, ctx, ns, b, o, false),
-        "HeadObject" => os::get_object(st, ctx, ns, b, o, true),
-        "DeleteObject" => os::delete_object(st, ctx, ns, b, o),
-        "CreateMultipartUpload" => os::create_upload(st, ctx, ns, b),
-        "ListMultipartUploads" => os::list_uploads(st, ctx, ns, b),
-        "CommitMultipartUpload" => os::commit_upload(st, ctx, ns, b, o),
-        "AbortMultipartUpload" => os::abort_upload(st, ctx, ns, b, o),
-        "ListMultipartUploadParts" => os::list_parts(st, ctx, ns, b, o),
-        other => Err(not_implemented(other)),
+    match (r.service, r.operation) {
+        ("identity", op) => match op {
+            "CreateGroup" => identity::create(st, ctx, Kind::Group),
+            "ListGroups" => identity::list(st, ctx, Kind::Group),
+            "GetGroup" => identity::get(st, Kind::Group, p("groupId")),
+            "UpdateGroup" => identity::update(st, ctx, Kind::Group, p("groupId")),
+            "DeleteGroup" => identity::delete(st, ctx, Kind::Group, p("groupId")),
+            "CreateUser" => identity::create(st, ctx, Kind::User),
+            "ListUsers" => identity::list(st, ctx, Kind::User),
+            "GetUser" => identity::get(st, Kind::User, p("userId")),
+            "UpdateUser" => identity::update(st, ctx, Kind::User, p("userId")),
+            "DeleteUser" => identity::delete(st, ctx, Kind::User, p("userId")),
+            "AddUserToGroup" => identity::add_user_to_group(st, ctx),
+            "ListUserGroupMemberships" => identity::list_memberships(st, ctx),
+            "GetUserGroupMembership" => identity::get_membership(st, p("userGroupMembershipId")),
+            "RemoveUserFromGroup" => {
+                identity::remove_membership(st, ctx, p("userGroupMembershipId"))
+            }
+            "GetWorkRequest" => identity::get_work_request(st, p("workRequestId")),
+            "ListWorkRequests" => identity::list_work_requests(st, ctx),
+            other => match generic::lookup("identity", other) {
+                Some((collection, verb)) => generic::serve(st, ctx, collection, verb, r),
+                None => Err(not_implemented(other)),
+            },
+        },
+        ("object_storage", op) => match op {
+            "GetNamespace" => Ok(os::get_namespace(st)),
+            "CreateBucket" => os::create_bucket(st, ctx, ns),
+            "ListBuckets" => os::list_buckets(st, ctx, ns),
+            "GetBucket" => os::get_bucket(st, ctx, ns, b, false),
+            "HeadBucket" => os::get_bucket(st, ctx, ns, b, true),
+            "DeleteBucket" => os::delete_bucket(st, ctx, ns, b),
+            "ListObjects" => os::list_objects(st, ctx, ns, b),
+            "GetObject" => os::get_object(st, ctx, ns, b, o, false),
+            "HeadObject" => os::get_object(st, ctx, ns, b, o, true),
+            "DeleteObject" => os::delete_object(st, ctx, ns, b, o),
+            "CreateMultipartUpload" => os::create_upload(st, ctx, ns, b),
+            "ListMultipartUploads" => os::list_uploads(st, ctx, ns, b),
+            "CommitMultipartUpload" => os::commit_upload(st, ctx, ns, b, o),
+            "AbortMultipartUpload" => os::abort_upload(st, ctx, ns, b, o),
+            "ListMultipartUploadParts" => os::list_parts(st, ctx, ns, b, o),
+            "UpdateBucket" => os::update_bucket(st, ctx, ns, b),
+            "ListObjectVersions" => os::list_object_versions(st, ctx, ns, b),
+            "RenameObject" => os::rename_object(st, ctx, ns, b),
+            "CopyObject" => os::copy_object(st, ctx, ns, b),
+            "GetWorkRequest" => os::get_work_request(st, p("workRequestId")),
+            "ListWorkRequests" => os::list_work_requests(st, ctx),
+            "ListWorkRequestErrors" => os::list_entries(st, ctx, p("workRequestId"), true),
+            "ListWorkRequestLogs" => os::list_entries(st, ctx, p("workRequestId"), false),
+            "CancelWorkRequest" => os::cancel_work_request(st, ctx, p("workRequestId")),
+            "CreatePreauthenticatedRequest" => os::par::create(st, ctx, ns, b),
+            "GetPreauthenticatedRequest" => os::par::get(st, ns, b, p("parId")),
+            "ListPreauthenticatedRequests" => os::par::list(st, ctx, ns, b),
+            "DeletePreauthenticatedRequest" => os::par::delete(st, ns, b, p("parId")),
+            "PutObjectLifecyclePolicy" => os::put_lifecycle(st, ctx, ns, b),
+            "GetObjectLifecyclePolicy" => os::get_lifecycle(st, ns, b),
+            "DeleteObjectLifecyclePolicy" => os::delete_lifecycle(st, ctx, ns, b),
+            "CreateRetentionRule" => os::retention::create(st, ctx, ns, b),
+            "GetRetentionRule" => os::retention::get(st, ns, b, p("retentionRuleId")),
+            "ListRetentionRules" => os::retention::list(st, ctx, ns, b),
+            "UpdateRetentionRule" => os::retention::update(st, ctx, ns, b, p("retentionRuleId")),
+            "DeleteRetentionRule" => os::retention::delete(st, ctx, ns, b, p("retentionRuleId")),
+            other => Err(not_implemented(other)),
+        },
+        ("secrets", op) => match op {
+            "GetSecretBundle" => secrets::get_bundle(st, ctx, p("secretId")),
+            "GetSecretBundleByName" => secrets::get_bundle_by_name(st, ctx),
+            "ListSecretBundleVersions" => secrets::list_versions(st, ctx, p("secretId")),
+            other => Err(not_implemented(other)),
+        },
+        (_, other) => Err(not_implemented(other)),
     }
 }

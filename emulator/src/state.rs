@@ -63,6 +63,17 @@ pub(crate) enum Created {
     Membership(String),
     Bucket(String),
     Upload(String),
+    /// A record of a generic Identity collection: (collection path, id).
+    Generic(&'static str, String),
+}
+
+/// A change to the trusted API keys that a request made (UploadApiKey, DeleteApiKey,
+/// DeleteUser), applied to the key registry once the request's state change is done.
+pub(crate) enum KeyChange {
+    /// Trust `keyId` → key.
+    Add(String, rsa::RsaPublicKey),
+    /// Stop trusting `keyId`.
+    Remove(String),
 }
 
 /// A finished response; cloneable so that retry-token replays return it verbatim.
@@ -184,6 +195,61 @@ pub(crate) struct StoredObject {
     pub storage_tier: String,
     /// Lowercase `opc-meta-*` header name → value.
     pub metadata: BTreeMap<String, String>,
+    /// The version's id, in a bucket whose versioning is (or was) enabled.
+    pub version_id: Option<String>,
+    /// When it was stored, in the emulator's order of writes (orders versions).
+    pub seq: u64,
+}
+
+/// A non-current version of an object, or a delete marker.
+#[derive(Debug, Clone)]
+pub(crate) enum VersionEntry {
+    /// A version that was overwritten or deleted while versioning was enabled.
+    Object(Box<StoredObject>),
+    /// What a delete without `versionId` leaves in a versioned bucket.
+    Marker {
+        version_id: String,
+        time: SystemTime,
+        seq: u64,
+    },
+}
+
+impl VersionEntry {
+    pub(crate) fn version_id(&self) -> Option<&str> {
+        match self {
+            VersionEntry::Object(o) => o.version_id.as_deref(),
+            VersionEntry::Marker { version_id, .. } => Some(version_id),
+        }
+    }
+}
+
+/// A pre-authenticated request of a bucket.
+#[derive(Debug, Clone)]
+pub(crate) struct Par {
+    pub id: String,
+    pub name: String,
+    /// The secret part of its access URI (`/p/<token>/n/...`).
+    pub token: String,
+    pub object_name: Option<String>,
+    pub access_type: String,
+    pub bucket_listing_action: String,
+    pub time_expires: SystemTime,
+    pub time_created: SystemTime,
+    pub seq: u64,
+}
+
+/// A retention rule of a bucket.
+#[derive(Debug, Clone)]
+pub(crate) struct RetentionRule {
+    pub id: String,
+    pub display_name: String,
+    /// `Duration` JSON (`{"timeAmount", "timeUnit"}`), absent for an indefinite rule.
+    pub duration: Option<Value>,
+    pub time_rule_locked: Option<SystemTime>,
+    pub etag: String,
+    pub time_created: SystemTime,
+    pub time_modified: SystemTime,
+    pub seq: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -224,6 +290,14 @@ pub(crate) struct Bucket {
     pub objects: BTreeMap<String, StoredObject>,
     /// uploadId → upload.
     pub uploads: HashMap<String, Upload>,
+    /// Object name → its non-current versions and delete markers, oldest first.
+    pub history: BTreeMap<String, Vec<VersionEntry>>,
+    /// PAR id → pre-authenticated request.
+    pub pars: BTreeMap<String, Par>,
+    /// The object lifecycle policy (stored, not executed): (time created, rules, etag).
+    pub lifecycle: Option<(SystemTime, Value, String)>,
+    /// Rule id → retention rule.
+    pub retention: BTreeMap<String, RetentionRule>,
 }
 
 /// A cached create response for `opc-retry-token`.
@@ -245,6 +319,20 @@ pub(crate) struct State {
     pub buckets: BTreeMap<String, Bucket>,
     /// (token, method + path) → first response.
     pub retry: HashMap<(String, String), RetryEntry>,
+    /// The records of the generic Identity collections: collection path → id → record.
+    pub generic: HashMap<&'static str, BTreeMap<String, crate::identity::generic::Record>>,
+    /// Key registry changes made by the request being served.
+    pub key_changes: Vec<KeyChange>,
+    /// Identity work requests (DeleteCompartment's): id → (creation order, WorkRequest JSON).
+    pub iam_work_requests: BTreeMap<String, (u64, Value)>,
+    /// Object Storage work requests (CopyObject's).
+    pub work_requests: BTreeMap<String, crate::object_storage::WorkRequest>,
+    /// How long a CopyObject's work request takes to complete.
+    pub work_request_delay: std::time::Duration,
+    /// The region the emulator plays.
+    pub region: String,
+    /// The secrets of the emulator's vault.
+    pub secrets: crate::secrets::Vault,
 }
 
 impl State {
@@ -260,6 +348,7 @@ impl State {
             Created::Membership(id) => self.memberships.contains_key(id),
             Created::Bucket(name) => self.buckets.contains_key(name),
             Created::Upload(id) => self.buckets.values().any(|b| b.uploads.contains_key(id)),
+            Created::Generic(path, id) => crate::identity::generic::exists(self, path, id),
         }
     }
 }

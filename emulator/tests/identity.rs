@@ -401,9 +401,13 @@ fn request_validation() {
         .assert_error(400, "InvalidParameter");
     // An operation of the API model without behaviour here says so, naming it; a path that is
     // no operation at all is a 404 as on the service.
-    let r = c.get("/20160918/policies?compartmentId=x");
+    let r = c.get(&format!("/20160918/tenancies/{t}/regionSubscriptions"));
     r.assert_error(501, "NotImplemented");
-    assert!(r.message().contains("ListPolicies"), "{}", r.message());
+    assert!(
+        r.message().contains("ListRegionSubscriptions"),
+        "{}",
+        r.message()
+    );
     c.get("/20160918/nonsense").assert_error(404, "NotFound");
 }
 

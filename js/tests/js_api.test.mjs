@@ -122,8 +122,9 @@ test("every operation is a method of its service: the quickstart through the gen
   // Bad parameters are typed errors naming the operation; an operation the emulator does not
   // implement says so.
   await assert.rejects(id.getUser({}), (err) => err.kind === "invalidRequest" && err.operation === "GetUser");
-  await assert.rejects(id.listPolicies({ compartmentId: tenancy }),
-    (err) => err.status === 501 && err.code === "NotImplemented");
+  await assert.rejects(id.listRegionSubscriptions({ tenancyId: tenancy }),
+    (err) => err.status === 501 && err.code === "NotImplemented"
+      && err.operation === "ListRegionSubscriptions");
   await assert.rejects(client.secrets.getSecretBundle({ secretId: "ocid1.vaultsecret.oc1..x" }),
     (err) => err.kind === "service");
 });

@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::io::Read;
 use std::sync::Arc;
+use std::time::Duration;
 
 use md5::{Digest, Md5};
 use ocisdk_blocking::{Client, UploadBody};
@@ -15,8 +16,8 @@ use ocisdk_object_storage::{GetObject, PutObject, PutObjectOutput};
 
 use crate::native::{NativeTransport, connect_through_files};
 use crate::transport::{
-    ChunksReader, ClientOptions, Credentials, ObjectDigest, PatternReader, TestBody, Transport,
-    body_read_error,
+    ChunksReader, ClientOptions, Credentials, ObjectDigest, PatternReader, PlainResponse, TestBody,
+    Transport, body_read_error,
 };
 
 /// The blocking client (`ocisdk-blocking`, on ureq) is a [`Transport`] as it is.
@@ -156,6 +157,40 @@ impl Transport for Client {
             len,
             md5: md5.finalize().into(),
         })
+    }
+
+    /// With ureq, the HTTP client under this transport, used directly: no signer, no retries.
+    async fn unsigned(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<PlainResponse, String> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let request = ureq::http::Request::builder().method(method).uri(url);
+        let response = match body {
+            Some(b) => request
+                .body(b)
+                .map_err(|e| e.to_string())
+                .and_then(|r| agent.run(r).map_err(|e| e.to_string())),
+            None => request
+                .body(())
+                .map_err(|e| e.to_string())
+                .and_then(|r| agent.run(r).map_err(|e| e.to_string())),
+        }?;
+        let status = response.status().as_u16();
+        let body = response
+            .into_body()
+            .read_to_vec()
+            .map_err(|e| e.to_string())?;
+        Ok(PlainResponse { status, body })
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        std::thread::sleep(duration);
     }
 }
 

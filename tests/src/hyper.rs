@@ -17,8 +17,8 @@ use ocisdk_object_storage::{GetObject, PutObject, PutObjectOutput};
 
 use crate::native::{NativeTransport, connect_through_files};
 use crate::transport::{
-    ClientOptions, Credentials, ObjectDigest, PATTERN_CHUNK, TestBody, Transport, body_read_error,
-    fill_pattern,
+    ClientOptions, Credentials, ObjectDigest, PATTERN_CHUNK, PlainResponse, TestBody, Transport,
+    body_read_error, fill_pattern,
 };
 
 /// The runtime of every [`Hyper`] client: two workers, shared by the tests of the process and
@@ -188,6 +188,45 @@ impl Transport for Hyper {
             client.send_upload(request, body).await
         })
         .await
+    }
+
+    /// With hyper's own client (hyper-util's pool over a plain connector) on the same runtime:
+    /// no signer, no retries.
+    async fn unsigned(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<PlainResponse, String> {
+        use http_body_util::BodyExt as _;
+        let (method, url) = (method.to_string(), url.to_string());
+        Self::spawn(async move {
+            let client =
+                hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                    .build_http::<http_body_util::Full<Bytes>>();
+            let request = http::Request::builder()
+                .method(method.as_str())
+                .uri(url)
+                .body(http_body_util::Full::new(Bytes::from(
+                    body.unwrap_or_default(),
+                )))
+                .map_err(|e| e.to_string())?;
+            let response = client.request(request).await.map_err(|e| e.to_string())?;
+            let status = response.status().as_u16();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| e.to_string())?
+                .to_bytes()
+                .to_vec();
+            Ok(PlainResponse { status, body })
+        })
+        .await
+    }
+
+    async fn sleep(&self, duration: std::time::Duration) {
+        tokio::time::sleep(duration).await;
     }
 
     async fn get_object_bytes(&self, request: GetObject, limit: u64) -> Result<Vec<u8>, Error> {

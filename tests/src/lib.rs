@@ -75,9 +75,9 @@ mod wasm;
 
 pub use env::{Counts, RemoteEnv, ScenarioEnv};
 pub use transport::{
-    ChunksReader, ClientOptions, Credentials, ObjectDigest, PATTERN_CHUNK, PatternReader, TestBody,
-    Transport, body_read_error, fill_pattern, for_each_pattern_chunk, md5, pattern, pattern_byte,
-    pattern_md5,
+    ChunksReader, ClientOptions, Credentials, ObjectDigest, PATTERN_CHUNK, PatternReader,
+    PlainResponse, TestBody, Transport, body_read_error, fill_pattern, for_each_pattern_chunk, md5,
+    pattern, pattern_byte, pattern_md5,
 };
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -114,6 +114,13 @@ macro_rules! scenarios {
             wrong_key_401() portable,
             unknown_region() portable,
             walkthrough_without_faults() portable,
+            compartments_nest_and_stay_while_not_empty() portable,
+            uploaded_api_key_signs() portable,
+            pars_work_unsigned() portable,
+            object_versions() portable,
+            rename_object() portable,
+            copy_object_work_request() portable,
+            secret_bundles() portable,
         );
     };
     (@native [$transport:ty] $($name:ident($($arg:expr),*) $setup:ident),* $(,)?) => {

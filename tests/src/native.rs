@@ -60,8 +60,14 @@ pub fn connect_through_files<T>(
 /// The emulator settings of the portable scenarios, natively as in the browser
 /// (`transport-wasm/tests/run.sh` starts the emulator with `--page-size 2`).
 pub fn portable_config() -> EmulatorConfig {
+    let (secret, versions) = crate::scenarios::SCENARIO_SECRET;
     EmulatorConfig {
         page_size: 2,
+        // The secret of the `secret_bundles` scenario (run.sh passes the same `--secret`s).
+        secrets: versions
+            .iter()
+            .map(|v| (secret.to_string(), v.to_string()))
+            .collect(),
         ..Default::default()
     }
 }
@@ -199,5 +205,16 @@ pub fn fast_policy() -> RetryPolicy {
         max_delay: Duration::from_millis(80),
         max_jitter: Duration::from_millis(10),
         ..RetryPolicy::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_scenarios_know_the_emulators_vault() {
+        assert_eq!(
+            crate::scenarios::EMULATOR_VAULT_ID,
+            ocisdk_emulator::DEFAULT_VAULT_ID
+        );
     }
 }

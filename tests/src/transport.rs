@@ -60,6 +60,14 @@ impl Credentials {
         }
     }
 
+    /// The value of `key` in the profile, if set (`region`, `user`).
+    pub fn setting(&self, key: &str) -> Option<&str> {
+        self.config_text.lines().find_map(|line| {
+            let (k, v) = line.split_once('=')?;
+            (k.trim() == key && !line.trim_start().starts_with('#')).then_some(v.trim())
+        })
+    }
+
     /// The same profile signing with `key_pem` instead (its `fingerprint` line follows the
     /// key): credentials the service has never seen.
     pub fn with_key(&self, key_pem: &str) -> Result<Credentials, Error> {
@@ -113,6 +121,15 @@ impl TestBody {
             TestBody::OneShotPattern { .. } | TestBody::OneShotChunks { .. } => false,
         }
     }
+}
+
+/// The answer to a plain HTTP request ([`Transport::unsigned`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlainResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body, whole.
+    pub body: Vec<u8>,
 }
 
 /// A downloaded object, digested as it streamed in.
@@ -209,6 +226,19 @@ pub trait Transport: std::fmt::Debug + Sized + 'static {
 
     /// GetObject read whole into memory with the download's `bytes_up_to(limit)`.
     async fn get_object_bytes(&self, request: GetObject, limit: u64) -> Result<Vec<u8>, Error>;
+
+    /// A plain HTTP request made with this transport's platform (ureq, hyper, `fetch`),
+    /// neither signed nor retried: how anyone uses a pre-authenticated request's access URI.
+    /// `Err` says why no answer came.
+    async fn unsigned(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<PlainResponse, String>;
+
+    /// Waits `duration` the platform's way (between polls of a work request).
+    async fn sleep(&self, duration: Duration);
 }
 
 /// A failed read of an object body (an [`io::Error`] from the transport's body reader or

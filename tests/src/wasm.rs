@@ -15,7 +15,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::transport::{
-    ClientOptions, Credentials, ObjectDigest, PATTERN_CHUNK, TestBody, Transport, fill_pattern,
+    ClientOptions, Credentials, ObjectDigest, PATTERN_CHUNK, PlainResponse, TestBody, Transport,
+    fill_pattern,
 };
 
 /// Pattern `seed`'s first `len` bytes as a `Blob`, generated chunk by chunk: the browser holds
@@ -143,6 +144,58 @@ impl Transport for Client {
             .body
             .bytes_up_to(limit)
             .await
+    }
+
+    /// With the global `fetch`, as a page would use an access URI: no signer, no retries.
+    async fn unsigned(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<PlainResponse, String> {
+        let init = web_sys::RequestInit::new();
+        init.set_method(method);
+        if let Some(b) = body {
+            init.set_body(&Uint8Array::from(&b[..]).into());
+        }
+        let global = js_sys::global();
+        let fetch: js_sys::Function = Reflect::get(&global, &JsValue::from_str("fetch"))
+            .map_err(|e| format!("no fetch: {e:?}"))?
+            .dyn_into()
+            .map_err(|e| format!("fetch is not a function: {e:?}"))?;
+        let promise = fetch
+            .call2(&global, &JsValue::from_str(url), &init)
+            .map_err(|e| format!("fetch threw: {e:?}"))?;
+        let response: web_sys::Response = JsFuture::from(js_sys::Promise::from(promise))
+            .await
+            .map_err(|e| format!("fetch failed: {e:?}"))?
+            .dyn_into()
+            .map_err(|e| format!("fetch resolved to something else: {e:?}"))?;
+        let status = response.status();
+        let buffer = response
+            .array_buffer()
+            .map_err(|e| format!("no body: {e:?}"))?;
+        let buffer = JsFuture::from(buffer)
+            .await
+            .map_err(|e| format!("reading the body failed: {e:?}"))?;
+        Ok(PlainResponse {
+            status,
+            body: Uint8Array::new(&buffer).to_vec(),
+        })
+    }
+
+    /// A `setTimeout` (a window's, a worker's, Node's) awaited as a promise.
+    async fn sleep(&self, duration: std::time::Duration) {
+        let millis = duration.as_millis() as f64;
+        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+            let global = js_sys::global();
+            if let Ok(set_timeout) = Reflect::get(&global, &JsValue::from_str("setTimeout"))
+                .and_then(|f| f.dyn_into::<js_sys::Function>())
+            {
+                let _ = set_timeout.call2(&global, &resolve, &JsValue::from_f64(millis));
+            }
+        });
+        let _ = JsFuture::from(promise).await;
     }
 
     async fn get_object_digest(&self, request: GetObject) -> Result<ObjectDigest, Error> {

@@ -45,6 +45,9 @@ stop_emulator() {
 }
 trap 'stop_emulator; rm -rf "$STATE"' EXIT
 
+# The secret of the `secret_bundles` scenario, two versions (ocisdk_tests::scenarios::
+# SCENARIO_SECRET; natively `portable_config` puts the same into the in-process emulator).
+SECRETS=(--secret ocisdk-scenario-secret=first --secret ocisdk-scenario-secret=second)
 # The faults tests/emulator.rs counts on; tests/scenarios.rs gets an emulator without them.
 FAULTS=(--fault "kind=503,op=HeadObject,times=2" --fault "kind=stall,op=GetBucket,times=1,stall-ms=2000")
 # Starts an emulator with fresh state and the flags given (`"${FAULTS[@]}"` or none); the first
@@ -59,7 +62,7 @@ start_emulator() {
     : >"$STATE/emulator.out"
     local tries=0
     while :; do
-        "$EMULATOR" --listen "$listen" "${keyargs[@]}" --page-size 2 "$@" \
+        "$EMULATOR" --listen "$listen" "${keyargs[@]}" --page-size 2 "${SECRETS[@]}" "$@" \
             >"$STATE/emulator.out" 2>"$STATE/emulator.err" &
         EMU_PID=$!
         for _ in $(seq 100); do

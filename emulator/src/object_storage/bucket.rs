@@ -48,7 +48,7 @@ fn bucket_json(st: &State, b: &Bucket, fields: &[&str]) -> Value {
         "definedTags": b.defined_tags,
         "kmsKeyId": b.kms_key_id,
         "isBucketKeyEnabled": null,
-        "objectLifecyclePolicyEtag": null,
+        "objectLifecyclePolicyEtag": b.lifecycle.as_ref().map(|(_, _, etag)| etag.clone()),
         "approximateCount": if with_count { json!(b.objects.len()) } else { Value::Null },
         "approximateSize": if with_size { json!(b.objects.values().map(|o| o.data.len() as u64).sum::<u64>()) } else { Value::Null },
         "replicationEnabled": false,
@@ -131,6 +131,10 @@ pub(crate) fn create_bucket(st: &mut State, ctx: &Ctx<'_>, ns: &str) -> Result<R
         defined_tags,
         objects: BTreeMap::new(),
         uploads: Default::default(),
+        history: BTreeMap::new(),
+        pars: BTreeMap::new(),
+        lifecycle: None,
+        retention: BTreeMap::new(),
     };
     let value = bucket_json(st, &bucket, &[]);
     let etag = bucket.etag.clone();
@@ -199,6 +203,15 @@ pub(crate) fn delete_bucket(
             ),
         ));
     }
+    let versions = super::versions::holds_versions(b);
+    if versions > 0 {
+        return Err(ApiError::conflict(
+            "BucketNotEmpty",
+            format!(
+                "Bucket named '{name}' still holds {versions} object version(s) or delete marker(s). Delete them first."
+            ),
+        ));
+    }
     if !b.uploads.is_empty() {
         return Err(ApiError::conflict(
             "BucketNotEmpty",
@@ -254,4 +267,231 @@ pub(crate) fn list_buckets(st: &State, ctx: &Ctx<'_>, ns: &str) -> Result<Reply,
         })
         .collect();
     Ok(list_reply(items, next))
+}
+
+/// UpdateBucket (`POST /n/{ns}/b/{bucket}`): the fields of UpdateBucketDetails that are given;
+/// `if-match` against the bucket's etag; renaming keeps everything in the bucket.
+pub(crate) fn update_bucket(
+    st: &mut State,
+    ctx: &Ctx<'_>,
+    ns: &str,
+    name: &str,
+) -> Result<Reply, ApiError> {
+    let body = parse_body(ctx.body)?;
+    let b = bucket_ref(st, ns, name)?;
+    if let Some(want) = ctx.header("if-match")
+        && !etag_list_matches(want, &b.etag)
+    {
+        return Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "IfMatchFailed",
+            format!(
+                "The if-match header \"{want}\" does not match the bucket etag \"{}\"",
+                b.etag
+            ),
+        ));
+    }
+    if let Some(n) = opt_str(&body, "namespace")?
+        && n != st.namespace
+    {
+        return Err(ApiError::invalid(format!(
+            "namespace \"{n}\" is not the bucket's namespace \"{}\"",
+            st.namespace
+        )));
+    }
+    let new_name = opt_str(&body, "name")?.filter(|n| n != name);
+    if let Some(n) = &new_name {
+        validate_bucket_name(n)?;
+        if st.buckets.contains_key(n) {
+            return Err(ApiError::conflict(
+                "BucketAlreadyExists",
+                format!(
+                    "Either the bucket '{n}' in namespace '{ns}' already exists or you are not authorized to create it"
+                ),
+            ));
+        }
+    }
+    let compartment = opt_str(&body, "compartmentId")?;
+    if let Some(c) = &compartment
+        && !crate::identity::generic::compartment_exists(st, c)
+    {
+        return Err(ApiError::not_found_iam("compartment", c));
+    }
+    let public_access_type = opt_str(&body, "publicAccessType")?
+        .map(|v| {
+            one_of(
+                "publicAccessType",
+                Some(v),
+                &["NoPublicAccess", "ObjectRead", "ObjectReadWithoutList"],
+                "",
+            )
+        })
+        .transpose()?;
+    let versioning = opt_str(&body, "versioning")?
+        .map(|v| one_of("versioning", Some(v), &["Enabled", "Suspended"], ""))
+        .transpose()?;
+    // "You can't enable versioning on a bucket with active retention rules" (OCI documentation,
+    // "Object Storage Versioning").
+    if versioning.as_deref() == Some("Enabled") && !b.retention.is_empty() {
+        return Err(ApiError::conflict(
+            "Conflict",
+            "You can't enable versioning on a bucket with active retention rules",
+        ));
+    }
+    let auto_tiering = opt_str(&body, "autoTiering")?
+        .map(|v| {
+            one_of(
+                "autoTiering",
+                Some(v),
+                &["Disabled", "InfrequentAccess"],
+                "",
+            )
+        })
+        .transpose()?;
+    let metadata = body
+        .get("metadata")
+        .filter(|v| !v.is_null())
+        .map(|v| check_string_map("metadata", v))
+        .transpose()?;
+    let freeform = body
+        .get("freeformTags")
+        .filter(|v| !v.is_null())
+        .map(|v| check_string_map("freeformTags", v))
+        .transpose()?;
+    let defined = body
+        .get("definedTags")
+        .filter(|v| !v.is_null())
+        .map(check_defined_tags)
+        .transpose()?;
+    let events = opt_bool(&body, "objectEventsEnabled")?;
+    let kms = opt_str(&body, "kmsKeyId")?;
+    let etag = uuid(&mut st.rng);
+
+    let Some(mut b) = st.buckets.remove(name) else {
+        return Err(super::bucket_not_found(ns, name));
+    };
+    if let Some(v) = compartment {
+        b.compartment_id = v;
+    }
+    if let Some(v) = public_access_type {
+        b.public_access_type = v;
+    }
+    if let Some(v) = versioning {
+        b.versioning = v;
+    }
+    if let Some(v) = auto_tiering {
+        b.auto_tiering = v;
+    }
+    if let Some(v) = metadata {
+        b.metadata = v;
+    }
+    if let Some(v) = freeform {
+        b.freeform_tags = v;
+    }
+    if let Some(v) = defined {
+        b.defined_tags = v;
+    }
+    if let Some(v) = events {
+        b.object_events_enabled = v;
+    }
+    if let Some(v) = kms {
+        b.kms_key_id = Value::String(v);
+    }
+    if let Some(n) = new_name {
+        b.name = n;
+    }
+    b.etag = etag.clone();
+    let value = bucket_json(st, &b, &[]);
+    st.buckets.insert(b.name.clone(), b);
+    Ok(Reply::json(StatusCode::OK, &value).header("etag", etag))
+}
+
+const LIFECYCLE_ACTIONS: [&str; 4] = ["ARCHIVE", "INFREQUENT_ACCESS", "DELETE", "ABORT"];
+
+/// PutObjectLifecyclePolicy: the rules are checked and stored (the emulator never runs them).
+pub(crate) fn put_lifecycle(
+    st: &mut State,
+    ctx: &Ctx<'_>,
+    ns: &str,
+    name: &str,
+) -> Result<Reply, ApiError> {
+    let body = parse_body(ctx.body)?;
+    let items = match body.get("items") {
+        None | Some(Value::Null) => Value::Array(Vec::new()),
+        Some(Value::Array(a)) => Value::Array(a.clone()),
+        Some(_) => return Err(ApiError::invalid("items must be an array of rules")),
+    };
+    for (i, rule) in items.as_array().into_iter().flatten().enumerate() {
+        let field = |w: &str| rule.get(w).filter(|v| !v.is_null());
+        for required in ["name", "action", "timeAmount", "timeUnit", "isEnabled"] {
+            if field(required).is_none() {
+                return Err(ApiError::missing(&format!("items[{i}].{required}")));
+            }
+        }
+        let action = field("action").and_then(Value::as_str).unwrap_or_default();
+        if !LIFECYCLE_ACTIONS.contains(&action) {
+            return Err(ApiError::invalid(format!(
+                "items[{i}].action must be one of {}, got \"{action}\"",
+                LIFECYCLE_ACTIONS.join(", ")
+            )));
+        }
+        let unit = field("timeUnit")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !["DAYS", "YEARS"].contains(&unit) {
+            return Err(ApiError::invalid(format!(
+                "items[{i}].timeUnit must be DAYS or YEARS, got \"{unit}\""
+            )));
+        }
+        if !field("timeAmount").is_some_and(Value::is_u64) {
+            return Err(ApiError::invalid(format!(
+                "items[{i}].timeAmount must be a non-negative integer"
+            )));
+        }
+        if !field("isEnabled").is_some_and(Value::is_boolean) {
+            return Err(ApiError::invalid(format!(
+                "items[{i}].isEnabled must be a boolean"
+            )));
+        }
+    }
+    let etag = uuid(&mut st.rng);
+    let b = super::bucket_mut(st, ns, name)?;
+    let value = json!({"timeCreated": rfc3339(ctx.now), "items": items});
+    b.lifecycle = Some((ctx.now, items, etag.clone()));
+    Ok(Reply::json(StatusCode::OK, &value).header("etag", etag))
+}
+
+/// GetObjectLifecyclePolicy: 404 when the bucket has none.
+pub(crate) fn get_lifecycle(st: &State, ns: &str, name: &str) -> Result<Reply, ApiError> {
+    let b = bucket_ref(st, ns, name)?;
+    let (time, items, etag) = b.lifecycle.as_ref().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NotAuthorizedOrNotFound",
+            format!("The bucket '{name}' has no object lifecycle policy"),
+        )
+    })?;
+    let value = json!({"timeCreated": rfc3339(*time), "items": items});
+    Ok(Reply::json(StatusCode::OK, &value).header("etag", etag))
+}
+
+/// DeleteObjectLifecyclePolicy.
+pub(crate) fn delete_lifecycle(
+    st: &mut State,
+    ctx: &Ctx<'_>,
+    ns: &str,
+    name: &str,
+) -> Result<Reply, ApiError> {
+    let b = super::bucket_mut(st, ns, name)?;
+    if let (Some(want), Some((_, _, etag))) = (ctx.header("if-match"), &b.lifecycle)
+        && !etag_list_matches(want, etag)
+    {
+        return Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "IfMatchFailed",
+            format!("The if-match header \"{want}\" does not match the policy's etag \"{etag}\""),
+        ));
+    }
+    b.lifecycle = None;
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
 }

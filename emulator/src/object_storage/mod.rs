@@ -1,20 +1,35 @@
-//! Object Storage (no path prefix): namespace, buckets, objects and multipart uploads.
+//! Object Storage (no path prefix): namespace, buckets, objects, multipart uploads, versions,
+//! pre-authenticated requests, copies and renames, lifecycle policies and retention rules.
 
-// One file per resource (`bucket`, `object`, `multipart`); receiving upload bodies (`body`) and
+// One file per resource (`bucket`, `object`, `multipart`, `par`, `retention`; `versions` for
+// what versioning does to writes and deletes, `copy` for CopyObject, RenameObject and work
+// requests); receiving upload bodies (`body`) and
 // the etag preconditions (`preconditions`) are shared by several operations, as are the
 // lookups and helpers below.
 mod body;
 mod bucket;
+mod copy;
 mod multipart;
 mod object;
+pub(crate) mod par;
 mod preconditions;
+pub(crate) mod retention;
+mod versions;
 
 pub(crate) use body::drain;
-pub(crate) use bucket::{create_bucket, delete_bucket, get_bucket, list_buckets};
+pub(crate) use bucket::{
+    create_bucket, delete_bucket, delete_lifecycle, get_bucket, get_lifecycle, list_buckets,
+    put_lifecycle, update_bucket,
+};
+pub(crate) use copy::{
+    WorkRequest, cancel_work_request, copy_object, get_work_request, list_entries,
+    list_work_requests, rename_object, settle,
+};
 pub(crate) use multipart::{
     abort_upload, commit_upload, create_upload, list_parts, list_uploads, upload_part,
 };
 pub(crate) use object::{delete_object, get_object, list_objects, put_object};
+pub(crate) use versions::list_object_versions;
 
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;

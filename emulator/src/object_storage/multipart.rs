@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::body::{drain, receive, upload_framing};
 use super::object::{object_template, validate_object_name};
 use super::preconditions::write_preconditions;
-use super::{bucket_mut, bucket_ref, encode_segment, header, one_of};
+use super::{bucket_mut, bucket_ref, encode_segment, header, one_of, retention, versions};
 use crate::auth::Verified;
 use crate::identity::list_reply;
 use crate::keys::uuid;
@@ -280,13 +280,20 @@ pub(crate) fn commit_upload(
     obj.time_modified = ctx.now;
     let etag = uuid(&mut st.rng);
     obj.etag = etag.clone();
+    let version_id = uuid(&mut st.rng);
+    let seq = st.next_seq();
     let b = bucket_mut(st, ns, bucket)?;
+    retention::check_overwrite(b, object, ctx.now)?;
     b.uploads.remove(&upload_id);
-    b.objects.insert(object.to_string(), obj);
-    Ok(Reply::empty(StatusCode::OK)
+    let version = versions::store(b, object, obj, version_id, seq);
+    let mut reply = Reply::empty(StatusCode::OK)
         .header("etag", etag)
         .header("opc-multipart-md5", multipart_md5)
-        .header("last-modified", httpdate::fmt_http_date(ctx.now)))
+        .header("last-modified", httpdate::fmt_http_date(ctx.now));
+    if let Some(v) = version {
+        reply = reply.header("version-id", v);
+    }
+    Ok(reply)
 }
 
 /// AbortMultipartUpload.

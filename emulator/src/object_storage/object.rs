@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::body::{drain, receive, upload_framing};
 use super::preconditions::{etag_list_matches, read_preconditions, write_preconditions};
-use super::{bucket_mut, bucket_ref, fields_list, one_of};
+use super::{bucket_mut, bucket_ref, fields_list, one_of, retention, versions};
 use crate::auth::Verified;
 use crate::keys::uuid;
 use crate::server::{App, Ctx};
@@ -228,6 +228,9 @@ fn object_headers(mut reply: Reply, obj: &StoredObject, ctx: &Ctx<'_>, whole: bo
     if let Some(m) = &obj.multipart_md5 {
         reply = reply.header("opc-multipart-md5", m);
     }
+    if let Some(v) = &obj.version_id {
+        reply = reply.header("version-id", v);
+    }
     let pairs = [
         (
             "content-language",
@@ -275,10 +278,17 @@ pub(crate) fn get_object(
     head: bool,
 ) -> Result<Reply, ApiError> {
     let b = bucket_ref(st, ns, bucket)?;
-    let obj = b
-        .objects
-        .get(name)
-        .ok_or_else(|| object_not_found(bucket, name))?;
+    let obj = match ctx.query.get("versionId") {
+        None => b
+            .objects
+            .get(name)
+            .ok_or_else(|| object_not_found(bucket, name))?,
+        Some(v) => match versions::find(b, name, v) {
+            Some(Ok(o)) => o,
+            // A delete marker has no content to read.
+            Some(Err(())) | None => return Err(versions::version_not_found(name, v)),
+        },
+    };
     if let Some(not_modified) = read_preconditions(ctx, &obj.etag)? {
         return Ok(not_modified.header("last-modified", httpdate::fmt_http_date(obj.time_modified)));
     }
@@ -315,7 +325,8 @@ pub(crate) fn get_object(
     Ok(object_headers(Reply::empty(StatusCode::OK), obj, ctx, true).with_body(obj.data.clone()))
 }
 
-/// DeleteObject.
+/// DeleteObject, with `versionId` for one version (see [`versions`] for what a delete does in
+/// a versioned bucket). Answers `version-id` and `is-delete-marker`.
 pub(crate) fn delete_object(
     st: &mut State,
     ctx: &Ctx<'_>,
@@ -323,7 +334,21 @@ pub(crate) fn delete_object(
     bucket: &str,
     name: &str,
 ) -> Result<Reply, ApiError> {
+    let marker_id = uuid(&mut st.rng);
+    let seq = st.next_seq();
+    let now = ctx.now;
     let b = bucket_mut(st, ns, bucket)?;
+    let last_modified = httpdate::fmt_http_date(now);
+    if let Some(version_id) = ctx.query.get("versionId") {
+        if let Some(Ok(o)) = versions::find(b, name, version_id) {
+            retention::check_mutable(b, name, o, now)?;
+        }
+        let was_marker = versions::delete_version(b, name, version_id)?;
+        return Ok(Reply::empty(StatusCode::NO_CONTENT)
+            .header("last-modified", last_modified)
+            .header("version-id", version_id)
+            .header("is-delete-marker", was_marker.to_string()));
+    }
     let obj = b
         .objects
         .get(name)
@@ -340,9 +365,19 @@ pub(crate) fn delete_object(
             ),
         ));
     }
-    let last_modified = httpdate::fmt_http_date(ctx.now);
-    b.objects.remove(name);
-    Ok(Reply::empty(StatusCode::NO_CONTENT).header("last-modified", last_modified))
+    // A delete marker changes no version's content: only an unversioned delete is held back
+    // by a retention rule.
+    if b.versioning != "Enabled" {
+        retention::check_mutable(b, name, obj, now)?;
+    }
+    let (version_id, marker) = versions::delete_current(b, name, marker_id, now, seq);
+    let mut reply = Reply::empty(StatusCode::NO_CONTENT)
+        .header("last-modified", last_modified)
+        .header("is-delete-marker", marker.to_string());
+    if let Some(v) = version_id {
+        reply = reply.header("version-id", v);
+    }
+    Ok(reply)
 }
 
 pub(super) fn validate_object_name(name: &str) -> Result<(), ApiError> {
@@ -418,6 +453,8 @@ pub(super) fn object_template(
         cache_control: text("cache-control")?,
         storage_tier,
         metadata,
+        version_id: None,
+        seq: 0,
     })
 }
 
@@ -454,19 +491,26 @@ pub(crate) async fn put_object(
     };
     let mut st = app.lock();
     let etag = uuid(&mut st.rng);
+    let version_id = uuid(&mut st.rng);
+    let seq = st.next_seq();
     let commit = (|| -> Result<Reply, ApiError> {
         let b = bucket_mut(&mut st, ns, bucket)?;
         write_preconditions(headers, b.objects.get(name), name)?;
+        retention::check_overwrite(b, name, now)?;
         let md5 = B64.encode(incoming.md5_raw);
         template.data = incoming.data;
         template.md5 = Some(md5.clone());
         template.etag = etag.clone();
         let last_modified = httpdate::fmt_http_date(template.time_modified);
-        b.objects.insert(name.to_string(), template);
-        Ok(Reply::empty(StatusCode::OK)
+        let version = versions::store(b, name, template, version_id, seq);
+        let mut reply = Reply::empty(StatusCode::OK)
             .header("etag", &etag)
             .header("opc-content-md5", md5)
-            .header("last-modified", last_modified))
+            .header("last-modified", last_modified);
+        if let Some(v) = version {
+            reply = reply.header("version-id", v);
+        }
+        Ok(reply)
     })();
     commit.unwrap_or_else(ApiError::into_reply)
 }

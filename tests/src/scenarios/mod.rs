@@ -2,15 +2,22 @@
 //! [`scenarios!`](crate::scenarios!) makes one test of each; a new scenario is added here and
 //! to that macro's list.
 //!
-//! The portable ones (`e2e`) take the [`ScenarioEnv`](crate::ScenarioEnv) they run in and need
+//! The portable ones (`e2e`, and `breadth` for what the emulator serves beyond the
+//! walkthrough) take the [`ScenarioEnv`](crate::ScenarioEnv) they run in and need
 //! nothing but the API, so they run on every transport, the browser's included. The fault
 //! scenarios (native only) start their own in-process emulator with the faults they inject and
 //! read its counters.
 
+mod breadth;
 mod e2e;
 #[cfg(not(target_arch = "wasm32"))]
 mod faults;
 
+pub use breadth::{
+    EMULATOR_VAULT_ID, SCENARIO_SECRET, compartments_nest_and_stay_while_not_empty,
+    copy_object_work_request, object_versions, pars_work_unsigned, rename_object, secret_bundles,
+    uploaded_api_key_signs,
+};
 pub use e2e::{
     UNKNOWN_KEY_PEM, buckets_and_objects, bytes_limit, groups_users_memberships, length_mismatch,
     object_storage_pagination, pagination_across_pages, streamed_round_trip, unknown_region,

@@ -1,4 +1,7 @@
-//! Identity (`/20160918`): groups, users and user-group memberships.
+//! Identity (`/20160918`): groups, users and user-group memberships here; every other
+//! conventional resource in [`generic`], from the API model.
+
+pub(crate) mod generic;
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
@@ -96,7 +99,7 @@ fn entity_reply(status: StatusCode, value: &Value, etag: &str) -> Reply {
 }
 
 /// `if-match` on update/delete: 412 NoEtagMatch when it names another version.
-fn check_if_match(ctx: &Ctx<'_>, etag: &str) -> Result<(), ApiError> {
+pub(super) fn check_if_match(ctx: &Ctx<'_>, etag: &str) -> Result<(), ApiError> {
     if let Some(want) = ctx.header("if-match") {
         let ok = want
             .split(',')
@@ -351,12 +354,15 @@ pub(crate) fn delete(
         }
         Kind::User => {
             st.users.remove(id);
+            // Its credentials (API keys, auth tokens, ...) go with it; delete_user (oci
+            // 2.189.0) asks only that "The user must not be in any groups".
+            generic::remove_user_children(st, id);
         }
     }
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 
-fn sort_params(ctx: &Ctx<'_>) -> Result<(bool, bool), ApiError> {
+pub(super) fn sort_params(ctx: &Ctx<'_>) -> Result<(bool, bool), ApiError> {
     // Returns (by_name, descending).
     let by = ctx.query.get("sortBy");
     let by_name = match by {
@@ -535,5 +541,51 @@ pub(crate) fn list_memberships(st: &State, ctx: &Ctx<'_>) -> Result<Reply, ApiEr
         .iter()
         .filter_map(|id| st.memberships.get(id).map(|m| membership_json(st, m)))
         .collect();
+    Ok(list_reply(items, next))
+}
+
+/// GetWorkRequest (Identity): the work requests DeleteCompartment started.
+pub(crate) fn get_work_request(st: &State, id: &str) -> Result<Reply, ApiError> {
+    let (_, wr) = st
+        .iam_work_requests
+        .get(id)
+        .ok_or_else(|| ApiError::not_found_iam("workRequest", id))?;
+    Ok(Reply::json(StatusCode::OK, wr))
+}
+
+/// ListWorkRequests (Identity): by `compartmentId`, optionally `resourceIdentifier`.
+pub(crate) fn list_work_requests(st: &State, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let compartment = ctx
+        .query
+        .get("compartmentId")
+        .ok_or_else(|| ApiError::missing("compartmentId"))?;
+    let resource = ctx.query.get("resourceIdentifier");
+    let limit = ctx.query.limit(ctx.page_size)?;
+    let page = ctx.query.page()?;
+    let mut keyed: Vec<(String, Value)> = st
+        .iam_work_requests
+        .values()
+        .filter(|(_, wr)| wr["compartmentId"].as_str() == Some(compartment))
+        .filter(|(_, wr)| {
+            resource.is_none_or(|r| {
+                wr["resources"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|x| x["identifier"].as_str() == Some(r))
+            })
+        })
+        .map(|(seq, wr)| {
+            // WorkRequestSummary has no errors or logs.
+            let mut summary = wr.clone();
+            if let Some(o) = summary.as_object_mut() {
+                o.remove("errors");
+                o.remove("logs");
+            }
+            (seq_key(*seq), summary)
+        })
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    let (items, next) = paginate(&keyed, false, page.as_ref(), limit, ctx.empty_pages);
     Ok(list_reply(items, next))
 }
