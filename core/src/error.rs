@@ -181,7 +181,7 @@ impl Error {
     }
 
     /// The HTTP status of a service answer as a number, to compare with literals
-    /// (`e.status_u16() == Some(409)`); [`Error::status`] gives the [`StatusCode`].
+    /// (`e.status_u16() == Some(409)`); [`Error::status`] gives the [`StatusCode`](https://docs.rs/http/1/http/status/struct.StatusCode.html).
     pub fn status_u16(&self) -> Option<u16> {
         self.status().map(|s| s.as_u16())
     }

@@ -202,9 +202,10 @@ pub(crate) fn test_key() -> Result<KeyMaterial, EmulatorError> {
     .map_err(|e| EmulatorError::Key(format!("the built-in test key: {e}")))
 }
 
-/// A fresh 2048-bit RSA private key as PKCS#8 PEM, for [`EmulatorConfig::key_pem`]
-/// (`crate::EmulatorConfig`) when the built-in test key will not do (the emulator binary uses
-/// one per run). Slow in an unoptimised build of the `rsa` crate: seconds, not milliseconds.
+/// A fresh 2048-bit RSA private key as PKCS#8 PEM, for
+/// [`EmulatorConfig::key_pem`](crate::EmulatorConfig::key_pem) when the built-in test key will
+/// not do (the emulator binary uses one per run). Slow in an unoptimised build of the `rsa`
+/// crate: seconds, not milliseconds.
 pub fn generate_key_pem() -> Result<String, EmulatorError> {
     let mut rng = os_seeded_rng();
     let key = RsaPrivateKey::new(&mut rng, 2048)
