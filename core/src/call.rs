@@ -518,7 +518,6 @@ impl<O: Operation> Inner<O> {
                     max_attempts = self.policy.max_attempts,
                     wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                     reason = %reason,
-                    endpoint = %self.endpoint,
                     "{}: attempt {} of {} failed with {reason}; retrying in {:.1} s: {error}",
                     O::NAME,
                     self.attempts,

@@ -191,3 +191,62 @@ fn the_emulator_profile_without_its_endpoint_fails_before_sending() -> TestResul
     assert_eq!(emulator.stats().requests, 0);
     Ok(())
 }
+
+/// Retries are not silent: with a `tracing` subscriber (the README's `tracing_subscriber`),
+/// each one is a warning naming the operation, the attempt, the reason and the wait.
+#[test]
+fn retries_show_as_warnings_through_a_subscriber() -> TestResult {
+    use std::sync::{Arc, Mutex};
+    use tracing_subscriber::util::SubscriberInitExt;
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let _subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .finish()
+        .set_default();
+
+    let emulator = start_emulator()?;
+    let dir = tempfile::tempdir()?;
+    let config = emulator.write_config(dir.path())?;
+    // Nothing listens here: every attempt is refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    let client = Client::builder_from_config_file(Some(&config), None)?
+        .endpoint(&format!("http://{closed}"))
+        .retry_policy(RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(10),
+            ..RetryPolicy::default()
+        })
+        .build()?;
+    let err = client.send(GetNamespace::new()).unwrap_err();
+    assert!(
+        err.to_string().contains("gave up after 2 attempts"),
+        "{err}"
+    );
+
+    let logged = String::from_utf8(buffer.0.lock().map_err(|_| "poisoned")?.clone())?;
+    print!("{logged}");
+    assert!(logged.contains("WARN"), "{logged}");
+    assert!(
+        logged.contains(
+            "GetNamespace: attempt 1 of 2 failed with a connection failure before sending; retrying in"
+        ),
+        "{logged}"
+    );
+    Ok(())
+}
