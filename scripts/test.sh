@@ -12,6 +12,17 @@ cargo test --workspace --doc
 cargo run -q -p ocisdk-blocking --example quickstart -- --users 7
 cargo run -q -p ocisdk-hyper --example quickstart -- --users 7
 
+# A user's own crate outside the workspace (tests/separate-crate): path dependencies, its own
+# lockfile and target directory, none of the workspace's profile overrides; README and rustdoc
+# forms only, against the embedded emulator. Then the emulator's start time there, which
+# BENCHMARKS.md records.
+(
+  cd tests/separate-crate
+  export CARGO_TARGET_DIR=../../target/separate-crate
+  cargo test -q -- --nocapture
+  cargo run -q --example emulator_start -- --warm 20
+)
+
 # Conformance: the official Python SDK against our emulator (the quickstart walkthrough, then
 # the breadth run over every conventional Identity resource, the Object Storage features and
 # Secrets; the emulator's vault gets a secret with two versions for it).

@@ -205,6 +205,22 @@ impl UploadMeter {
     /// sends itself): checks `len` against the declared length.
     pub fn whole(&self, len: u64) -> Result<(), BodyError> {
         match self.on_chunk(len) {
+            // The whole length is known, so the count is exact, not "at least".
+            Chunk::Fail(BodyError::LengthMismatch {
+                operation,
+                declared,
+                ..
+            }) => {
+                let mut state = self.lock();
+                let exact = BodyError::LengthMismatch {
+                    operation,
+                    declared,
+                    actual: state.taken.saturating_add(len),
+                    at_least: false,
+                };
+                state.failure = Some(exact.clone());
+                Err(exact)
+            }
             Chunk::Fail(e) => Err(e),
             Chunk::Send | Chunk::Hold => match self.on_end() {
                 End::Fail(e) => Err(e),
@@ -438,9 +454,11 @@ mod tests {
             mismatch(&UploadMeter::new("PutObject", 5).whole(4).unwrap_err()),
             (5, 4, false)
         );
-        assert_eq!(
-            mismatch(&UploadMeter::new("PutObject", 5).whole(6).unwrap_err()),
-            (5, 6, true)
+        let long = UploadMeter::new("PutObject", 5).whole(6).unwrap_err();
+        assert_eq!(mismatch(&long), (5, 6, false));
+        assert!(
+            long.to_string().contains("declared 5 bytes but produced 6"),
+            "{long}"
         );
     }
 

@@ -509,11 +509,23 @@ impl<O: Operation> Inner<O> {
                 {
                     self.lost.get_or_insert_with(|| error.to_string());
                 }
-                tracing::debug!(
+                // A warning, not a debug line: a retried call can wait for minutes (a refused
+                // connection, a throttled service), and silence then looks like a hang. The
+                // error's text holds no secret (see `Error`'s docs).
+                let reason = error
+                    .retry_class()
+                    .map_or_else(|| "a retryable failure".to_string(), |c| c.to_string());
+                tracing::warn!(
                     operation = O::NAME,
                     attempt = self.attempts,
-                    wait_ms = wait.as_millis() as u64,
-                    "retrying after: {error}"
+                    max_attempts = self.policy.max_attempts,
+                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    reason = %reason,
+                    "{}: attempt {} of {} failed with {reason}; retrying in {:.1} s: {error}",
+                    O::NAME,
+                    self.attempts,
+                    self.policy.max_attempts,
+                    wait.as_secs_f64()
                 );
                 let until = self.latest.saturating_add(wait);
                 return Call {

@@ -15,7 +15,42 @@ pub use crate::config::ConfigError;
 pub use crate::region::RegionError;
 
 /// Everything that can go wrong in an OCI call.
-#[derive(Debug, thiserror::Error)]
+///
+/// # Matching
+///
+/// Ask the error rather than matching its variants: a service answer can arrive directly
+/// ([`Error::Service`]), as the last failure after retries ran out
+/// ([`Error::RetriesExhausted`]) or behind a body that could not be sent again
+/// ([`BodyError::NotReplayable`]); the predicates look through all three.
+///
+/// ```
+/// # use ocisdk_core::Error;
+/// fn describe(e: &Error) -> String {
+///     if e.is_not_found() {
+///         "gone".into()                                    // any 404, HEAD ones included
+///     } else if e.is_conflict() {
+///         format!("conflict: {:?}", e.code())              // e.g. Some("BucketAlreadyExists")
+///     } else if e.status_u16() == Some(412) {
+///         "changed since read".into()
+///     } else if let Some(service) = e.service_error() {
+///         format!("{} {} (opc-request-id {:?})", service.status, service.code, service.opc_request_id)
+///     } else {
+///         e.to_string()                                    // not a service answer
+///     }
+/// }
+/// ```
+///
+/// A `HEAD` answer (HeadBucket, HeadObject) has no body, so its code cannot be the service's
+/// specific one (`BucketNotFound`, `ObjectNotFound`): it is the status' name without spaces
+/// (`NotFound` for 404, `PreconditionFailed` for 412, `NotModified` for 304). Match HEAD answers
+/// with [`Error::is_not_found`] or [`Error::status_u16`], not with a code.
+///
+/// # Printing
+///
+/// `Display` says what failed and what to do about it; `Debug` (what a `main` returning
+/// `Result<(), Box<dyn std::error::Error>>` prints) is the variant's name followed by the same
+/// text, and `{:#?}` adds the status, code and whether it is retryable. Neither holds a secret.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The service answered with an error status.
@@ -137,6 +172,93 @@ impl Error {
         self.as_service()
             .is_some_and(|e| e.after_lost_response.is_some())
     }
+
+    /// The service's answer, if this is one: looks through [`Error::RetriesExhausted`] (the
+    /// last attempt's answer) and [`BodyError::NotReplayable`] (the answer that would have been
+    /// retried). The same as [`Error::as_service`].
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        self.as_service()
+    }
+
+    /// The HTTP status of a service answer as a number, to compare with literals
+    /// (`e.status_u16() == Some(409)`); [`Error::status`] gives the [`StatusCode`](https://docs.rs/http/1/http/status/struct.StatusCode.html).
+    pub fn status_u16(&self) -> Option<u16> {
+        self.status().map(|s| s.as_u16())
+    }
+
+    /// Whether the service answered 404 (`NotAuthorizedOrNotFound`, `BucketNotFound`,
+    /// `ObjectNotFound`, … or, for a `HEAD`, `NotFound`). OCI answers 404 also for resources
+    /// the caller may not see.
+    pub fn is_not_found(&self) -> bool {
+        self.status_u16() == Some(404)
+    }
+
+    /// Whether the service answered 409 (`EntityAlreadyExists`, `BucketAlreadyExists`,
+    /// `BucketNotEmpty`, `IncorrectState`, …). After lost responses, check
+    /// [`Error::earlier_attempt_may_have_succeeded`] too.
+    pub fn is_conflict(&self) -> bool {
+        self.status_u16() == Some(409)
+    }
+
+    /// Whether the service answered 429 (too many requests), even after retries ran out.
+    pub fn is_throttled(&self) -> bool {
+        self.status_u16() == Some(429)
+    }
+
+    /// Whether the service answered 401: the request's signature was refused. The error's text
+    /// lists the usual causes.
+    pub fn is_not_authenticated(&self) -> bool {
+        self.status_u16() == Some(401)
+    }
+
+    /// Whether the last failure was a timeout (no answer within the read timeout).
+    pub fn is_timeout(&self) -> bool {
+        matches!(
+            self.last_failure(),
+            Error::Transport(TransportError {
+                kind: TransportErrorKind::Timeout,
+                ..
+            })
+        )
+    }
+
+    /// The variant's name, for `Debug`.
+    fn variant_name(&self) -> &'static str {
+        match self {
+            Error::Service(_) => "Service",
+            Error::Config(_) => "Config",
+            Error::Key(_) => "Key",
+            Error::Region(_) => "Region",
+            Error::Decode(_) => "Decode",
+            Error::Transport(_) => "Transport",
+            Error::Signing(_) => "Signing",
+            Error::Body(_) => "Body",
+            Error::Pagination(_) => "Pagination",
+            Error::InvalidRequest { .. } => "InvalidRequest",
+            Error::RetriesExhausted { .. } => "RetriesExhausted",
+            Error::Misuse(_) => "Misuse",
+        }
+    }
+}
+
+/// `Variant: <the Display text>`, so that `main` returning `Box<dyn Error>` (which prints
+/// `Debug`) says as much as `Display`; `{:#?}` adds what a program would match on. Every part
+/// comes from `Display` or from plain data (status, code, request id), none of which holds a
+/// secret.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !f.alternate() {
+            return write!(f, "{}: {self}", self.variant_name());
+        }
+        let mut d = f.debug_struct(self.variant_name());
+        d.field("message", &format_args!("{self}"));
+        if let Some(service) = self.as_service() {
+            d.field("status", &service.status.as_u16())
+                .field("code", &service.code)
+                .field("opc_request_id", &service.opc_request_id);
+        }
+        d.field("retryable", &self.is_retryable()).finish()
+    }
 }
 
 impl From<ServiceError> for Error {
@@ -203,6 +325,9 @@ impl fmt::Display for ServiceError {
             write!(f, ", opc-request-id {id}")?;
         }
         f.write_str(")")?;
+        if self.status == StatusCode::UNAUTHORIZED {
+            f.write_str(NOT_AUTHENTICATED_HINT)?;
+        }
         if let Some(earlier) = &self.after_lost_response {
             write!(
                 f,
@@ -215,6 +340,14 @@ impl fmt::Display for ServiceError {
 }
 
 impl std::error::Error for ServiceError {}
+
+/// What a 401 usually means, appended to its text: the service says only that the signature was
+/// refused, never why.
+pub const NOT_AUTHENTICATED_HINT: &str = "; the request's signature was refused: usually the \
+     profile's `user`, `tenancy` or `fingerprint` does not match an API key uploaded for that \
+     user (a key uploaded to another user, or a fingerprint copied from another key), `key_file` \
+     is not the private half of that key, the key was uploaded minutes ago and is not active \
+     yet, or this machine's clock is more than 5 minutes off";
 
 /// A successful response whose body or headers could not be turned into the typed output.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -403,4 +536,93 @@ pub enum BodyError {
         /// The reader's error.
         reason: String,
     },
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, code: &str) -> Error {
+        Error::from(ServiceError {
+            status: StatusCode::from_u16(status).unwrap(),
+            code: code.into(),
+            message: "m".into(),
+            opc_request_id: Some("req-1".into()),
+            operation: "CreateBucket",
+            endpoint: "POST http://127.0.0.1:1/n/ns/b".into(),
+            after_lost_response: None,
+        })
+    }
+
+    fn exhausted(last: Error) -> Error {
+        Error::RetriesExhausted {
+            operation: "CreateBucket",
+            attempts: 8,
+            elapsed: std::time::Duration::from_secs(93),
+            reason: crate::retry::StopReason::AttemptsExhausted,
+            last: Box::new(last),
+        }
+    }
+
+    #[test]
+    fn predicates_look_through_retries_and_unreplayable_bodies() {
+        let conflict = answer(409, "BucketAlreadyExists");
+        let wrapped = [
+            exhausted(answer(409, "BucketAlreadyExists")),
+            Error::Body(BodyError::NotReplayable {
+                operation: "PutObject",
+                first_failure: "409".into(),
+                last: Some(std::sync::Arc::new(answer(409, "BucketAlreadyExists"))),
+            }),
+        ];
+        for e in std::iter::once(&conflict).chain(&wrapped) {
+            assert!(e.is_conflict(), "{e}");
+            assert_eq!(e.status_u16(), Some(409));
+            assert_eq!(e.status(), Some(StatusCode::CONFLICT));
+            assert_eq!(e.code(), Some("BucketAlreadyExists"));
+            assert_eq!(
+                e.service_error().map(|s| s.opc_request_id.as_deref()),
+                Some(Some("req-1"))
+            );
+            assert!(!e.is_not_found() && !e.is_throttled() && !e.is_timeout());
+        }
+        assert!(answer(404, "NotFound").is_not_found());
+        assert!(exhausted(answer(429, "TooManyRequests")).is_throttled());
+        assert!(answer(401, "NotAuthenticated").is_not_authenticated());
+        let timeout = exhausted(Error::Transport(TransportError::new(
+            TransportErrorKind::Timeout,
+            "no answer",
+        )));
+        assert!(timeout.is_timeout());
+        assert_eq!(timeout.status_u16(), None);
+        assert!(timeout.service_error().is_none());
+    }
+
+    #[test]
+    fn debug_says_what_display_says() {
+        let e = exhausted(answer(409, "BucketAlreadyExists"));
+        let debug = format!("{e:?}");
+        assert_eq!(debug, format!("RetriesExhausted: {e}"));
+        assert!(debug.contains("BucketAlreadyExists"));
+        let pretty = format!("{e:#?}");
+        assert!(pretty.contains("status: 409"), "{pretty}");
+        assert!(pretty.contains("\"BucketAlreadyExists\""), "{pretty}");
+        assert!(pretty.contains("retryable: false"), "{pretty}");
+        // A `main` returning `Box<dyn Error>` prints `Debug`.
+        let boxed: Box<dyn std::error::Error> = Box::new(answer(404, "NotFound"));
+        assert!(format!("{boxed:?}").starts_with("Service: CreateBucket failed: 404 NotFound"));
+    }
+
+    #[test]
+    fn a_401_lists_the_usual_causes() {
+        let text = answer(401, "NotAuthenticated").to_string();
+        for cause in ["user", "fingerprint", "key_file", "clock"] {
+            assert!(text.contains(cause), "{cause} missing from {text}");
+        }
+        assert!(!answer(403, "NotAllowed").to_string().contains("key_file"));
+        // Through retries and in Debug too.
+        let debug = format!("{:?}", exhausted(answer(401, "NotAuthenticated")));
+        assert!(debug.contains("key_file"), "{debug}");
+    }
 }

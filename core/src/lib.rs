@@ -1,7 +1,7 @@
 //! The Sans-IO core of ocisdk, an Oracle Cloud Infrastructure SDK for Rust.
 //!
-//! This crate turns typed OCI operations into signed [`http::Request`]s and turns
-//! [`http::Response`]s back into typed results, errors and page tokens. It never opens a socket
+//! This crate turns typed OCI operations into signed [`http::Request`](https://docs.rs/http/1/http/request/struct.Request.html)s and turns
+//! [`http::Response`](https://docs.rs/http/1/http/response/struct.Response.html)s back into typed results, errors and page tokens. It never opens a socket
 //! or a file of its own (file reading sits behind the `fs` feature), never reads the clock and
 //! never sleeps: time and randomness are arguments. The same core therefore serves the blocking
 //! client (`ocisdk-blocking`), the async one (`ocisdk-hyper`) and the browser (`ocisdk-wasm`).

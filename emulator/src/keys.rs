@@ -171,17 +171,59 @@ pub fn fingerprint(public: &RsaPublicKey) -> Result<String, EmulatorError> {
         .join(":"))
 }
 
-/// Generates a 2048-bit key once per process and hands out copies.
+/// The emulator's built-in test key (2048-bit RSA, PKCS#8), published with this crate: it
+/// signs for nothing but an emulator, and an emulator's tenancy and user OCIDs are drawn at
+/// random each start, so knowing the key alone signs for no running emulator.
 ///
-/// Generating RSA keys with the pure-Rust `rsa` crate is slow in debug builds, and tests start
-/// many emulators; they all share this one key unless `EmulatorConfig::key_pem` says otherwise.
-pub(crate) fn shared_generated_key() -> Result<KeyMaterial, EmulatorError> {
+/// Shipped rather than generated because generating a 2048-bit RSA key with the pure-Rust `rsa`
+/// crate takes seconds in a dependent crate's unoptimised debug build (the workspace's
+/// `opt-level` overrides for the bigint crates do not reach dependents), and every test binary
+/// that starts an emulator would pay it.
+pub const TEST_PRIVATE_KEY_PEM: &str = include_str!("test_key.pem");
+
+/// The public half of [`TEST_PRIVATE_KEY_PEM`] (SubjectPublicKeyInfo PEM).
+const TEST_PUBLIC_KEY_PEM: &str = include_str!("test_key.pub.pem");
+
+/// The built-in test key's material, derived once per process. Only the public half is parsed
+/// (a modulus and an exponent: cheap unoptimised), never the private one.
+pub(crate) fn test_key() -> Result<KeyMaterial, EmulatorError> {
     static KEY: OnceLock<Result<KeyMaterial, String>> = OnceLock::new();
     KEY.get_or_init(|| {
-        let mut rng = os_seeded_rng();
-        let key = RsaPrivateKey::new(&mut rng, 2048).map_err(|e| e.to_string())?;
-        KeyMaterial::from_private(&key).map_err(|e| e.to_string())
+        let public = parse_public_pem(TEST_PUBLIC_KEY_PEM).map_err(|e| e.to_string())?;
+        let fingerprint = fingerprint(&public).map_err(|e| e.to_string())?;
+        Ok(KeyMaterial {
+            public,
+            private_pem: TEST_PRIVATE_KEY_PEM.to_string(),
+            public_pem: TEST_PUBLIC_KEY_PEM.to_string(),
+            fingerprint,
+        })
     })
     .clone()
-    .map_err(|e| EmulatorError::Key(format!("RSA key generation failed: {e}")))
+    .map_err(|e| EmulatorError::Key(format!("the built-in test key: {e}")))
+}
+
+/// A fresh 2048-bit RSA private key as PKCS#8 PEM, for
+/// [`EmulatorConfig::key_pem`](crate::EmulatorConfig::key_pem) when the built-in test key will
+/// not do (the emulator binary uses one per run). Slow in an unoptimised build of the `rsa`
+/// crate: seconds, not milliseconds.
+pub fn generate_key_pem() -> Result<String, EmulatorError> {
+    let mut rng = os_seeded_rng();
+    let key = RsaPrivateKey::new(&mut rng, 2048)
+        .map_err(|e| EmulatorError::Key(format!("RSA key generation failed: {e}")))?;
+    Ok(KeyMaterial::from_private(&key)?.private_pem)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The two halves of the shipped key belong together.
+    #[test]
+    fn the_test_key_halves_match() {
+        let from_private = KeyMaterial::from_private_pem(TEST_PRIVATE_KEY_PEM).unwrap();
+        let shipped = test_key().unwrap();
+        assert_eq!(from_private.public, shipped.public);
+        assert_eq!(from_private.fingerprint, shipped.fingerprint);
+    }
 }

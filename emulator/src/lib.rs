@@ -184,7 +184,9 @@ use rsa::RsaPublicKey;
 use serde_json::json;
 
 pub use fault::{Fault, FaultKind};
-pub use keys::{fingerprint, parse_private_pem, parse_public_pem};
+pub use keys::{
+    TEST_PRIVATE_KEY_PEM, fingerprint, generate_key_pem, parse_private_pem, parse_public_pem,
+};
 pub use model::operation_names;
 pub use secrets::DEFAULT_VAULT_ID;
 pub use support::{OperationSupport, Support, operation_support, operations_table};
@@ -194,6 +196,13 @@ use crate::fault::FaultTable;
 use crate::keys::{KeyMaterial, ocid, os_seeded_rng, random_hex};
 use crate::server::{App, Counters};
 use crate::state::{IamCommon, State, User};
+
+/// The region of the profiles the emulator writes by default: no OCI region has this name, and
+/// ocisdk never resolves it (`ocisdk_core::region::EMULATOR_REGION`, the same text), so a client
+/// built from such a profile must be given the emulator's URL as its endpoint and can never sign
+/// requests for real OCI by mistake. Other SDKs, which assume realm oc1 for an unknown region,
+/// would look for `identity.ocisdk-emulator.oci.oraclecloud.com`, which does not exist.
+pub const EMULATOR_REGION: &str = "ocisdk-emulator";
 
 /// Errors starting or configuring the emulator.
 #[derive(Debug, thiserror::Error)]
@@ -234,15 +243,18 @@ pub struct EmulatorConfig {
     /// Largest accepted difference between the request's `x-date`/`date` and the emulator's
     /// clock. Default 300 seconds (OCI's five minutes).
     pub max_skew_secs: u64,
-    /// The private key (PKCS#8 or PKCS#1 PEM, unencrypted) to trust. Default `None`: a 2048-bit
-    /// key generated once per process and shared by all emulators in that process.
+    /// The private key (PKCS#8 or PKCS#1 PEM, unencrypted) to trust. Default `None`: the
+    /// built-in test key ([`TEST_PRIVATE_KEY_PEM`]), so an emulator starts in milliseconds even
+    /// in an unoptimised build; [`generate_key_pem`] makes a fresh one (slowly, unoptimised).
     pub key_pem: Option<String>,
     /// Tenancy OCID. Default `None`: a random `ocid1.tenancy.oc1..aaaaaaaa…`.
     pub tenancy_id: Option<String>,
     /// OCID of the user owning the key. Default `None`: a random `ocid1.user.oc1..aaaaaaaa…`.
     pub user_id: Option<String>,
     /// The region this emulator plays: written by [`Emulator::config_text`] and compared with
-    /// [`home_region`](EmulatorConfig::home_region). Default `us-ashburn-1`.
+    /// [`home_region`](EmulatorConfig::home_region). Default [`EMULATOR_REGION`]
+    /// (`ocisdk-emulator`), which names no real region, so that a client built from the
+    /// generated profile without the emulator's URL as its endpoint cannot reach real OCI.
     pub region: String,
     /// The tenancy's home region (a region identifier such as `us-phoenix-1`). When set and not
     /// [`region`](EmulatorConfig::region), every Identity write (a POST, PUT, PATCH or DELETE
@@ -306,7 +318,7 @@ impl Default for EmulatorConfig {
             key_pem: None,
             tenancy_id: None,
             user_id: None,
-            region: "us-ashburn-1".to_string(),
+            region: EMULATOR_REGION.to_string(),
             home_region: None,
             max_object_bytes: 4 << 30,
             worker_threads: 2,
@@ -381,7 +393,7 @@ impl Emulator {
     pub fn start_with(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
         let key = match &config.key_pem {
             Some(pem) => KeyMaterial::from_private_pem(pem)?,
-            None => keys::shared_generated_key()?,
+            None => keys::test_key()?,
         };
         let mut rng = os_seeded_rng();
         let tenancy_id = config
@@ -575,10 +587,13 @@ impl Emulator {
         &self.public_key_pem
     }
 
-    /// An OCI config file with one `[DEFAULT]` profile for this emulator's key.
+    /// An OCI config file with one `[DEFAULT]` profile for this emulator's key. Its `region` is
+    /// [`EmulatorConfig::region`], by default [`EMULATOR_REGION`], which resolves to no
+    /// endpoint: give clients [`Emulator::url`] as their endpoint (the comment at the top of
+    /// the file says so too).
     pub fn config_text(&self, key_file: &str) -> String {
         format!(
-            "# ocisdk-emulator at {url}\n[DEFAULT]\nuser={user}\nfingerprint={fp}\nkey_file={key_file}\ntenancy={tenancy}\nregion={region}\n",
+            "# ocisdk-emulator at {url}\n# Give clients that URL as their endpoint (ocisdk: `.endpoint(\"{url}\")`; Python: service_endpoint=; the OCI CLI: --endpoint).\n# Without it a client uses the region below, which is no real region when it is {EMULATOR_REGION}.\n[DEFAULT]\nuser={user}\nfingerprint={fp}\nkey_file={key_file}\ntenancy={tenancy}\nregion={region}\n",
             url = self.url,
             user = self.user_id,
             fp = self.fingerprint,

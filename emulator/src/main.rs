@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use ocisdk_emulator::{
-    Emulator, EmulatorConfig, Fault, FaultKind, fingerprint, operation_names, parse_private_pem,
+    Emulator, EmulatorConfig, Fault, FaultKind, fingerprint, generate_key_pem, operation_names,
+    parse_private_pem,
 };
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 
@@ -31,7 +32,9 @@ usage: ocisdk-emulator [--listen ADDR] [--config FILE [--profile NAME]] [--state
   --empty-pages     insert empty pages that still carry a continuation token
   --namespace NS    Object Storage namespace (default ocisdkemulator)
   --region REGION   the region this emulator plays, written into the generated config
-                    (default us-ashburn-1)
+                    (default ocisdk-emulator: no real region, so a client built from the
+                    generated config without the emulator's URL as endpoint fails instead of
+                    reaching real OCI)
   --home-region REGION
                     the tenancy's home region: when it is not --region, Identity creates,
                     updates and deletes are refused as OCI refuses them outside the home
@@ -541,7 +544,13 @@ fn run(args: Args) -> Result<(), String> {
             config.key_pem = Some(t.key_pem.clone());
             Some((path.clone(), profile, t))
         }
-        None => None,
+        None => {
+            // A key of its own for each run: the library's built-in test key is published, and
+            // a program may run for long, beside other users. Generating takes well under a
+            // second in the workspace's builds (its bigint crates are optimised) and in release.
+            config.key_pem = Some(generate_key_pem().map_err(|e| e.to_string())?);
+            None
+        }
     };
 
     let emu = Emulator::start_with(config).map_err(|e| e.to_string())?;
@@ -596,6 +605,13 @@ fn run(args: Args) -> Result<(), String> {
             }
             let _ = writeln!(out, "trusting profile [{profile}] of {}", path.display());
             let _ = writeln!(out, "key file:    {}", t.key_file.display());
+            // That profile names a real region: only the endpoint keeps a client here.
+            let _ = writeln!(
+                out,
+                "use it with: that profile AND the endpoint {}; without the endpoint a client \
+                 goes to the profile's region, that is to real OCI",
+                emu.url()
+            );
         }
         None => {
             if let Some(config_path) = &config_path {
@@ -609,10 +625,18 @@ fn run(args: Args) -> Result<(), String> {
                     "key file:    {}",
                     config_path.with_file_name("key.pem").display()
                 );
+                // The config's path and the endpoint, both explicit: `OCI_CONFIG_FILE` loses to
+                // an existing ~/.oci/config, and a client without the endpoint goes to the
+                // profile's region (here one that resolves nowhere, unless --region was given).
                 let _ = writeln!(
                     out,
-                    "use it with: OCI_CONFIG_FILE={}",
-                    config_path.display()
+                    "use it with: the config file above AND the endpoint {url}, both explicitly:\n  \
+                     Rust:   Client::builder_from_config_file(Some(Path::new(\"{config}\")), None)?.endpoint(\"{url}\").build()?\n  \
+                     Python: oci.identity.IdentityClient(oci.config.from_file(\"{config}\"), service_endpoint=\"{url}\")\n  \
+                     OCI CLI: oci --config-file {config} --endpoint {url} ...\n\
+                     (for ocisdk, OCI_CONFIG_FILE alone is not enough: an existing ~/.oci/config wins over it)",
+                    url = emu.url(),
+                    config = config_path.display(),
                 );
             }
         }

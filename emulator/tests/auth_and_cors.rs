@@ -527,7 +527,7 @@ fn generated_key_and_config_files() {
         format!("fingerprint={fp}"),
         "key_file=/keys/k.pem".to_string(),
         format!("tenancy={}", emu.tenancy_id()),
-        "region=us-ashburn-1".to_string(),
+        format!("region={}", ocisdk_emulator::EMULATOR_REGION),
     ] {
         assert!(
             text.lines().any(|l| l == line),

@@ -54,3 +54,30 @@ fn borrowed_bodies_and_read_bodies() {
     assert_eq!(text, "file bytes");
     assert!(!UploadBody::from_reader(&b"once"[..]).is_replayable());
 }
+
+/// The emulator's generated profile is safe to build from: with the emulator's URL as endpoint
+/// the client reaches it; without, the build fails naming the remedy, and nothing is sent
+/// anywhere (its region resolves to no endpoint).
+#[test]
+fn the_emulator_profile_needs_the_endpoint() {
+    assert_eq!(
+        ocisdk_emulator::EMULATOR_REGION,
+        ocisdk_blocking::ocisdk_core::region::EMULATOR_REGION
+    );
+    let emulator = Emulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = emulator.write_config(dir.path()).unwrap();
+    let err = Client::from_config_file(Some(&path), None).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("ocisdk-emulator"), "{text}");
+    assert!(text.contains("endpoint"), "{text}");
+    assert_eq!(emulator.stats().requests, 0);
+
+    let client = Client::builder_from_config_file(Some(&path), None)
+        .unwrap()
+        .endpoint(emulator.url())
+        .build()
+        .unwrap();
+    let ns = client.send(GetNamespace::new()).unwrap().data;
+    assert_eq!(ns, emulator.namespace());
+}

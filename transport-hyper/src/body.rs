@@ -20,7 +20,7 @@ use crate::transport::{classify, describe};
 
 /// The body of a downloaded object, streamed from the connection as it arrives.
 ///
-/// A [`Stream`] of `Result<Bytes, io::Error>`. Waiting more than the client's read timeout for
+/// A [`Stream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html) of `Result<Bytes, io::Error>`. Waiting more than the client's read timeout for
 /// the next chunk ends the stream with an [`io::ErrorKind::TimedOut`] error; a body that ends
 /// before its `content-length` ends with [`io::ErrorKind::UnexpectedEof`]. Dropping it early
 /// closes the connection instead of returning it to the pool.
@@ -83,7 +83,7 @@ impl ObjectBody {
         Ok(out.freeze())
     }
 
-    /// The body as a [`tokio::io::AsyncRead`] (and `AsyncBufRead`), for `tokio::io::copy` into
+    /// The body as a [`tokio::io::AsyncRead`](https://docs.rs/tokio/1/tokio/io/trait.AsyncRead.html) (and `AsyncBufRead`), for `tokio::io::copy` into
     /// a file and the like.
     pub fn into_async_read(self) -> StreamReader<ObjectBody, Bytes> {
         StreamReader::new(self)

@@ -69,6 +69,26 @@
 //! opaque `TypeError` from `fetch`; they are reported as retryable transport errors, so a
 //! misconfigured endpoint fails only after the retry policy gives up (use
 //! `ClientBuilder::retry_policy` with `RetryPolicy::disabled()` while setting up).
+//!
+//! # What a program needs, from here
+//!
+//! A program depends on this crate and the service crates it calls (`ocisdk-identity`,
+//! `ocisdk-object-storage`, …); everything else it names is re-exported here:
+//! - [`Error`] (and [`ServiceError`], a service's answer): one error type, asked rather than
+//!   matched: `is_not_found()`, `is_conflict()`, `is_throttled()`, `is_timeout()`,
+//!   `status_u16()`, `code()`, `service_error()` (each looks through retries that ran out).
+//!   Its `Debug` is its `Display`, so `main() -> Result<(), Box<dyn std::error::Error>>` prints
+//!   the whole story.
+//! - [`Response`]: `data` plus `status`, `headers`, `opc_request_id`, `etag`, `next_page`;
+//!   [`Streamed`]: a download's [`Response`] (`meta`) and its body.
+//! - [`RetryPolicy`] and [`RetryClass`]: retries (`RetryPolicy::disabled()` for none); each
+//!   retry is logged as a `tracing` warning with its reason and wait.
+//! - [`Endpoints`] and [`Region`]: where requests go.
+//! - `StreamExt` and `TryStreamExt` (wasm32 builds), for paginators and downloads
+//!   (`.next().await`).
+//! - `http`, the [`http`](https://docs.rs/http/1) crate the core is built on
+//!   (`ocisdk_wasm::http::StatusCode`, `HeaderMap`), and [`ocisdk_core`] for the rest (config
+//!   files, keys, signing, the call state machine).
 
 #[cfg(target_arch = "wasm32")]
 mod client;
@@ -92,5 +112,15 @@ pub use transport::{is_forbidden_header, now};
 #[cfg(target_arch = "wasm32")]
 pub use upload::UploadBody;
 
+/// The stream extensions a program uses on paginators and downloads (`.next().await`,
+/// `.try_collect()`), from the `futures-util` this crate is built with.
+#[cfg(target_arch = "wasm32")]
+#[doc(no_inline)]
+pub use futures_util::{StreamExt, TryStreamExt};
 pub use ocisdk_core;
 pub use ocisdk_core::Error;
+/// The `http` crate of the core, for the status codes and headers of responses and errors.
+pub use ocisdk_core::export::http;
+pub use ocisdk_core::transport::Streamed;
+pub use ocisdk_core::{Endpoints, Response, RetryPolicy};
+pub use ocisdk_core::{error::ServiceError, region::Region, retry::RetryClass};

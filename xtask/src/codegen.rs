@@ -6,6 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+mod examples;
+
 use crate::names::{ident, pascal, snake, variant};
 use crate::spec::{Field, Model, Op, Param, Spec};
 use crate::types::{Ty, parse};
@@ -22,6 +24,18 @@ pub struct Overrides {
     pub module: bool,
 }
 
+/// Which operations' examples are compiled as doctests.
+#[derive(Debug, Default, Clone)]
+pub enum Doctests {
+    /// None: every example is marked `ignore` (a crate without `ocisdk-blocking` to compile
+    /// them against, such as the standalone ones of `codegen-crate`).
+    #[default]
+    None,
+    /// These operations', plus as few others as it takes (chosen in a fixed order) for the
+    /// compiled ones together to use every form any example of the crate uses.
+    Covering(Vec<&'static str>),
+}
+
 /// How one service crate is named and described.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -32,6 +46,8 @@ pub struct Config {
     /// A title for the crate docs (`Identity and Access Management`).
     pub title: String,
     pub overrides: Overrides,
+    /// Which examples are compiled (the crate then needs `ocisdk-blocking` as a dev-dependency).
+    pub doctests: Doctests,
 }
 
 impl Config {
@@ -49,6 +65,10 @@ pub struct Report {
     pub unsupported: Vec<String>,
     /// The operations that got a `ListOperation` impl (they can be walked page by page).
     pub list_operations: BTreeSet<String>,
+    /// The forms each operation's example uses (see `codegen/examples.rs`).
+    pub example_features: BTreeMap<String, BTreeSet<&'static str>>,
+    /// The operations whose examples are compiled as doctests.
+    pub doctests: BTreeSet<String>,
 }
 
 struct Gen<'a> {
@@ -62,6 +82,9 @@ struct Gen<'a> {
     op_client: BTreeMap<String, usize>,
     /// Models that contain themselves by value (directly or through others), by cycle.
     cycles: BTreeMap<String, usize>,
+    /// Every generated enum by Rust name: its values, and whether it belongs to an operation
+    /// (else to a model), for the examples.
+    enums: BTreeMap<String, (Vec<String>, bool)>,
     report: Report,
 }
 
@@ -195,6 +218,7 @@ pub fn generate(spec: &Spec, cfg: &Config) -> Result<(Files, Report), String> {
         clients,
         op_client,
         cycles: by_value_cycles(spec),
+        enums: BTreeMap::new(),
         report,
     };
     let mut files = Files::new();
@@ -216,6 +240,17 @@ pub fn generate(spec: &Spec, cfg: &Config) -> Result<(Files, Report), String> {
         let module = snake(&op.name);
         files.insert(format!("src/operations/{module}.rs"), g.operation(op)?);
         op_mods.push(module);
+    }
+    g.report.doctests = choose_doctests(&cfg.doctests, &g.report.example_features)?;
+    for op in &spec.operations {
+        let fence = if g.report.doctests.contains(&op.name) {
+            examples::FENCE_COMPILED
+        } else {
+            examples::FENCE_IGNORED
+        };
+        if let Some(text) = files.get_mut(&format!("src/operations/{}.rs", snake(&op.name))) {
+            *text = text.replace(examples::FENCE_PLACEHOLDER, fence);
+        }
     }
     files.insert(
         "src/operations/mod.rs".into(),
@@ -319,6 +354,7 @@ impl Gen<'_> {
                     values,
                     &format!("`{}` of [`{}`]", f.wire, model.name),
                 );
+                self.enums.insert(name.clone(), (values.clone(), false));
                 exports.push(name.clone());
                 ty = ty.with_enum(&name);
             }
@@ -667,6 +703,7 @@ impl Gen<'_> {
         match &p.values {
             Some(values) if wants_enum && matches!(ty, Ty::Str | Ty::List(_)) => {
                 let name = format!("{}{}", op.name, pascal(&p.name));
+                self.enums.insert(name.clone(), (values.clone(), true));
                 write_enum(
                     enums,
                     &name,
@@ -768,10 +805,7 @@ impl Gen<'_> {
             s,
             "/// Sent with [`{client_method}`](crate::{client_method}), or `send` on any transport's client."
         );
-        if output != "()" {
-            let out_doc = output.replace("models::", "crate::models::");
-            let _ = writeln!(s, "/// Returns `{out_doc}`.");
-        }
+        let _ = writeln!(s, "/// {}", output_doc(&output));
         if op.retry_token {
             s.push_str("/// Takes an `opc-retry-token`: every attempt of a call carries the same one (generated when unset).\n");
         }
@@ -786,6 +820,9 @@ impl Gen<'_> {
         if op.response_stream {
             s.push_str("/// The response body streams to the caller.\n");
         }
+        // The example is written once the pagination is known (below).
+        s.push_str("///\n/// # Example\n///\n/// Every parameter with a placeholder value (keep the ones you need): the required ones in\n/// `new`, the optional ones through their setters, and so for the body's model.\n///\n");
+        s.push_str(EXAMPLE_PLACEHOLDER);
         if fields.iter().any(|(p, _)| p.required) {
             s.push_str("#[derive(Debug, Clone, PartialEq, Deserialize)]\n");
         } else {
@@ -1093,6 +1130,28 @@ impl Gen<'_> {
             self.report.list_operations.insert(op.name.clone());
         }
         s.push_str(&list_impl);
+        let (example, features) = self.example(
+            op,
+            &fields,
+            &client.class,
+            &output,
+            upload,
+            !list_impl.is_empty(),
+        );
+        let doc: String = example
+            .lines()
+            .map(|l| {
+                if l.is_empty() {
+                    "///\n".to_string()
+                } else {
+                    format!("/// {l}\n")
+                }
+            })
+            .collect();
+        s = s.replacen(EXAMPLE_PLACEHOLDER, &doc, 1);
+        self.report
+            .example_features
+            .insert(op.name.clone(), features);
         Ok(s)
     }
 
@@ -1307,7 +1366,7 @@ impl Gen<'_> {
                 let (output, _) = self.output(op);
                 let _ = write!(
                     s,
-                    "\n    /// [`{name}`]: `{} {}{}`.\n",
+                    "\n    /// [`{name}`]: `{} {}{}`. Its parameters, and an example, are on [`{name}`].\n",
                     op.http_method,
                     c.base_path,
                     op.path,
@@ -1455,7 +1514,7 @@ impl Gen<'_> {
         };
         let _ = write!(
             s,
-            "//! The {title} API (`{base}`), generated from the API model `{file}` (facts of the\n//! official `{pkg}` Python package {ver}): {ops} operations, {models} models.\n//!\n//! Every operation is a request type in this crate ([`operations`]) with its required\n//! parameters in `new` and optional ones as setters; {senders} through any\n//! transport's client (`ocisdk-blocking`, `ocisdk-hyper`, `ocisdk-wasm`), and so does the\n//! client's own `send`. Models are in [`models`]. Pure: no I/O, only `ocisdk-core`.\n//!\n//! ```no_run\n//! # fn run<C: ocisdk_core::transport::Transport>(client: C) {{\n//! let service = {lib}::{client}::new(client);\n//! # let _ = service;\n//! # }}\n//! ```\n//!\n//! {endpoint}\n\n",
+            "//! The {title} API (`{base}`), generated from the API model `{file}` (facts of the\n//! official `{pkg}` Python package {ver}): {ops} operations, {models} models.\n//!\n//! Every operation is a request type in this crate ([`operations`]) with its required\n//! parameters in `new` and optional ones as setters; {senders} through any\n//! transport's client (`ocisdk-blocking`, `ocisdk-hyper`, `ocisdk-wasm`), and so does the\n//! client's own `send`. Models are in [`models`]. Pure: no I/O, only `ocisdk-core`.\n//!\n//! Each request type's docs show it with every parameter and sent through the blocking client\n//! (for example [`{example}`]); a method's result is a [`Response`](ocisdk_core::Response)\n//! (`data`, `status`, `opc_request_id`, `etag`, `next_page`) or an [`Error`](ocisdk_core::Error),\n//! which says what it is without matching its variants: `is_not_found()`, `is_conflict()`,\n//! `is_throttled()`, `status_u16()`, `code()`, `service_error()`.\n//!\n//! ```no_run\n//! # fn run<C: ocisdk_core::transport::Transport>(client: C) {{\n//! let service = {lib}::{client}::new(client);\n//! # let _ = service;\n//! # }}\n//! ```\n//!\n//! {endpoint}\n\n",
             title = self.cfg.title,
             file = self.cfg.spec_file,
             pkg = spec.source.package,
@@ -1463,6 +1522,13 @@ impl Gen<'_> {
             ops = spec.operations.len(),
             models = spec.models.len(),
             client = first.class,
+            example = match &self.cfg.doctests {
+                Doctests::Covering(asked) if !asked.is_empty() => asked[0].to_string(),
+                _ => spec
+                    .operations
+                    .first()
+                    .map_or_else(|| first.class.clone(), |o| o.name.clone()),
+            },
         );
         s.push_str("mod client;\npub mod dynamic;\npub mod models;\npub mod operations;\n");
         if self.cfg.overrides.module {
@@ -1535,6 +1601,78 @@ impl Gen<'_> {
         }
         s
     }
+}
+
+/// Where an operation's example goes in its request type's docs until it is written.
+const EXAMPLE_PLACEHOLDER: &str = "{ocisdk-example}\n";
+
+/// What the request type's docs say about the output: its type, models linked, and the
+/// `Response` around it.
+fn output_doc(output: &str) -> String {
+    let response = "in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`)";
+    if output == "()" {
+        return format!("The answer has no body: the service client returns `()` {response}.");
+    }
+    if let Some(name) = output
+        .strip_prefix("models::")
+        .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    {
+        return format!("Returns [`{name}`](crate::models::{name}) {response}.");
+    }
+    let shown = output.replace("models::", "").replace("crate::", "");
+    let mut links = Vec::new();
+    let mut rest = output;
+    while let Some(at) = rest.find("models::") {
+        let tail = &rest[at + "models::".len()..];
+        let end = tail
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .unwrap_or(tail.len());
+        let name = &tail[..end];
+        links.push(format!("[`{name}`](crate::models::{name})"));
+        rest = &tail[end..];
+    }
+    if let Some(name) = output.strip_prefix("crate::") {
+        links.push(format!("[`{name}`](crate::{name})"));
+    }
+    let see = if links.is_empty() {
+        String::new()
+    } else {
+        format!(" (see {})", links.join(", "))
+    };
+    format!("Returns `{shown}`{see} {response}.")
+}
+
+/// The operations whose examples are compiled: those asked for, then, in the order of the
+/// operations, each that uses a form none chosen so far uses, until every form any example
+/// uses is compiled somewhere.
+fn choose_doctests(
+    asked: &Doctests,
+    features: &BTreeMap<String, BTreeSet<&'static str>>,
+) -> Result<BTreeSet<String>, String> {
+    let Doctests::Covering(asked) = asked else {
+        return Ok(BTreeSet::new());
+    };
+    let mut chosen = BTreeSet::new();
+    let mut covered: BTreeSet<&'static str> = BTreeSet::new();
+    for name in asked {
+        let used = features
+            .get(*name)
+            .ok_or_else(|| format!("doctest {name}: no such operation"))?;
+        covered.extend(used.iter().copied());
+        chosen.insert((*name).to_string());
+    }
+    loop {
+        // The operation adding the most uncovered forms; ties go to the first name.
+        let best = features
+            .iter()
+            .map(|(name, used)| (used.difference(&covered).count(), name, used))
+            .filter(|(n, _, _)| *n > 0)
+            .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(a.1)));
+        let Some((_, name, used)) = best else { break };
+        covered.extend(used.iter().copied());
+        chosen.insert(name.clone());
+    }
+    Ok(chosen)
 }
 
 /// The models on cycles of by-value containment (a model's field of another model's type, a
@@ -1715,6 +1853,29 @@ mod tests {
         serde_json::json!({"name": name, "wire": name, "type": ty, "required": false, "enum": values})
     }
 
+    /// The compiled examples are those asked for, topped up until together they use every form
+    /// any example uses; none without `Covering`.
+    #[test]
+    fn doctests_cover_every_form() {
+        let features: BTreeMap<String, BTreeSet<&'static str>> = [
+            ("A", vec!["string"]),
+            ("B", vec!["string", "map"]),
+            ("C", vec!["map", "list", "upload"]),
+            ("D", vec!["list"]),
+        ]
+        .into_iter()
+        .map(|(n, f)| (n.to_string(), f.into_iter().collect()))
+        .collect();
+        let chosen = choose_doctests(&Doctests::Covering(vec!["A"]), &features).unwrap();
+        assert_eq!(chosen, ["A".to_string(), "C".to_string()].into());
+        assert!(
+            choose_doctests(&Doctests::None, &features)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(choose_doctests(&Doctests::Covering(vec!["Z"]), &features).is_err());
+    }
+
     /// Several clients, a streamed body without a length, a recursive model, a model named
     /// like a prelude type and a field enum named like a model.
     #[test]
@@ -1746,6 +1907,7 @@ mod tests {
             spec_file: "demo.json".into(),
             title: "Demo".into(),
             overrides: Overrides::default(),
+            doctests: Doctests::None,
         };
         let (files, report) = generate(&spec, &cfg).unwrap();
         assert!(report.unsupported.is_empty(), "{:?}", report.unsupported);

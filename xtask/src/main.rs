@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use codegen::{Config, Files, Overrides};
+use codegen::{Config, Doctests, Files, Overrides};
 
 /// The services this repository ships.
 fn shipped() -> Vec<(&'static str, &'static str, Config)> {
@@ -30,6 +30,12 @@ fn shipped() -> Vec<(&'static str, &'static str, Config)> {
                 spec_file: "spec/identity.json".into(),
                 title: "Identity and Access Management".into(),
                 overrides: Overrides::default(),
+                doctests: Doctests::Covering(vec![
+                    "CreateGroup",
+                    "UpdateGroup",
+                    "ListUsers",
+                    "DeleteGroup",
+                ]),
             },
         ),
         (
@@ -66,6 +72,13 @@ fn shipped() -> Vec<(&'static str, &'static str, Config)> {
                     object_name_params: vec!["objectName"],
                     module: true,
                 },
+                doctests: Doctests::Covering(vec![
+                    "CreateBucket",
+                    "PutObject",
+                    "GetObject",
+                    "HeadObject",
+                    "ListObjects",
+                ]),
             },
         ),
         (
@@ -76,6 +89,7 @@ fn shipped() -> Vec<(&'static str, &'static str, Config)> {
                 spec_file: "spec/secrets.json".into(),
                 title: "Secrets (secret retrieval)".into(),
                 overrides: Overrides::default(),
+                doctests: Doctests::Covering(vec!["GetSecretBundle"]),
             },
         ),
     ]
@@ -191,10 +205,16 @@ fn codegen(check: bool, only: &[String]) -> Result<(), String> {
             let written = write_files(&target, &files)?;
             rustfmt(&written)?;
             println!(
-                "{dir}: {} operations, {} models, {} files",
+                "{dir}: {} operations, {} models, {} files; examples compiled as doctests: {}",
                 spec.operations.len(),
                 spec.models.len(),
-                files.len()
+                files.len(),
+                report
+                    .doctests
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         specs.push((spec, cfg, report.list_operations));
@@ -270,6 +290,7 @@ fn codegen_crate(spec_path: &Path, out: &Path) -> Result<(), String> {
         spec_file: spec_path.display().to_string(),
         title: names::pascal(&spec.service.name),
         overrides: Overrides::default(),
+        doctests: Doctests::None,
     };
     let (mut files, report) = codegen::generate(&spec, &cfg)?;
     let core = root().join("core");

@@ -1,4 +1,4 @@
-//! The paginator as a [`Stream`], for async transports (feature `stream`).
+//! The paginator as a [`Stream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html), for async transports (feature `stream`).
 //!
 //! The transport supplies only how one page is fetched ([`FetchPage`]: its own `execute`); the
 //! walk itself — buffering records, following empty pages, stopping after an error or at the

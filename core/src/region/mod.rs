@@ -17,6 +17,11 @@ pub const REGIONS_CONFIG_SOURCE: &str = "~/.oci/regions-config.json";
 pub const REGION_METADATA_ENV: &str = "OCI_REGION_METADATA";
 /// Environment variable naming the realm (key such as `oc1`, or domain) for unknown regions.
 pub const DEFAULT_REALM_ENV: &str = "OCI_DEFAULT_REALM";
+/// The `region` of the profiles `ocisdk-emulator` writes. It names no region and never
+/// resolves (not from the table, a regions config or the default realm: [`resolve_region`]
+/// refuses it first), so a client built from such a profile without the emulator's URL as its
+/// endpoint fails before sending anything, instead of signing requests for real OCI.
+pub const EMULATOR_REGION: &str = "ocisdk-emulator";
 
 mod metadata;
 mod resolve;

@@ -3,7 +3,7 @@
 
 use super::metadata::{parse_region_metadata, parse_regions_config_from};
 use super::table::{REALMS, REGIONS};
-use super::{REGIONS_CONFIG_SOURCE, Realm, Region, RegionError, oc1};
+use super::{EMULATOR_REGION, REGIONS_CONFIG_SOURCE, Realm, Region, RegionError, oc1};
 
 /// Texts of the external region sources, as read by an adapter; `None` (or blank) when absent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -30,6 +30,15 @@ pub(super) fn resolve_with_origin(
     sources: &RegionSources<'_>,
     config_origin: &str,
 ) -> Result<Region, RegionError> {
+    if name.trim().eq_ignore_ascii_case(EMULATOR_REGION) {
+        return Err(RegionError::Unknown {
+            name: name.to_owned(),
+            hint: "this profile was written by ocisdk-emulator and has no real region on purpose: \
+                   give the client the emulator's URL as its endpoint (`.endpoint(url)` on the \
+                   client builder; the emulator prints it)"
+                .to_owned(),
+        });
+    }
     if let Some(region) = Region::from_table(name) {
         return Ok(region);
     }

@@ -268,3 +268,20 @@ fn malformed_sources() {
     // Blank texts count as absent, as an empty environment variable does in the official SDKs.
     assert!(resolve_region("xx-newcity-1", &sources(Some(""), Some(" "), None)).is_ok());
 }
+
+/// The emulator's profiles name a region that resolves from nowhere, not even from a regions
+/// config that lists it, and the error says what to do.
+#[test]
+fn the_emulator_region_never_resolves() {
+    let listed = r#"[{"realmKey":"OC1","realmDomainComponent":"oraclecloud.com","regionKey":"EMU","regionIdentifier":"ocisdk-emulator"}]"#;
+    for s in [
+        RegionSources::default(),
+        sources(Some(listed), None, Some("oc1")),
+    ] {
+        for name in [EMULATOR_REGION, "OCISDK-EMULATOR"] {
+            let msg = resolve_region(name, &s).unwrap_err().to_string();
+            assert!(msg.contains("ocisdk-emulator"), "{msg}");
+            assert!(msg.contains("endpoint"), "{msg}");
+        }
+    }
+}

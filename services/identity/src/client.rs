@@ -41,12 +41,12 @@ impl<C: Transport> IdentityClient<C> {
         self.client.pages(request)
     }
 
-    /// [`ActivateDomain`]: `POST /20160918/domains/{domainId}/actions/activate`.
+    /// [`ActivateDomain`]: `POST /20160918/domains/{domainId}/actions/activate`. Its parameters, and an example, are on [`ActivateDomain`].
     pub fn activate_domain(&self, request: ActivateDomain) -> C::Out<Result<Response<()>, Error>> {
         self.client.send(request)
     }
 
-    /// [`ActivateMfaTotpDevice`]: `POST /20160918/users/{userId}/mfaTotpDevices/{mfaTotpDeviceId}/actions/activate`.
+    /// [`ActivateMfaTotpDevice`]: `POST /20160918/users/{userId}/mfaTotpDevices/{mfaTotpDeviceId}/actions/activate`. Its parameters, and an example, are on [`ActivateMfaTotpDevice`].
     pub fn activate_mfa_totp_device(
         &self,
         request: ActivateMfaTotpDevice,
@@ -54,7 +54,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`AddTagDefaultLock`]: `POST /20160918/tagDefaults/{tagDefaultId}/actions/addLock`.
+    /// [`AddTagDefaultLock`]: `POST /20160918/tagDefaults/{tagDefaultId}/actions/addLock`. Its parameters, and an example, are on [`AddTagDefaultLock`].
     pub fn add_tag_default_lock(
         &self,
         request: AddTagDefaultLock,
@@ -62,7 +62,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`AddTagNamespaceLock`]: `POST /20160918/tagNamespaces/{tagNamespaceId}/actions/addLock`.
+    /// [`AddTagNamespaceLock`]: `POST /20160918/tagNamespaces/{tagNamespaceId}/actions/addLock`. Its parameters, and an example, are on [`AddTagNamespaceLock`].
     pub fn add_tag_namespace_lock(
         &self,
         request: AddTagNamespaceLock,
@@ -70,7 +70,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`AddUserToGroup`]: `POST /20160918/userGroupMemberships`.
+    /// [`AddUserToGroup`]: `POST /20160918/userGroupMemberships`. Its parameters, and an example, are on [`AddUserToGroup`].
     pub fn add_user_to_group(
         &self,
         request: AddUserToGroup,
@@ -78,7 +78,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`AssembleEffectiveTagSet`]: `GET /20160918/tagDefaults/actions/assembleEffectiveTagSet`.
+    /// [`AssembleEffectiveTagSet`]: `GET /20160918/tagDefaults/actions/assembleEffectiveTagSet`. Its parameters, and an example, are on [`AssembleEffectiveTagSet`].
     pub fn assemble_effective_tag_set(
         &self,
         request: AssembleEffectiveTagSet,
@@ -86,7 +86,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`BulkDeleteResources`]: `POST /20160918/compartments/{compartmentId}/actions/bulkDeleteResources`.
+    /// [`BulkDeleteResources`]: `POST /20160918/compartments/{compartmentId}/actions/bulkDeleteResources`. Its parameters, and an example, are on [`BulkDeleteResources`].
     pub fn bulk_delete_resources(
         &self,
         request: BulkDeleteResources,
@@ -94,17 +94,17 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`BulkDeleteTags`]: `POST /20160918/tags/actions/bulkDelete`.
+    /// [`BulkDeleteTags`]: `POST /20160918/tags/actions/bulkDelete`. Its parameters, and an example, are on [`BulkDeleteTags`].
     pub fn bulk_delete_tags(&self, request: BulkDeleteTags) -> C::Out<Result<Response<()>, Error>> {
         self.client.send(request)
     }
 
-    /// [`BulkEditTags`]: `POST /20160918/tags/actions/bulkEdit`.
+    /// [`BulkEditTags`]: `POST /20160918/tags/actions/bulkEdit`. Its parameters, and an example, are on [`BulkEditTags`].
     pub fn bulk_edit_tags(&self, request: BulkEditTags) -> C::Out<Result<Response<()>, Error>> {
         self.client.send(request)
     }
 
-    /// [`BulkMoveResources`]: `POST /20160918/compartments/{compartmentId}/actions/bulkMoveResources`.
+    /// [`BulkMoveResources`]: `POST /20160918/compartments/{compartmentId}/actions/bulkMoveResources`. Its parameters, and an example, are on [`BulkMoveResources`].
     pub fn bulk_move_resources(
         &self,
         request: BulkMoveResources,
@@ -112,7 +112,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CascadeDeleteTagNamespace`]: `POST /20160918/tagNamespaces/{tagNamespaceId}/actions/cascadeDelete`.
+    /// [`CascadeDeleteTagNamespace`]: `POST /20160918/tagNamespaces/{tagNamespaceId}/actions/cascadeDelete`. Its parameters, and an example, are on [`CascadeDeleteTagNamespace`].
     pub fn cascade_delete_tag_namespace(
         &self,
         request: CascadeDeleteTagNamespace,
@@ -120,7 +120,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ChangeDomainCompartment`]: `POST /20160918/domains/{domainId}/actions/changeCompartment`.
+    /// [`ChangeDomainCompartment`]: `POST /20160918/domains/{domainId}/actions/changeCompartment`. Its parameters, and an example, are on [`ChangeDomainCompartment`].
     pub fn change_domain_compartment(
         &self,
         request: ChangeDomainCompartment,
@@ -128,7 +128,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ChangeDomainLicenseType`]: `POST /20160918/domains/{domainId}/actions/changeLicenseType`.
+    /// [`ChangeDomainLicenseType`]: `POST /20160918/domains/{domainId}/actions/changeLicenseType`. Its parameters, and an example, are on [`ChangeDomainLicenseType`].
     pub fn change_domain_license_type(
         &self,
         request: ChangeDomainLicenseType,
@@ -136,7 +136,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ChangeTagNamespaceCompartment`]: `POST /20160918/tagNamespaces/{tagNamespaceId}/actions/changeCompartment`.
+    /// [`ChangeTagNamespaceCompartment`]: `POST /20160918/tagNamespaces/{tagNamespaceId}/actions/changeCompartment`. Its parameters, and an example, are on [`ChangeTagNamespaceCompartment`].
     pub fn change_tag_namespace_compartment(
         &self,
         request: ChangeTagNamespaceCompartment,
@@ -144,7 +144,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateAuthToken`]: `POST /20160918/users/{userId}/authTokens`.
+    /// [`CreateAuthToken`]: `POST /20160918/users/{userId}/authTokens`. Its parameters, and an example, are on [`CreateAuthToken`].
     pub fn create_auth_token(
         &self,
         request: CreateAuthToken,
@@ -152,7 +152,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateCompartment`]: `POST /20160918/compartments`.
+    /// [`CreateCompartment`]: `POST /20160918/compartments`. Its parameters, and an example, are on [`CreateCompartment`].
     pub fn create_compartment(
         &self,
         request: CreateCompartment,
@@ -160,7 +160,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateCustomerSecretKey`]: `POST /20160918/users/{userId}/customerSecretKeys`.
+    /// [`CreateCustomerSecretKey`]: `POST /20160918/users/{userId}/customerSecretKeys`. Its parameters, and an example, are on [`CreateCustomerSecretKey`].
     pub fn create_customer_secret_key(
         &self,
         request: CreateCustomerSecretKey,
@@ -168,7 +168,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateDbCredential`]: `POST /20160918/users/{userId}/dbCredentials`.
+    /// [`CreateDbCredential`]: `POST /20160918/users/{userId}/dbCredentials`. Its parameters, and an example, are on [`CreateDbCredential`].
     pub fn create_db_credential(
         &self,
         request: CreateDbCredential,
@@ -176,12 +176,12 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateDomain`]: `POST /20160918/domains`.
+    /// [`CreateDomain`]: `POST /20160918/domains`. Its parameters, and an example, are on [`CreateDomain`].
     pub fn create_domain(&self, request: CreateDomain) -> C::Out<Result<Response<()>, Error>> {
         self.client.send(request)
     }
 
-    /// [`CreateDynamicGroup`]: `POST /20160918/dynamicGroups`.
+    /// [`CreateDynamicGroup`]: `POST /20160918/dynamicGroups`. Its parameters, and an example, are on [`CreateDynamicGroup`].
     pub fn create_dynamic_group(
         &self,
         request: CreateDynamicGroup,
@@ -189,7 +189,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateGroup`]: `POST /20160918/groups`.
+    /// [`CreateGroup`]: `POST /20160918/groups`. Its parameters, and an example, are on [`CreateGroup`].
     pub fn create_group(
         &self,
         request: CreateGroup,
@@ -197,7 +197,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateIdentityProvider`]: `POST /20160918/identityProviders`.
+    /// [`CreateIdentityProvider`]: `POST /20160918/identityProviders`. Its parameters, and an example, are on [`CreateIdentityProvider`].
     pub fn create_identity_provider(
         &self,
         request: CreateIdentityProvider,
@@ -205,7 +205,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateIdpGroupMapping`]: `POST /20160918/identityProviders/{identityProviderId}/groupMappings`.
+    /// [`CreateIdpGroupMapping`]: `POST /20160918/identityProviders/{identityProviderId}/groupMappings`. Its parameters, and an example, are on [`CreateIdpGroupMapping`].
     pub fn create_idp_group_mapping(
         &self,
         request: CreateIdpGroupMapping,
@@ -213,7 +213,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateMfaTotpDevice`]: `POST /20160918/users/{userId}/mfaTotpDevices`.
+    /// [`CreateMfaTotpDevice`]: `POST /20160918/users/{userId}/mfaTotpDevices`. Its parameters, and an example, are on [`CreateMfaTotpDevice`].
     pub fn create_mfa_totp_device(
         &self,
         request: CreateMfaTotpDevice,
@@ -221,7 +221,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateNetworkSource`]: `POST /20160918/networkSources`.
+    /// [`CreateNetworkSource`]: `POST /20160918/networkSources`. Its parameters, and an example, are on [`CreateNetworkSource`].
     pub fn create_network_source(
         &self,
         request: CreateNetworkSource,
@@ -229,7 +229,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateOAuthClientCredential`]: `POST /20160918/users/{userId}/oauth2ClientCredentials`.
+    /// [`CreateOAuthClientCredential`]: `POST /20160918/users/{userId}/oauth2ClientCredentials`. Its parameters, and an example, are on [`CreateOAuthClientCredential`].
     pub fn create_o_auth_client_credential(
         &self,
         request: CreateOAuthClientCredential,
@@ -237,7 +237,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateOrResetUiPassword`]: `POST /20160918/users/{userId}/uiPassword`.
+    /// [`CreateOrResetUiPassword`]: `POST /20160918/users/{userId}/uiPassword`. Its parameters, and an example, are on [`CreateOrResetUiPassword`].
     pub fn create_or_reset_ui_password(
         &self,
         request: CreateOrResetUiPassword,
@@ -245,7 +245,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreatePolicy`]: `POST /20160918/policies`.
+    /// [`CreatePolicy`]: `POST /20160918/policies`. Its parameters, and an example, are on [`CreatePolicy`].
     pub fn create_policy(
         &self,
         request: CreatePolicy,
@@ -253,7 +253,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateRegionSubscription`]: `POST /20160918/tenancies/{tenancyId}/regionSubscriptions`.
+    /// [`CreateRegionSubscription`]: `POST /20160918/tenancies/{tenancyId}/regionSubscriptions`. Its parameters, and an example, are on [`CreateRegionSubscription`].
     pub fn create_region_subscription(
         &self,
         request: CreateRegionSubscription,
@@ -261,7 +261,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateSmtpCredential`]: `POST /20160918/users/{userId}/smtpCredentials`.
+    /// [`CreateSmtpCredential`]: `POST /20160918/users/{userId}/smtpCredentials`. Its parameters, and an example, are on [`CreateSmtpCredential`].
     pub fn create_smtp_credential(
         &self,
         request: CreateSmtpCredential,
@@ -269,7 +269,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateSwiftPassword`]: `POST /20160918/users/{userId}/swiftPasswords`.
+    /// [`CreateSwiftPassword`]: `POST /20160918/users/{userId}/swiftPasswords`. Its parameters, and an example, are on [`CreateSwiftPassword`].
     pub fn create_swift_password(
         &self,
         request: CreateSwiftPassword,
@@ -277,12 +277,12 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateTag`]: `POST /20160918/tagNamespaces/{tagNamespaceId}/tags`.
+    /// [`CreateTag`]: `POST /20160918/tagNamespaces/{tagNamespaceId}/tags`. Its parameters, and an example, are on [`CreateTag`].
     pub fn create_tag(&self, request: CreateTag) -> C::Out<Result<Response<models::Tag>, Error>> {
         self.client.send(request)
     }
 
-    /// [`CreateTagDefault`]: `POST /20160918/tagDefaults`.
+    /// [`CreateTagDefault`]: `POST /20160918/tagDefaults`. Its parameters, and an example, are on [`CreateTagDefault`].
     pub fn create_tag_default(
         &self,
         request: CreateTagDefault,
@@ -290,7 +290,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateTagNamespace`]: `POST /20160918/tagNamespaces`.
+    /// [`CreateTagNamespace`]: `POST /20160918/tagNamespaces`. Its parameters, and an example, are on [`CreateTagNamespace`].
     pub fn create_tag_namespace(
         &self,
         request: CreateTagNamespace,
@@ -298,7 +298,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateUser`]: `POST /20160918/users`.
+    /// [`CreateUser`]: `POST /20160918/users`. Its parameters, and an example, are on [`CreateUser`].
     pub fn create_user(
         &self,
         request: CreateUser,
@@ -306,7 +306,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeactivateDomain`]: `POST /20160918/domains/{domainId}/actions/deactivate`.
+    /// [`DeactivateDomain`]: `POST /20160918/domains/{domainId}/actions/deactivate`. Its parameters, and an example, are on [`DeactivateDomain`].
     pub fn deactivate_domain(
         &self,
         request: DeactivateDomain,
@@ -314,12 +314,12 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeleteApiKey`]: `DELETE /20160918/users/{userId}/apiKeys/{fingerprint}`.
+    /// [`DeleteApiKey`]: `DELETE /20160918/users/{userId}/apiKeys/{fingerprint}`. Its parameters, and an example, are on [`DeleteApiKey`].
     pub fn delete_api_key(&self, request: DeleteApiKey) -> C::Out<Result<Response<()>, Error>> {
         self.client.send(request)
     }
 
-    /// [`DeleteAuthToken`]: `DELETE /20160918/users/{userId}/authTokens/{authTokenId}`.
+    /// [`DeleteAuthToken`]: `DELETE /20160918/users/{userId}/authTokens/{authTokenId}`. Its parameters, and an example, are on [`DeleteAuthToken`].
     pub fn delete_auth_token(
         &self,
         request: DeleteAuthToken,
@@ -327,7 +327,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeleteCompartment`]: `DELETE /20160918/compartments/{compartmentId}`.
+    /// [`DeleteCompartment`]: `DELETE /20160918/compartments/{compartmentId}`. Its parameters, and an example, are on [`DeleteCompartment`].
     pub fn delete_compartment(
         &self,
         request: DeleteCompartment,
@@ -335,7 +335,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeleteCustomerSecretKey`]: `DELETE /20160918/users/{userId}/customerSecretKeys/{customerSecretKeyId}`.
+    /// [`DeleteCustomerSecretKey`]: `DELETE /20160918/users/{userId}/customerSecretKeys/{customerSecretKeyId}`. Its parameters, and an example, are on [`DeleteCustomerSecretKey`].
     pub fn delete_customer_secret_key(
         &self,
         request: DeleteCustomerSecretKey,
@@ -343,7 +343,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeleteDbCredential`]: `DELETE /20160918/users/{userId}/dbCredentials/{dbCredentialId}`.
+    /// [`DeleteDbCredential`]: `DELETE /20160918/users/{userId}/dbCredentials/{dbCredentialId}`. Its parameters, and an example, are on [`DeleteDbCredential`].
     pub fn delete_db_credential(
         &self,
         request: DeleteDbCredential,
@@ -351,12 +351,12 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeleteDomain`]: `DELETE /20160918/domains/{domainId}`.
+    /// [`DeleteDomain`]: `DELETE /20160918/domains/{domainId}`. Its parameters, and an example, are on [`DeleteDomain`].
     pub fn delete_domain(&self, request: DeleteDomain) -> C::Out<Result<Response<()>, Error>> {
         self.client.send(request)
     }
 
-    /// [`DeleteDynamicGroup`]: `DELETE /20160918/dynamicGroups/{dynamicGroupId}`.
+    /// [`DeleteDynamicGroup`]: `DELETE /20160918/dynamicGroups/{dynamicGroupId}`. Its parameters, and an example, are on [`DeleteDynamicGroup`].
     pub fn delete_dynamic_group(
         &self,
         request: DeleteDynamicGroup,
@@ -364,12 +364,12 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeleteGroup`]: `DELETE /20160918/groups/{groupId}`.
+    /// [`DeleteGroup`]: `DELETE /20160918/groups/{groupId}`. Its parameters, and an example, are on [`DeleteGroup`].
     pub fn delete_group(&self, request: DeleteGroup) -> C::Out<Result<Response<()>, Error>> {
         self.client.send(request)
     }
 
-    /// [`DeleteIdentityProvider`]: `DELETE /20160918/identityProviders/{identityProviderId}`.
+    /// [`DeleteIdentityProvider`]: `DELETE /20160918/identityProviders/{identityProviderId}`. Its parameters, and an example, are on [`DeleteIdentityProvider`].
     pub fn delete_identity_provider(
         &self,
         request: DeleteIdentityProvider,
@@ -377,7 +377,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeleteIdpGroupMapping`]: `DELETE /20160918/identityProviders/{identityProviderId}/groupMappings/{mappingId}`.
+    /// [`DeleteIdpGroupMapping`]: `DELETE /20160918/identityProviders/{identityProviderId}/groupMappings/{mappingId}`. Its parameters, and an example, are on [`DeleteIdpGroupMapping`].
     pub fn delete_idp_group_mapping(
         &self,
         request: DeleteIdpGroupMapping,
@@ -385,7 +385,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeleteMfaTotpDevice`]: `DELETE /20160918/users/{userId}/mfaTotpDevices/{mfaTotpDeviceId}`.
+    /// [`DeleteMfaTotpDevice`]: `DELETE /20160918/users/{userId}/mfaTotpDevices/{mfaTotpDeviceId}`. Its parameters, and an example, are on [`DeleteMfaTotpDevice`].
     pub fn delete_mfa_totp_device(
         &self,
         request: DeleteMfaTotpDevice,
@@ -393,7 +393,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeleteNetworkSource`]: `DELETE /20160918/networkSources/{networkSourceId}`.
+    /// [`DeleteNetworkSource`]: `DELETE /20160918/networkSources/{networkSourceId}`. Its parameters, and an example, are on [`DeleteNetworkSource`].
     pub fn delete_network_source(
         &self,
         request: DeleteNetworkSource,
@@ -401,7 +401,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeleteOAuthClientCredential`]: `DELETE /20160918/users/{userId}/oauth2ClientCredentials/{oauth2ClientCredentialId}`.
+    /// [`DeleteOAuthClientCredential`]: `DELETE /20160918/users/{userId}/oauth2ClientCredentials/{oauth2ClientCredentialId}`. Its parameters, and an example, are on [`DeleteOAuthClientCredential`].
     pub fn delete_o_auth_client_credential(
         &self,
         request: DeleteOAuthClientCredential,
@@ -409,12 +409,12 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeletePolicy`]: `DELETE /20160918/policies/{policyId}`.
+    /// [`DeletePolicy`]: `DELETE /20160918/policies/{policyId}`. Its parameters, and an example, are on [`DeletePolicy`].
     pub fn delete_policy(&self, request: DeletePolicy) -> C::Out<Result<Response<()>, Error>> {
         self.client.send(request)
     }
 
-    /// [`DeleteSmtpCredential`]: `DELETE /20160918/users/{userId}/smtpCredentials/{smtpCredentialId}`.
+    /// [`DeleteSmtpCredential`]: `DELETE /20160918/users/{userId}/smtpCredentials/{smtpCredentialId}`. Its parameters, and an example, are on [`DeleteSmtpCredential`].
     pub fn delete_smtp_credential(
         &self,
         request: DeleteSmtpCredential,
@@ -422,7 +422,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeleteSwiftPassword`]: `DELETE /20160918/users/{userId}/swiftPasswords/{swiftPasswordId}`.
+    /// [`DeleteSwiftPassword`]: `DELETE /20160918/users/{userId}/swiftPasswords/{swiftPasswordId}`. Its parameters, and an example, are on [`DeleteSwiftPassword`].
     pub fn delete_swift_password(
         &self,
         request: DeleteSwiftPassword,
@@ -430,12 +430,12 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeleteTag`]: `DELETE /20160918/tagNamespaces/{tagNamespaceId}/tags/{tagName}`.
+    /// [`DeleteTag`]: `DELETE /20160918/tagNamespaces/{tagNamespaceId}/tags/{tagName}`. Its parameters, and an example, are on [`DeleteTag`].
     pub fn delete_tag(&self, request: DeleteTag) -> C::Out<Result<Response<()>, Error>> {
         self.client.send(request)
     }
 
-    /// [`DeleteTagDefault`]: `DELETE /20160918/tagDefaults/{tagDefaultId}`.
+    /// [`DeleteTagDefault`]: `DELETE /20160918/tagDefaults/{tagDefaultId}`. Its parameters, and an example, are on [`DeleteTagDefault`].
     pub fn delete_tag_default(
         &self,
         request: DeleteTagDefault,
@@ -443,7 +443,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeleteTagNamespace`]: `DELETE /20160918/tagNamespaces/{tagNamespaceId}`.
+    /// [`DeleteTagNamespace`]: `DELETE /20160918/tagNamespaces/{tagNamespaceId}`. Its parameters, and an example, are on [`DeleteTagNamespace`].
     pub fn delete_tag_namespace(
         &self,
         request: DeleteTagNamespace,
@@ -451,12 +451,12 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeleteUser`]: `DELETE /20160918/users/{userId}`.
+    /// [`DeleteUser`]: `DELETE /20160918/users/{userId}`. Its parameters, and an example, are on [`DeleteUser`].
     pub fn delete_user(&self, request: DeleteUser) -> C::Out<Result<Response<()>, Error>> {
         self.client.send(request)
     }
 
-    /// [`EnableReplicationToRegion`]: `POST /20160918/domains/{domainId}/actions/enableReplicationToRegion`.
+    /// [`EnableReplicationToRegion`]: `POST /20160918/domains/{domainId}/actions/enableReplicationToRegion`. Its parameters, and an example, are on [`EnableReplicationToRegion`].
     pub fn enable_replication_to_region(
         &self,
         request: EnableReplicationToRegion,
@@ -464,7 +464,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GenerateTotpSeed`]: `POST /20160918/users/{userId}/mfaTotpDevices/{mfaTotpDeviceId}/actions/generateSeed`.
+    /// [`GenerateTotpSeed`]: `POST /20160918/users/{userId}/mfaTotpDevices/{mfaTotpDeviceId}/actions/generateSeed`. Its parameters, and an example, are on [`GenerateTotpSeed`].
     pub fn generate_totp_seed(
         &self,
         request: GenerateTotpSeed,
@@ -472,7 +472,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetAuthenticationPolicy`]: `GET /20160918/authenticationPolicies/{compartmentId}`.
+    /// [`GetAuthenticationPolicy`]: `GET /20160918/authenticationPolicies/{compartmentId}`. Its parameters, and an example, are on [`GetAuthenticationPolicy`].
     pub fn get_authentication_policy(
         &self,
         request: GetAuthenticationPolicy,
@@ -480,7 +480,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetCompartment`]: `GET /20160918/compartments/{compartmentId}`.
+    /// [`GetCompartment`]: `GET /20160918/compartments/{compartmentId}`. Its parameters, and an example, are on [`GetCompartment`].
     pub fn get_compartment(
         &self,
         request: GetCompartment,
@@ -488,7 +488,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetDomain`]: `GET /20160918/domains/{domainId}`.
+    /// [`GetDomain`]: `GET /20160918/domains/{domainId}`. Its parameters, and an example, are on [`GetDomain`].
     pub fn get_domain(
         &self,
         request: GetDomain,
@@ -496,7 +496,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetDynamicGroup`]: `GET /20160918/dynamicGroups/{dynamicGroupId}`.
+    /// [`GetDynamicGroup`]: `GET /20160918/dynamicGroups/{dynamicGroupId}`. Its parameters, and an example, are on [`GetDynamicGroup`].
     pub fn get_dynamic_group(
         &self,
         request: GetDynamicGroup,
@@ -504,12 +504,12 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetGroup`]: `GET /20160918/groups/{groupId}`.
+    /// [`GetGroup`]: `GET /20160918/groups/{groupId}`. Its parameters, and an example, are on [`GetGroup`].
     pub fn get_group(&self, request: GetGroup) -> C::Out<Result<Response<models::Group>, Error>> {
         self.client.send(request)
     }
 
-    /// [`GetIamWorkRequest`]: `GET /20160918/iamWorkRequests/{iamWorkRequestId}`.
+    /// [`GetIamWorkRequest`]: `GET /20160918/iamWorkRequests/{iamWorkRequestId}`. Its parameters, and an example, are on [`GetIamWorkRequest`].
     pub fn get_iam_work_request(
         &self,
         request: GetIamWorkRequest,
@@ -517,7 +517,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetIdentityProvider`]: `GET /20160918/identityProviders/{identityProviderId}`.
+    /// [`GetIdentityProvider`]: `GET /20160918/identityProviders/{identityProviderId}`. Its parameters, and an example, are on [`GetIdentityProvider`].
     pub fn get_identity_provider(
         &self,
         request: GetIdentityProvider,
@@ -525,7 +525,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetIdpGroupMapping`]: `GET /20160918/identityProviders/{identityProviderId}/groupMappings/{mappingId}`.
+    /// [`GetIdpGroupMapping`]: `GET /20160918/identityProviders/{identityProviderId}/groupMappings/{mappingId}`. Its parameters, and an example, are on [`GetIdpGroupMapping`].
     pub fn get_idp_group_mapping(
         &self,
         request: GetIdpGroupMapping,
@@ -533,7 +533,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetMfaTotpDevice`]: `GET /20160918/users/{userId}/mfaTotpDevices/{mfaTotpDeviceId}`.
+    /// [`GetMfaTotpDevice`]: `GET /20160918/users/{userId}/mfaTotpDevices/{mfaTotpDeviceId}`. Its parameters, and an example, are on [`GetMfaTotpDevice`].
     pub fn get_mfa_totp_device(
         &self,
         request: GetMfaTotpDevice,
@@ -541,7 +541,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetNetworkSource`]: `GET /20160918/networkSources/{networkSourceId}`.
+    /// [`GetNetworkSource`]: `GET /20160918/networkSources/{networkSourceId}`. Its parameters, and an example, are on [`GetNetworkSource`].
     pub fn get_network_source(
         &self,
         request: GetNetworkSource,
@@ -549,7 +549,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetPolicy`]: `GET /20160918/policies/{policyId}`.
+    /// [`GetPolicy`]: `GET /20160918/policies/{policyId}`. Its parameters, and an example, are on [`GetPolicy`].
     pub fn get_policy(
         &self,
         request: GetPolicy,
@@ -557,7 +557,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetStandardTagTemplate`]: `GET /20160918/tags/standardTagNamespaceTemplates/{standardTagNamespaceName}`.
+    /// [`GetStandardTagTemplate`]: `GET /20160918/tags/standardTagNamespaceTemplates/{standardTagNamespaceName}`. Its parameters, and an example, are on [`GetStandardTagTemplate`].
     pub fn get_standard_tag_template(
         &self,
         request: GetStandardTagTemplate,
@@ -565,12 +565,12 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetTag`]: `GET /20160918/tagNamespaces/{tagNamespaceId}/tags/{tagName}`.
+    /// [`GetTag`]: `GET /20160918/tagNamespaces/{tagNamespaceId}/tags/{tagName}`. Its parameters, and an example, are on [`GetTag`].
     pub fn get_tag(&self, request: GetTag) -> C::Out<Result<Response<models::Tag>, Error>> {
         self.client.send(request)
     }
 
-    /// [`GetTagDefault`]: `GET /20160918/tagDefaults/{tagDefaultId}`.
+    /// [`GetTagDefault`]: `GET /20160918/tagDefaults/{tagDefaultId}`. Its parameters, and an example, are on [`GetTagDefault`].
     pub fn get_tag_default(
         &self,
         request: GetTagDefault,
@@ -578,7 +578,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetTagNamespace`]: `GET /20160918/tagNamespaces/{tagNamespaceId}`.
+    /// [`GetTagNamespace`]: `GET /20160918/tagNamespaces/{tagNamespaceId}`. Its parameters, and an example, are on [`GetTagNamespace`].
     pub fn get_tag_namespace(
         &self,
         request: GetTagNamespace,
@@ -586,7 +586,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetTaggingWorkRequest`]: `GET /20160918/taggingWorkRequests/{workRequestId}`.
+    /// [`GetTaggingWorkRequest`]: `GET /20160918/taggingWorkRequests/{workRequestId}`. Its parameters, and an example, are on [`GetTaggingWorkRequest`].
     pub fn get_tagging_work_request(
         &self,
         request: GetTaggingWorkRequest,
@@ -594,7 +594,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetTenancy`]: `GET /20160918/tenancies/{tenancyId}`.
+    /// [`GetTenancy`]: `GET /20160918/tenancies/{tenancyId}`. Its parameters, and an example, are on [`GetTenancy`].
     pub fn get_tenancy(
         &self,
         request: GetTenancy,
@@ -602,12 +602,12 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetUser`]: `GET /20160918/users/{userId}`.
+    /// [`GetUser`]: `GET /20160918/users/{userId}`. Its parameters, and an example, are on [`GetUser`].
     pub fn get_user(&self, request: GetUser) -> C::Out<Result<Response<models::User>, Error>> {
         self.client.send(request)
     }
 
-    /// [`GetUserGroupMembership`]: `GET /20160918/userGroupMemberships/{userGroupMembershipId}`.
+    /// [`GetUserGroupMembership`]: `GET /20160918/userGroupMemberships/{userGroupMembershipId}`. Its parameters, and an example, are on [`GetUserGroupMembership`].
     pub fn get_user_group_membership(
         &self,
         request: GetUserGroupMembership,
@@ -615,7 +615,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetUserUiPasswordInformation`]: `GET /20160918/users/{userId}/uiPassword`.
+    /// [`GetUserUiPasswordInformation`]: `GET /20160918/users/{userId}/uiPassword`. Its parameters, and an example, are on [`GetUserUiPasswordInformation`].
     pub fn get_user_ui_password_information(
         &self,
         request: GetUserUiPasswordInformation,
@@ -623,7 +623,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetWorkRequest`]: `GET /20160918/workRequests/{workRequestId}`.
+    /// [`GetWorkRequest`]: `GET /20160918/workRequests/{workRequestId}`. Its parameters, and an example, are on [`GetWorkRequest`].
     pub fn get_work_request(
         &self,
         request: GetWorkRequest,
@@ -631,7 +631,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ImportStandardTags`]: `POST /20160918/tags/actions/importStandardTags`.
+    /// [`ImportStandardTags`]: `POST /20160918/tags/actions/importStandardTags`. Its parameters, and an example, are on [`ImportStandardTags`].
     pub fn import_standard_tags(
         &self,
         request: ImportStandardTags,
@@ -639,7 +639,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListAllowedDomainLicenseTypes`]: `GET /20160918/allowedDomainLicenseTypes`.
+    /// [`ListAllowedDomainLicenseTypes`]: `GET /20160918/allowedDomainLicenseTypes`. Its parameters, and an example, are on [`ListAllowedDomainLicenseTypes`].
     pub fn list_allowed_domain_license_types(
         &self,
         request: ListAllowedDomainLicenseTypes,
@@ -647,7 +647,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListApiKeys`]: `GET /20160918/users/{userId}/apiKeys`.
+    /// [`ListApiKeys`]: `GET /20160918/users/{userId}/apiKeys`. Its parameters, and an example, are on [`ListApiKeys`].
     pub fn list_api_keys(
         &self,
         request: ListApiKeys,
@@ -655,7 +655,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListAuthTokens`]: `GET /20160918/users/{userId}/authTokens`.
+    /// [`ListAuthTokens`]: `GET /20160918/users/{userId}/authTokens`. Its parameters, and an example, are on [`ListAuthTokens`].
     pub fn list_auth_tokens(
         &self,
         request: ListAuthTokens,
@@ -663,7 +663,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListAvailabilityDomains`]: `GET /20160918/availabilityDomains`.
+    /// [`ListAvailabilityDomains`]: `GET /20160918/availabilityDomains`. Its parameters, and an example, are on [`ListAvailabilityDomains`].
     pub fn list_availability_domains(
         &self,
         request: ListAvailabilityDomains,
@@ -671,7 +671,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListBulkActionResourceTypes`]: `GET /20160918/compartments/bulkActionResourceTypes`.
+    /// [`ListBulkActionResourceTypes`]: `GET /20160918/compartments/bulkActionResourceTypes`. Its parameters, and an example, are on [`ListBulkActionResourceTypes`].
     pub fn list_bulk_action_resource_types(
         &self,
         request: ListBulkActionResourceTypes,
@@ -679,7 +679,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListBulkEditTagsResourceTypes`]: `GET /20160918/tags/bulkEditResourceTypes`.
+    /// [`ListBulkEditTagsResourceTypes`]: `GET /20160918/tags/bulkEditResourceTypes`. Its parameters, and an example, are on [`ListBulkEditTagsResourceTypes`].
     pub fn list_bulk_edit_tags_resource_types(
         &self,
         request: ListBulkEditTagsResourceTypes,
@@ -687,7 +687,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListCompartments`]: `GET /20160918/compartments`.
+    /// [`ListCompartments`]: `GET /20160918/compartments`. Its parameters, and an example, are on [`ListCompartments`].
     pub fn list_compartments(
         &self,
         request: ListCompartments,
@@ -695,7 +695,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListCostTrackingTags`]: `GET /20160918/tagNamespaces/actions/listCostTrackingTags`.
+    /// [`ListCostTrackingTags`]: `GET /20160918/tagNamespaces/actions/listCostTrackingTags`. Its parameters, and an example, are on [`ListCostTrackingTags`].
     pub fn list_cost_tracking_tags(
         &self,
         request: ListCostTrackingTags,
@@ -703,7 +703,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListCustomerSecretKeys`]: `GET /20160918/users/{userId}/customerSecretKeys`.
+    /// [`ListCustomerSecretKeys`]: `GET /20160918/users/{userId}/customerSecretKeys`. Its parameters, and an example, are on [`ListCustomerSecretKeys`].
     pub fn list_customer_secret_keys(
         &self,
         request: ListCustomerSecretKeys,
@@ -711,7 +711,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListDbCredentials`]: `GET /20160918/users/{userId}/dbCredentials`.
+    /// [`ListDbCredentials`]: `GET /20160918/users/{userId}/dbCredentials`. Its parameters, and an example, are on [`ListDbCredentials`].
     pub fn list_db_credentials(
         &self,
         request: ListDbCredentials,
@@ -719,7 +719,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListDomains`]: `GET /20160918/domains`.
+    /// [`ListDomains`]: `GET /20160918/domains`. Its parameters, and an example, are on [`ListDomains`].
     pub fn list_domains(
         &self,
         request: ListDomains,
@@ -727,7 +727,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListDynamicGroups`]: `GET /20160918/dynamicGroups`.
+    /// [`ListDynamicGroups`]: `GET /20160918/dynamicGroups`. Its parameters, and an example, are on [`ListDynamicGroups`].
     pub fn list_dynamic_groups(
         &self,
         request: ListDynamicGroups,
@@ -735,7 +735,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListFaultDomains`]: `GET /20160918/faultDomains`.
+    /// [`ListFaultDomains`]: `GET /20160918/faultDomains`. Its parameters, and an example, are on [`ListFaultDomains`].
     pub fn list_fault_domains(
         &self,
         request: ListFaultDomains,
@@ -743,7 +743,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListGroups`]: `GET /20160918/groups`.
+    /// [`ListGroups`]: `GET /20160918/groups`. Its parameters, and an example, are on [`ListGroups`].
     pub fn list_groups(
         &self,
         request: ListGroups,
@@ -751,7 +751,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListIamWorkRequestErrors`]: `GET /20160918/iamWorkRequests/{iamWorkRequestId}/errors`.
+    /// [`ListIamWorkRequestErrors`]: `GET /20160918/iamWorkRequests/{iamWorkRequestId}/errors`. Its parameters, and an example, are on [`ListIamWorkRequestErrors`].
     pub fn list_iam_work_request_errors(
         &self,
         request: ListIamWorkRequestErrors,
@@ -759,7 +759,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListIamWorkRequestLogs`]: `GET /20160918/iamWorkRequests/{iamWorkRequestId}/logs`.
+    /// [`ListIamWorkRequestLogs`]: `GET /20160918/iamWorkRequests/{iamWorkRequestId}/logs`. Its parameters, and an example, are on [`ListIamWorkRequestLogs`].
     pub fn list_iam_work_request_logs(
         &self,
         request: ListIamWorkRequestLogs,
@@ -767,7 +767,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListIamWorkRequests`]: `GET /20160918/iamWorkRequests`.
+    /// [`ListIamWorkRequests`]: `GET /20160918/iamWorkRequests`. Its parameters, and an example, are on [`ListIamWorkRequests`].
     pub fn list_iam_work_requests(
         &self,
         request: ListIamWorkRequests,
@@ -775,7 +775,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListIdentityProviderGroups`]: `GET /20160918/identityProviders/{identityProviderId}/groups`.
+    /// [`ListIdentityProviderGroups`]: `GET /20160918/identityProviders/{identityProviderId}/groups`. Its parameters, and an example, are on [`ListIdentityProviderGroups`].
     pub fn list_identity_provider_groups(
         &self,
         request: ListIdentityProviderGroups,
@@ -783,7 +783,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListIdentityProviders`]: `GET /20160918/identityProviders`.
+    /// [`ListIdentityProviders`]: `GET /20160918/identityProviders`. Its parameters, and an example, are on [`ListIdentityProviders`].
     pub fn list_identity_providers(
         &self,
         request: ListIdentityProviders,
@@ -791,7 +791,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListIdpGroupMappings`]: `GET /20160918/identityProviders/{identityProviderId}/groupMappings`.
+    /// [`ListIdpGroupMappings`]: `GET /20160918/identityProviders/{identityProviderId}/groupMappings`. Its parameters, and an example, are on [`ListIdpGroupMappings`].
     pub fn list_idp_group_mappings(
         &self,
         request: ListIdpGroupMappings,
@@ -799,7 +799,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListMfaTotpDevices`]: `GET /20160918/users/{userId}/mfaTotpDevices`.
+    /// [`ListMfaTotpDevices`]: `GET /20160918/users/{userId}/mfaTotpDevices`. Its parameters, and an example, are on [`ListMfaTotpDevices`].
     pub fn list_mfa_totp_devices(
         &self,
         request: ListMfaTotpDevices,
@@ -807,7 +807,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListNetworkSources`]: `GET /20160918/networkSources`.
+    /// [`ListNetworkSources`]: `GET /20160918/networkSources`. Its parameters, and an example, are on [`ListNetworkSources`].
     pub fn list_network_sources(
         &self,
         request: ListNetworkSources,
@@ -815,7 +815,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListOAuthClientCredentials`]: `GET /20160918/users/{userId}/oauth2ClientCredentials`.
+    /// [`ListOAuthClientCredentials`]: `GET /20160918/users/{userId}/oauth2ClientCredentials`. Its parameters, and an example, are on [`ListOAuthClientCredentials`].
     pub fn list_o_auth_client_credentials(
         &self,
         request: ListOAuthClientCredentials,
@@ -823,7 +823,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListPolicies`]: `GET /20160918/policies`.
+    /// [`ListPolicies`]: `GET /20160918/policies`. Its parameters, and an example, are on [`ListPolicies`].
     pub fn list_policies(
         &self,
         request: ListPolicies,
@@ -831,7 +831,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListRegionSubscriptions`]: `GET /20160918/tenancies/{tenancyId}/regionSubscriptions`.
+    /// [`ListRegionSubscriptions`]: `GET /20160918/tenancies/{tenancyId}/regionSubscriptions`. Its parameters, and an example, are on [`ListRegionSubscriptions`].
     pub fn list_region_subscriptions(
         &self,
         request: ListRegionSubscriptions,
@@ -839,7 +839,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListRegions`]: `GET /20160918/regions`.
+    /// [`ListRegions`]: `GET /20160918/regions`. Its parameters, and an example, are on [`ListRegions`].
     pub fn list_regions(
         &self,
         request: ListRegions,
@@ -847,7 +847,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListSmtpCredentials`]: `GET /20160918/users/{userId}/smtpCredentials`.
+    /// [`ListSmtpCredentials`]: `GET /20160918/users/{userId}/smtpCredentials`. Its parameters, and an example, are on [`ListSmtpCredentials`].
     pub fn list_smtp_credentials(
         &self,
         request: ListSmtpCredentials,
@@ -855,7 +855,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListStandardTagNamespaces`]: `GET /20160918/tags/standardTagNamespaceTemplates`.
+    /// [`ListStandardTagNamespaces`]: `GET /20160918/tags/standardTagNamespaceTemplates`. Its parameters, and an example, are on [`ListStandardTagNamespaces`].
     pub fn list_standard_tag_namespaces(
         &self,
         request: ListStandardTagNamespaces,
@@ -863,7 +863,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListSwiftPasswords`]: `GET /20160918/users/{userId}/swiftPasswords`.
+    /// [`ListSwiftPasswords`]: `GET /20160918/users/{userId}/swiftPasswords`. Its parameters, and an example, are on [`ListSwiftPasswords`].
     pub fn list_swift_passwords(
         &self,
         request: ListSwiftPasswords,
@@ -871,7 +871,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListTagDefaults`]: `GET /20160918/tagDefaults`.
+    /// [`ListTagDefaults`]: `GET /20160918/tagDefaults`. Its parameters, and an example, are on [`ListTagDefaults`].
     pub fn list_tag_defaults(
         &self,
         request: ListTagDefaults,
@@ -879,7 +879,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListTagNamespaces`]: `GET /20160918/tagNamespaces`.
+    /// [`ListTagNamespaces`]: `GET /20160918/tagNamespaces`. Its parameters, and an example, are on [`ListTagNamespaces`].
     pub fn list_tag_namespaces(
         &self,
         request: ListTagNamespaces,
@@ -887,7 +887,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListTaggingWorkRequestErrors`]: `GET /20160918/taggingWorkRequests/{workRequestId}/errors`.
+    /// [`ListTaggingWorkRequestErrors`]: `GET /20160918/taggingWorkRequests/{workRequestId}/errors`. Its parameters, and an example, are on [`ListTaggingWorkRequestErrors`].
     pub fn list_tagging_work_request_errors(
         &self,
         request: ListTaggingWorkRequestErrors,
@@ -895,7 +895,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListTaggingWorkRequestLogs`]: `GET /20160918/taggingWorkRequests/{workRequestId}/logs`.
+    /// [`ListTaggingWorkRequestLogs`]: `GET /20160918/taggingWorkRequests/{workRequestId}/logs`. Its parameters, and an example, are on [`ListTaggingWorkRequestLogs`].
     pub fn list_tagging_work_request_logs(
         &self,
         request: ListTaggingWorkRequestLogs,
@@ -903,7 +903,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListTaggingWorkRequests`]: `GET /20160918/taggingWorkRequests`.
+    /// [`ListTaggingWorkRequests`]: `GET /20160918/taggingWorkRequests`. Its parameters, and an example, are on [`ListTaggingWorkRequests`].
     pub fn list_tagging_work_requests(
         &self,
         request: ListTaggingWorkRequests,
@@ -911,7 +911,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListTags`]: `GET /20160918/tagNamespaces/{tagNamespaceId}/tags`.
+    /// [`ListTags`]: `GET /20160918/tagNamespaces/{tagNamespaceId}/tags`. Its parameters, and an example, are on [`ListTags`].
     pub fn list_tags(
         &self,
         request: ListTags,
@@ -919,7 +919,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListUserGroupMemberships`]: `GET /20160918/userGroupMemberships`.
+    /// [`ListUserGroupMemberships`]: `GET /20160918/userGroupMemberships`. Its parameters, and an example, are on [`ListUserGroupMemberships`].
     pub fn list_user_group_memberships(
         &self,
         request: ListUserGroupMemberships,
@@ -927,7 +927,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListUsers`]: `GET /20160918/users`.
+    /// [`ListUsers`]: `GET /20160918/users`. Its parameters, and an example, are on [`ListUsers`].
     pub fn list_users(
         &self,
         request: ListUsers,
@@ -935,7 +935,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListWorkRequests`]: `GET /20160918/workRequests`.
+    /// [`ListWorkRequests`]: `GET /20160918/workRequests`. Its parameters, and an example, are on [`ListWorkRequests`].
     pub fn list_work_requests(
         &self,
         request: ListWorkRequests,
@@ -943,7 +943,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`MoveCompartment`]: `POST /20160918/compartments/{compartmentId}/actions/moveCompartment`.
+    /// [`MoveCompartment`]: `POST /20160918/compartments/{compartmentId}/actions/moveCompartment`. Its parameters, and an example, are on [`MoveCompartment`].
     pub fn move_compartment(
         &self,
         request: MoveCompartment,
@@ -951,7 +951,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`RecoverCompartment`]: `POST /20160918/compartments/{compartmentId}/actions/recoverCompartment`.
+    /// [`RecoverCompartment`]: `POST /20160918/compartments/{compartmentId}/actions/recoverCompartment`. Its parameters, and an example, are on [`RecoverCompartment`].
     pub fn recover_compartment(
         &self,
         request: RecoverCompartment,
@@ -959,7 +959,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`RemoveTagDefaultLock`]: `POST /20160918/tagDefaults/{tagDefaultId}/actions/removeLock`.
+    /// [`RemoveTagDefaultLock`]: `POST /20160918/tagDefaults/{tagDefaultId}/actions/removeLock`. Its parameters, and an example, are on [`RemoveTagDefaultLock`].
     pub fn remove_tag_default_lock(
         &self,
         request: RemoveTagDefaultLock,
@@ -967,7 +967,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`RemoveTagNamespaceLock`]: `POST /20160918/tagNamespaces/{tagNamespaceId}/actions/removeLock`.
+    /// [`RemoveTagNamespaceLock`]: `POST /20160918/tagNamespaces/{tagNamespaceId}/actions/removeLock`. Its parameters, and an example, are on [`RemoveTagNamespaceLock`].
     pub fn remove_tag_namespace_lock(
         &self,
         request: RemoveTagNamespaceLock,
@@ -975,7 +975,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`RemoveUserFromGroup`]: `DELETE /20160918/userGroupMemberships/{userGroupMembershipId}`.
+    /// [`RemoveUserFromGroup`]: `DELETE /20160918/userGroupMemberships/{userGroupMembershipId}`. Its parameters, and an example, are on [`RemoveUserFromGroup`].
     pub fn remove_user_from_group(
         &self,
         request: RemoveUserFromGroup,
@@ -983,7 +983,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`ResetIdpScimClient`]: `POST /20160918/identityProviders/{identityProviderId}/actions/resetScimClient`.
+    /// [`ResetIdpScimClient`]: `POST /20160918/identityProviders/{identityProviderId}/actions/resetScimClient`. Its parameters, and an example, are on [`ResetIdpScimClient`].
     pub fn reset_idp_scim_client(
         &self,
         request: ResetIdpScimClient,
@@ -991,7 +991,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateAuthToken`]: `PUT /20160918/users/{userId}/authTokens/{authTokenId}`.
+    /// [`UpdateAuthToken`]: `PUT /20160918/users/{userId}/authTokens/{authTokenId}`. Its parameters, and an example, are on [`UpdateAuthToken`].
     pub fn update_auth_token(
         &self,
         request: UpdateAuthToken,
@@ -999,7 +999,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateAuthenticationPolicy`]: `PUT /20160918/authenticationPolicies/{compartmentId}`.
+    /// [`UpdateAuthenticationPolicy`]: `PUT /20160918/authenticationPolicies/{compartmentId}`. Its parameters, and an example, are on [`UpdateAuthenticationPolicy`].
     pub fn update_authentication_policy(
         &self,
         request: UpdateAuthenticationPolicy,
@@ -1007,7 +1007,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateCompartment`]: `PUT /20160918/compartments/{compartmentId}`.
+    /// [`UpdateCompartment`]: `PUT /20160918/compartments/{compartmentId}`. Its parameters, and an example, are on [`UpdateCompartment`].
     pub fn update_compartment(
         &self,
         request: UpdateCompartment,
@@ -1015,7 +1015,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateCustomerSecretKey`]: `PUT /20160918/users/{userId}/customerSecretKeys/{customerSecretKeyId}`.
+    /// [`UpdateCustomerSecretKey`]: `PUT /20160918/users/{userId}/customerSecretKeys/{customerSecretKeyId}`. Its parameters, and an example, are on [`UpdateCustomerSecretKey`].
     pub fn update_customer_secret_key(
         &self,
         request: UpdateCustomerSecretKey,
@@ -1023,12 +1023,12 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateDomain`]: `PUT /20160918/domains/{domainId}`.
+    /// [`UpdateDomain`]: `PUT /20160918/domains/{domainId}`. Its parameters, and an example, are on [`UpdateDomain`].
     pub fn update_domain(&self, request: UpdateDomain) -> C::Out<Result<Response<()>, Error>> {
         self.client.send(request)
     }
 
-    /// [`UpdateDynamicGroup`]: `PUT /20160918/dynamicGroups/{dynamicGroupId}`.
+    /// [`UpdateDynamicGroup`]: `PUT /20160918/dynamicGroups/{dynamicGroupId}`. Its parameters, and an example, are on [`UpdateDynamicGroup`].
     pub fn update_dynamic_group(
         &self,
         request: UpdateDynamicGroup,
@@ -1036,7 +1036,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateGroup`]: `PUT /20160918/groups/{groupId}`.
+    /// [`UpdateGroup`]: `PUT /20160918/groups/{groupId}`. Its parameters, and an example, are on [`UpdateGroup`].
     pub fn update_group(
         &self,
         request: UpdateGroup,
@@ -1044,7 +1044,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateIdentityProvider`]: `PUT /20160918/identityProviders/{identityProviderId}`.
+    /// [`UpdateIdentityProvider`]: `PUT /20160918/identityProviders/{identityProviderId}`. Its parameters, and an example, are on [`UpdateIdentityProvider`].
     pub fn update_identity_provider(
         &self,
         request: UpdateIdentityProvider,
@@ -1052,7 +1052,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateIdpGroupMapping`]: `PUT /20160918/identityProviders/{identityProviderId}/groupMappings/{mappingId}`.
+    /// [`UpdateIdpGroupMapping`]: `PUT /20160918/identityProviders/{identityProviderId}/groupMappings/{mappingId}`. Its parameters, and an example, are on [`UpdateIdpGroupMapping`].
     pub fn update_idp_group_mapping(
         &self,
         request: UpdateIdpGroupMapping,
@@ -1060,7 +1060,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateNetworkSource`]: `PUT /20160918/networkSources/{networkSourceId}`.
+    /// [`UpdateNetworkSource`]: `PUT /20160918/networkSources/{networkSourceId}`. Its parameters, and an example, are on [`UpdateNetworkSource`].
     pub fn update_network_source(
         &self,
         request: UpdateNetworkSource,
@@ -1068,7 +1068,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateOAuthClientCredential`]: `PUT /20160918/users/{userId}/oauth2ClientCredentials/{oauth2ClientCredentialId}`.
+    /// [`UpdateOAuthClientCredential`]: `PUT /20160918/users/{userId}/oauth2ClientCredentials/{oauth2ClientCredentialId}`. Its parameters, and an example, are on [`UpdateOAuthClientCredential`].
     pub fn update_o_auth_client_credential(
         &self,
         request: UpdateOAuthClientCredential,
@@ -1076,7 +1076,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdatePolicy`]: `PUT /20160918/policies/{policyId}`.
+    /// [`UpdatePolicy`]: `PUT /20160918/policies/{policyId}`. Its parameters, and an example, are on [`UpdatePolicy`].
     pub fn update_policy(
         &self,
         request: UpdatePolicy,
@@ -1084,7 +1084,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateSmtpCredential`]: `PUT /20160918/users/{userId}/smtpCredentials/{smtpCredentialId}`.
+    /// [`UpdateSmtpCredential`]: `PUT /20160918/users/{userId}/smtpCredentials/{smtpCredentialId}`. Its parameters, and an example, are on [`UpdateSmtpCredential`].
     pub fn update_smtp_credential(
         &self,
         request: UpdateSmtpCredential,
@@ -1092,7 +1092,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateSwiftPassword`]: `PUT /20160918/users/{userId}/swiftPasswords/{swiftPasswordId}`.
+    /// [`UpdateSwiftPassword`]: `PUT /20160918/users/{userId}/swiftPasswords/{swiftPasswordId}`. Its parameters, and an example, are on [`UpdateSwiftPassword`].
     pub fn update_swift_password(
         &self,
         request: UpdateSwiftPassword,
@@ -1100,12 +1100,12 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateTag`]: `PUT /20160918/tagNamespaces/{tagNamespaceId}/tags/{tagName}`.
+    /// [`UpdateTag`]: `PUT /20160918/tagNamespaces/{tagNamespaceId}/tags/{tagName}`. Its parameters, and an example, are on [`UpdateTag`].
     pub fn update_tag(&self, request: UpdateTag) -> C::Out<Result<Response<models::Tag>, Error>> {
         self.client.send(request)
     }
 
-    /// [`UpdateTagDefault`]: `PUT /20160918/tagDefaults/{tagDefaultId}`.
+    /// [`UpdateTagDefault`]: `PUT /20160918/tagDefaults/{tagDefaultId}`. Its parameters, and an example, are on [`UpdateTagDefault`].
     pub fn update_tag_default(
         &self,
         request: UpdateTagDefault,
@@ -1113,7 +1113,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateTagNamespace`]: `PUT /20160918/tagNamespaces/{tagNamespaceId}`.
+    /// [`UpdateTagNamespace`]: `PUT /20160918/tagNamespaces/{tagNamespaceId}`. Its parameters, and an example, are on [`UpdateTagNamespace`].
     pub fn update_tag_namespace(
         &self,
         request: UpdateTagNamespace,
@@ -1121,7 +1121,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateUser`]: `PUT /20160918/users/{userId}`.
+    /// [`UpdateUser`]: `PUT /20160918/users/{userId}`. Its parameters, and an example, are on [`UpdateUser`].
     pub fn update_user(
         &self,
         request: UpdateUser,
@@ -1129,7 +1129,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateUserCapabilities`]: `PUT /20160918/users/{userId}/capabilities`.
+    /// [`UpdateUserCapabilities`]: `PUT /20160918/users/{userId}/capabilities`. Its parameters, and an example, are on [`UpdateUserCapabilities`].
     pub fn update_user_capabilities(
         &self,
         request: UpdateUserCapabilities,
@@ -1137,7 +1137,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateUserState`]: `PUT /20160918/users/{userId}/state`.
+    /// [`UpdateUserState`]: `PUT /20160918/users/{userId}/state`. Its parameters, and an example, are on [`UpdateUserState`].
     pub fn update_user_state(
         &self,
         request: UpdateUserState,
@@ -1145,7 +1145,7 @@ impl<C: Transport> IdentityClient<C> {
         self.client.send(request)
     }
 
-    /// [`UploadApiKey`]: `POST /20160918/users/{userId}/apiKeys`.
+    /// [`UploadApiKey`]: `POST /20160918/users/{userId}/apiKeys`. Its parameters, and an example, are on [`UploadApiKey`].
     pub fn upload_api_key(
         &self,
         request: UploadApiKey,

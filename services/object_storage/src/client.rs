@@ -41,7 +41,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.pages(request)
     }
 
-    /// [`AbortMultipartUpload`]: `DELETE /n/{namespaceName}/b/{bucketName}/u/{objectName}`.
+    /// [`AbortMultipartUpload`]: `DELETE /n/{namespaceName}/b/{bucketName}/u/{objectName}`. Its parameters, and an example, are on [`AbortMultipartUpload`].
     pub fn abort_multipart_upload(
         &self,
         request: AbortMultipartUpload,
@@ -49,7 +49,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`BatchDeleteObjects`]: `POST /n/{namespaceName}/b/{bucketName}/actions/batchDeleteObjects`.
+    /// [`BatchDeleteObjects`]: `POST /n/{namespaceName}/b/{bucketName}/actions/batchDeleteObjects`. Its parameters, and an example, are on [`BatchDeleteObjects`].
     pub fn batch_delete_objects(
         &self,
         request: BatchDeleteObjects,
@@ -57,7 +57,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`CancelWorkRequest`]: `DELETE /workRequests/{workRequestId}`.
+    /// [`CancelWorkRequest`]: `DELETE /workRequests/{workRequestId}`. Its parameters, and an example, are on [`CancelWorkRequest`].
     pub fn cancel_work_request(
         &self,
         request: CancelWorkRequest,
@@ -65,7 +65,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`CommitMultipartUpload`]: `POST /n/{namespaceName}/b/{bucketName}/u/{objectName}`.
+    /// [`CommitMultipartUpload`]: `POST /n/{namespaceName}/b/{bucketName}/u/{objectName}`. Its parameters, and an example, are on [`CommitMultipartUpload`].
     pub fn commit_multipart_upload(
         &self,
         request: CommitMultipartUpload,
@@ -73,12 +73,12 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`CopyObject`]: `POST /n/{namespaceName}/b/{bucketName}/actions/copyObject`.
+    /// [`CopyObject`]: `POST /n/{namespaceName}/b/{bucketName}/actions/copyObject`. Its parameters, and an example, are on [`CopyObject`].
     pub fn copy_object(&self, request: CopyObject) -> C::Out<Result<Response<()>, Error>> {
         self.client.send(request)
     }
 
-    /// [`CreateBucket`]: `POST /n/{namespaceName}/b`.
+    /// [`CreateBucket`]: `POST /n/{namespaceName}/b`. Its parameters, and an example, are on [`CreateBucket`].
     pub fn create_bucket(
         &self,
         request: CreateBucket,
@@ -86,7 +86,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateMultipartUpload`]: `POST /n/{namespaceName}/b/{bucketName}/u`.
+    /// [`CreateMultipartUpload`]: `POST /n/{namespaceName}/b/{bucketName}/u`. Its parameters, and an example, are on [`CreateMultipartUpload`].
     pub fn create_multipart_upload(
         &self,
         request: CreateMultipartUpload,
@@ -94,7 +94,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreatePreauthenticatedRequest`]: `POST /n/{namespaceName}/b/{bucketName}/p`.
+    /// [`CreatePreauthenticatedRequest`]: `POST /n/{namespaceName}/b/{bucketName}/p`. Its parameters, and an example, are on [`CreatePreauthenticatedRequest`].
     pub fn create_preauthenticated_request(
         &self,
         request: CreatePreauthenticatedRequest,
@@ -102,7 +102,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreatePrivateEndpoint`]: `POST /n/{namespaceName}/pe`.
+    /// [`CreatePrivateEndpoint`]: `POST /n/{namespaceName}/pe`. Its parameters, and an example, are on [`CreatePrivateEndpoint`].
     pub fn create_private_endpoint(
         &self,
         request: CreatePrivateEndpoint,
@@ -110,7 +110,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateReplicationPolicy`]: `POST /n/{namespaceName}/b/{bucketName}/replicationPolicies`.
+    /// [`CreateReplicationPolicy`]: `POST /n/{namespaceName}/b/{bucketName}/replicationPolicies`. Its parameters, and an example, are on [`CreateReplicationPolicy`].
     pub fn create_replication_policy(
         &self,
         request: CreateReplicationPolicy,
@@ -118,7 +118,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`CreateRetentionRule`]: `POST /n/{namespaceName}/b/{bucketName}/retentionRules`.
+    /// [`CreateRetentionRule`]: `POST /n/{namespaceName}/b/{bucketName}/retentionRules`. Its parameters, and an example, are on [`CreateRetentionRule`].
     pub fn create_retention_rule(
         &self,
         request: CreateRetentionRule,
@@ -126,17 +126,17 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeleteBucket`]: `DELETE /n/{namespaceName}/b/{bucketName}`.
+    /// [`DeleteBucket`]: `DELETE /n/{namespaceName}/b/{bucketName}`. Its parameters, and an example, are on [`DeleteBucket`].
     pub fn delete_bucket(&self, request: DeleteBucket) -> C::Out<Result<Response<()>, Error>> {
         self.client.send(request)
     }
 
-    /// [`DeleteObject`]: `DELETE /n/{namespaceName}/b/{bucketName}/o/{objectName}`.
+    /// [`DeleteObject`]: `DELETE /n/{namespaceName}/b/{bucketName}/o/{objectName}`. Its parameters, and an example, are on [`DeleteObject`].
     pub fn delete_object(&self, request: DeleteObject) -> C::Out<Result<Response<()>, Error>> {
         self.client.send(request)
     }
 
-    /// [`DeleteObjectLifecyclePolicy`]: `DELETE /n/{namespaceName}/b/{bucketName}/l`.
+    /// [`DeleteObjectLifecyclePolicy`]: `DELETE /n/{namespaceName}/b/{bucketName}/l`. Its parameters, and an example, are on [`DeleteObjectLifecyclePolicy`].
     pub fn delete_object_lifecycle_policy(
         &self,
         request: DeleteObjectLifecyclePolicy,
@@ -144,7 +144,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeletePreauthenticatedRequest`]: `DELETE /n/{namespaceName}/b/{bucketName}/p/{parId}`.
+    /// [`DeletePreauthenticatedRequest`]: `DELETE /n/{namespaceName}/b/{bucketName}/p/{parId}`. Its parameters, and an example, are on [`DeletePreauthenticatedRequest`].
     pub fn delete_preauthenticated_request(
         &self,
         request: DeletePreauthenticatedRequest,
@@ -152,7 +152,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeletePrivateEndpoint`]: `DELETE /n/{namespaceName}/pe/{peName}`.
+    /// [`DeletePrivateEndpoint`]: `DELETE /n/{namespaceName}/pe/{peName}`. Its parameters, and an example, are on [`DeletePrivateEndpoint`].
     pub fn delete_private_endpoint(
         &self,
         request: DeletePrivateEndpoint,
@@ -160,7 +160,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeleteReplicationPolicy`]: `DELETE /n/{namespaceName}/b/{bucketName}/replicationPolicies/{replicationId}`.
+    /// [`DeleteReplicationPolicy`]: `DELETE /n/{namespaceName}/b/{bucketName}/replicationPolicies/{replicationId}`. Its parameters, and an example, are on [`DeleteReplicationPolicy`].
     pub fn delete_replication_policy(
         &self,
         request: DeleteReplicationPolicy,
@@ -168,7 +168,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`DeleteRetentionRule`]: `DELETE /n/{namespaceName}/b/{bucketName}/retentionRules/{retentionRuleId}`.
+    /// [`DeleteRetentionRule`]: `DELETE /n/{namespaceName}/b/{bucketName}/retentionRules/{retentionRuleId}`. Its parameters, and an example, are on [`DeleteRetentionRule`].
     pub fn delete_retention_rule(
         &self,
         request: DeleteRetentionRule,
@@ -176,7 +176,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetBucket`]: `GET /n/{namespaceName}/b/{bucketName}`.
+    /// [`GetBucket`]: `GET /n/{namespaceName}/b/{bucketName}`. Its parameters, and an example, are on [`GetBucket`].
     pub fn get_bucket(
         &self,
         request: GetBucket,
@@ -184,12 +184,12 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetNamespace`]: `GET /n`.
+    /// [`GetNamespace`]: `GET /n`. Its parameters, and an example, are on [`GetNamespace`].
     pub fn get_namespace(&self, request: GetNamespace) -> C::Out<Result<Response<String>, Error>> {
         self.client.send(request)
     }
 
-    /// [`GetNamespaceMetadata`]: `GET /n/{namespaceName}`.
+    /// [`GetNamespaceMetadata`]: `GET /n/{namespaceName}`. Its parameters, and an example, are on [`GetNamespaceMetadata`].
     pub fn get_namespace_metadata(
         &self,
         request: GetNamespaceMetadata,
@@ -197,7 +197,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetObject`]: `GET /n/{namespaceName}/b/{bucketName}/o/{objectName}`.
+    /// [`GetObject`]: `GET /n/{namespaceName}/b/{bucketName}/o/{objectName}`. Its parameters, and an example, are on [`GetObject`].
     ///
     /// The body streams as it arrives.
     pub fn get_object(
@@ -207,7 +207,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send_download(request)
     }
 
-    /// [`GetObjectLifecyclePolicy`]: `GET /n/{namespaceName}/b/{bucketName}/l`.
+    /// [`GetObjectLifecyclePolicy`]: `GET /n/{namespaceName}/b/{bucketName}/l`. Its parameters, and an example, are on [`GetObjectLifecyclePolicy`].
     pub fn get_object_lifecycle_policy(
         &self,
         request: GetObjectLifecyclePolicy,
@@ -215,7 +215,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetPreauthenticatedRequest`]: `GET /n/{namespaceName}/b/{bucketName}/p/{parId}`.
+    /// [`GetPreauthenticatedRequest`]: `GET /n/{namespaceName}/b/{bucketName}/p/{parId}`. Its parameters, and an example, are on [`GetPreauthenticatedRequest`].
     pub fn get_preauthenticated_request(
         &self,
         request: GetPreauthenticatedRequest,
@@ -223,7 +223,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetPrivateEndpoint`]: `GET /n/{namespaceName}/pe/{peName}`.
+    /// [`GetPrivateEndpoint`]: `GET /n/{namespaceName}/pe/{peName}`. Its parameters, and an example, are on [`GetPrivateEndpoint`].
     pub fn get_private_endpoint(
         &self,
         request: GetPrivateEndpoint,
@@ -231,7 +231,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetReplicationPolicy`]: `GET /n/{namespaceName}/b/{bucketName}/replicationPolicies/{replicationId}`.
+    /// [`GetReplicationPolicy`]: `GET /n/{namespaceName}/b/{bucketName}/replicationPolicies/{replicationId}`. Its parameters, and an example, are on [`GetReplicationPolicy`].
     pub fn get_replication_policy(
         &self,
         request: GetReplicationPolicy,
@@ -239,7 +239,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetRetentionRule`]: `GET /n/{namespaceName}/b/{bucketName}/retentionRules/{retentionRuleId}`.
+    /// [`GetRetentionRule`]: `GET /n/{namespaceName}/b/{bucketName}/retentionRules/{retentionRuleId}`. Its parameters, and an example, are on [`GetRetentionRule`].
     pub fn get_retention_rule(
         &self,
         request: GetRetentionRule,
@@ -247,7 +247,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetWorkRequest`]: `GET /workRequests/{workRequestId}`.
+    /// [`GetWorkRequest`]: `GET /workRequests/{workRequestId}`. Its parameters, and an example, are on [`GetWorkRequest`].
     pub fn get_work_request(
         &self,
         request: GetWorkRequest,
@@ -255,12 +255,12 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`HeadBucket`]: `HEAD /n/{namespaceName}/b/{bucketName}`.
+    /// [`HeadBucket`]: `HEAD /n/{namespaceName}/b/{bucketName}`. Its parameters, and an example, are on [`HeadBucket`].
     pub fn head_bucket(&self, request: HeadBucket) -> C::Out<Result<Response<()>, Error>> {
         self.client.send(request)
     }
 
-    /// [`HeadObject`]: `HEAD /n/{namespaceName}/b/{bucketName}/o/{objectName}`.
+    /// [`HeadObject`]: `HEAD /n/{namespaceName}/b/{bucketName}/o/{objectName}`. Its parameters, and an example, are on [`HeadObject`].
     pub fn head_object(
         &self,
         request: HeadObject,
@@ -268,7 +268,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListBuckets`]: `GET /n/{namespaceName}/b`.
+    /// [`ListBuckets`]: `GET /n/{namespaceName}/b`. Its parameters, and an example, are on [`ListBuckets`].
     pub fn list_buckets(
         &self,
         request: ListBuckets,
@@ -276,7 +276,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListMultipartUploadParts`]: `GET /n/{namespaceName}/b/{bucketName}/u/{objectName}`.
+    /// [`ListMultipartUploadParts`]: `GET /n/{namespaceName}/b/{bucketName}/u/{objectName}`. Its parameters, and an example, are on [`ListMultipartUploadParts`].
     pub fn list_multipart_upload_parts(
         &self,
         request: ListMultipartUploadParts,
@@ -284,7 +284,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListMultipartUploads`]: `GET /n/{namespaceName}/b/{bucketName}/u`.
+    /// [`ListMultipartUploads`]: `GET /n/{namespaceName}/b/{bucketName}/u`. Its parameters, and an example, are on [`ListMultipartUploads`].
     pub fn list_multipart_uploads(
         &self,
         request: ListMultipartUploads,
@@ -292,7 +292,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListObjectVersions`]: `GET /n/{namespaceName}/b/{bucketName}/objectversions`.
+    /// [`ListObjectVersions`]: `GET /n/{namespaceName}/b/{bucketName}/objectversions`. Its parameters, and an example, are on [`ListObjectVersions`].
     pub fn list_object_versions(
         &self,
         request: ListObjectVersions,
@@ -300,7 +300,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListObjects`]: `GET /n/{namespaceName}/b/{bucketName}/o`.
+    /// [`ListObjects`]: `GET /n/{namespaceName}/b/{bucketName}/o`. Its parameters, and an example, are on [`ListObjects`].
     pub fn list_objects(
         &self,
         request: ListObjects,
@@ -308,7 +308,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListPreauthenticatedRequests`]: `GET /n/{namespaceName}/b/{bucketName}/p`.
+    /// [`ListPreauthenticatedRequests`]: `GET /n/{namespaceName}/b/{bucketName}/p`. Its parameters, and an example, are on [`ListPreauthenticatedRequests`].
     pub fn list_preauthenticated_requests(
         &self,
         request: ListPreauthenticatedRequests,
@@ -316,7 +316,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListPrivateEndpoints`]: `GET /n/{namespaceName}/pe`.
+    /// [`ListPrivateEndpoints`]: `GET /n/{namespaceName}/pe`. Its parameters, and an example, are on [`ListPrivateEndpoints`].
     pub fn list_private_endpoints(
         &self,
         request: ListPrivateEndpoints,
@@ -324,7 +324,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListReplicationPolicies`]: `GET /n/{namespaceName}/b/{bucketName}/replicationPolicies`.
+    /// [`ListReplicationPolicies`]: `GET /n/{namespaceName}/b/{bucketName}/replicationPolicies`. Its parameters, and an example, are on [`ListReplicationPolicies`].
     pub fn list_replication_policies(
         &self,
         request: ListReplicationPolicies,
@@ -332,7 +332,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListReplicationSources`]: `GET /n/{namespaceName}/b/{bucketName}/replicationSources`.
+    /// [`ListReplicationSources`]: `GET /n/{namespaceName}/b/{bucketName}/replicationSources`. Its parameters, and an example, are on [`ListReplicationSources`].
     pub fn list_replication_sources(
         &self,
         request: ListReplicationSources,
@@ -340,7 +340,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListRetentionRules`]: `GET /n/{namespaceName}/b/{bucketName}/retentionRules`.
+    /// [`ListRetentionRules`]: `GET /n/{namespaceName}/b/{bucketName}/retentionRules`. Its parameters, and an example, are on [`ListRetentionRules`].
     pub fn list_retention_rules(
         &self,
         request: ListRetentionRules,
@@ -348,7 +348,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListWorkRequestErrors`]: `GET /workRequests/{workRequestId}/errors`.
+    /// [`ListWorkRequestErrors`]: `GET /workRequests/{workRequestId}/errors`. Its parameters, and an example, are on [`ListWorkRequestErrors`].
     pub fn list_work_request_errors(
         &self,
         request: ListWorkRequestErrors,
@@ -356,7 +356,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListWorkRequestLogs`]: `GET /workRequests/{workRequestId}/logs`.
+    /// [`ListWorkRequestLogs`]: `GET /workRequests/{workRequestId}/logs`. Its parameters, and an example, are on [`ListWorkRequestLogs`].
     pub fn list_work_request_logs(
         &self,
         request: ListWorkRequestLogs,
@@ -364,7 +364,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListWorkRequests`]: `GET /workRequests`.
+    /// [`ListWorkRequests`]: `GET /workRequests`. Its parameters, and an example, are on [`ListWorkRequests`].
     pub fn list_work_requests(
         &self,
         request: ListWorkRequests,
@@ -372,7 +372,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`MakeBucketWritable`]: `POST /n/{namespaceName}/b/{bucketName}/actions/makeBucketWritable`.
+    /// [`MakeBucketWritable`]: `POST /n/{namespaceName}/b/{bucketName}/actions/makeBucketWritable`. Its parameters, and an example, are on [`MakeBucketWritable`].
     pub fn make_bucket_writable(
         &self,
         request: MakeBucketWritable,
@@ -380,7 +380,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`PutObject`]: `PUT /n/{namespaceName}/b/{bucketName}/o/{objectName}`.
+    /// [`PutObject`]: `PUT /n/{namespaceName}/b/{bucketName}/o/{objectName}`. Its parameters, and an example, are on [`PutObject`].
     ///
     /// `body` holds exactly the `content_length` bytes the request declares.
     pub fn put_object<'a>(
@@ -391,7 +391,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send_upload(request, body.into())
     }
 
-    /// [`PutObjectLifecyclePolicy`]: `PUT /n/{namespaceName}/b/{bucketName}/l`.
+    /// [`PutObjectLifecyclePolicy`]: `PUT /n/{namespaceName}/b/{bucketName}/l`. Its parameters, and an example, are on [`PutObjectLifecyclePolicy`].
     pub fn put_object_lifecycle_policy(
         &self,
         request: PutObjectLifecyclePolicy,
@@ -399,7 +399,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`ReencryptBucket`]: `POST /n/{namespaceName}/b/{bucketName}/actions/reencrypt`.
+    /// [`ReencryptBucket`]: `POST /n/{namespaceName}/b/{bucketName}/actions/reencrypt`. Its parameters, and an example, are on [`ReencryptBucket`].
     pub fn reencrypt_bucket(
         &self,
         request: ReencryptBucket,
@@ -407,7 +407,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`ReencryptObject`]: `POST /n/{namespaceName}/b/{bucketName}/actions/reencrypt/{objectName}`.
+    /// [`ReencryptObject`]: `POST /n/{namespaceName}/b/{bucketName}/actions/reencrypt/{objectName}`. Its parameters, and an example, are on [`ReencryptObject`].
     pub fn reencrypt_object(
         &self,
         request: ReencryptObject,
@@ -415,17 +415,17 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`RenameObject`]: `POST /n/{namespaceName}/b/{bucketName}/actions/renameObject`.
+    /// [`RenameObject`]: `POST /n/{namespaceName}/b/{bucketName}/actions/renameObject`. Its parameters, and an example, are on [`RenameObject`].
     pub fn rename_object(&self, request: RenameObject) -> C::Out<Result<Response<()>, Error>> {
         self.client.send(request)
     }
 
-    /// [`RestoreObjects`]: `POST /n/{namespaceName}/b/{bucketName}/actions/restoreObjects`.
+    /// [`RestoreObjects`]: `POST /n/{namespaceName}/b/{bucketName}/actions/restoreObjects`. Its parameters, and an example, are on [`RestoreObjects`].
     pub fn restore_objects(&self, request: RestoreObjects) -> C::Out<Result<Response<()>, Error>> {
         self.client.send(request)
     }
 
-    /// [`UpdateBucket`]: `POST /n/{namespaceName}/b/{bucketName}`.
+    /// [`UpdateBucket`]: `POST /n/{namespaceName}/b/{bucketName}`. Its parameters, and an example, are on [`UpdateBucket`].
     pub fn update_bucket(
         &self,
         request: UpdateBucket,
@@ -433,7 +433,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateNamespaceMetadata`]: `PUT /n/{namespaceName}`.
+    /// [`UpdateNamespaceMetadata`]: `PUT /n/{namespaceName}`. Its parameters, and an example, are on [`UpdateNamespaceMetadata`].
     pub fn update_namespace_metadata(
         &self,
         request: UpdateNamespaceMetadata,
@@ -441,7 +441,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateObjectStorageTier`]: `POST /n/{namespaceName}/b/{bucketName}/actions/updateObjectStorageTier`.
+    /// [`UpdateObjectStorageTier`]: `POST /n/{namespaceName}/b/{bucketName}/actions/updateObjectStorageTier`. Its parameters, and an example, are on [`UpdateObjectStorageTier`].
     pub fn update_object_storage_tier(
         &self,
         request: UpdateObjectStorageTier,
@@ -449,7 +449,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdatePrivateEndpoint`]: `POST /n/{namespaceName}/pe/{peName}`.
+    /// [`UpdatePrivateEndpoint`]: `POST /n/{namespaceName}/pe/{peName}`. Its parameters, and an example, are on [`UpdatePrivateEndpoint`].
     pub fn update_private_endpoint(
         &self,
         request: UpdatePrivateEndpoint,
@@ -457,7 +457,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`UpdateRetentionRule`]: `PUT /n/{namespaceName}/b/{bucketName}/retentionRules/{retentionRuleId}`.
+    /// [`UpdateRetentionRule`]: `PUT /n/{namespaceName}/b/{bucketName}/retentionRules/{retentionRuleId}`. Its parameters, and an example, are on [`UpdateRetentionRule`].
     pub fn update_retention_rule(
         &self,
         request: UpdateRetentionRule,
@@ -465,7 +465,7 @@ impl<C: Transport> ObjectStorageClient<C> {
         self.client.send(request)
     }
 
-    /// [`UploadPart`]: `PUT /n/{namespaceName}/b/{bucketName}/u/{objectName}`.
+    /// [`UploadPart`]: `PUT /n/{namespaceName}/b/{bucketName}/u/{objectName}`. Its parameters, and an example, are on [`UploadPart`].
     ///
     /// `body` holds exactly the `content_length` bytes the request declares.
     pub fn upload_part<'a>(

@@ -41,7 +41,7 @@ impl<C: Transport> SecretsClient<C> {
         self.client.pages(request)
     }
 
-    /// [`GetSecretBundle`]: `GET /20190301/secretbundles/{secretId}`.
+    /// [`GetSecretBundle`]: `GET /20190301/secretbundles/{secretId}`. Its parameters, and an example, are on [`GetSecretBundle`].
     pub fn get_secret_bundle(
         &self,
         request: GetSecretBundle,
@@ -49,7 +49,7 @@ impl<C: Transport> SecretsClient<C> {
         self.client.send(request)
     }
 
-    /// [`GetSecretBundleByName`]: `POST /20190301/secretbundles/actions/getByName`.
+    /// [`GetSecretBundleByName`]: `POST /20190301/secretbundles/actions/getByName`. Its parameters, and an example, are on [`GetSecretBundleByName`].
     pub fn get_secret_bundle_by_name(
         &self,
         request: GetSecretBundleByName,
@@ -57,7 +57,7 @@ impl<C: Transport> SecretsClient<C> {
         self.client.send(request)
     }
 
-    /// [`ListSecretBundleVersions`]: `GET /20190301/secretbundles/{secretId}/versions`.
+    /// [`ListSecretBundleVersions`]: `GET /20190301/secretbundles/{secretId}/versions`. Its parameters, and an example, are on [`ListSecretBundleVersions`].
     pub fn list_secret_bundle_versions(
         &self,
         request: ListSecretBundleVersions,

@@ -8,6 +8,12 @@
 //! transport's client (`ocisdk-blocking`, `ocisdk-hyper`, `ocisdk-wasm`), and so does the
 //! client's own `send`. Models are in [`models`]. Pure: no I/O, only `ocisdk-core`.
 //!
+//! Each request type's docs show it with every parameter and sent through the blocking client
+//! (for example [`GetSecretBundle`]); a method's result is a [`Response`](ocisdk_core::Response)
+//! (`data`, `status`, `opc_request_id`, `etag`, `next_page`) or an [`Error`](ocisdk_core::Error),
+//! which says what it is without matching its variants: `is_not_found()`, `is_conflict()`,
+//! `is_throttled()`, `status_u16()`, `code()`, `service_error()`.
+//!
 //! ```no_run
 //! # fn run<C: ocisdk_core::transport::Transport>(client: C) {
 //! let service = ocisdk_secrets::SecretsClient::new(client);

@@ -23,8 +23,32 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/MfaTotpDeviceSummary/ActivateMfaTotpDevice).
 ///
 /// Sent with [`IdentityClient::activate_mfa_totp_device`](crate::IdentityClient::activate_mfa_totp_device), or `send` on any transport's client.
-/// Returns `crate::models::MfaTotpDeviceSummary`.
+/// Returns [`MfaTotpDeviceSummary`](crate::models::MfaTotpDeviceSummary) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// Takes an `opc-retry-token`: every attempt of a call carries the same one (generated when unset).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{ActivateMfaTotpDevice, IdentityClient, MfaTotpToken};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let mfa_totp_token = MfaTotpToken::new()
+///     .totp_token("EXAMPLE-totpToken-Value");
+/// let request = ActivateMfaTotpDevice::new(
+///     "ocid1.user.oc1..aaaaexample",
+///     "ocid1.mfatotpdevice.oc1..aaaaexample",
+///     mfa_totp_token,
+/// )
+/// .if_match("EXAMPLE-if-match-Value");
+/// let response = identity.activate_mfa_totp_device(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,8 +23,29 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/UserGroupMembership/AddUserToGroup).
 ///
 /// Sent with [`IdentityClient::add_user_to_group`](crate::IdentityClient::add_user_to_group), or `send` on any transport's client.
-/// Returns `crate::models::UserGroupMembership`.
+/// Returns [`UserGroupMembership`](crate::models::UserGroupMembership) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// Takes an `opc-retry-token`: every attempt of a call carries the same one (generated when unset).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{AddUserToGroup, AddUserToGroupDetails, IdentityClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let add_user_to_group_details = AddUserToGroupDetails::new(
+///     "ocid1.user.oc1..aaaaexample",
+///     "ocid1.group.oc1..aaaaexample",
+/// );
+/// let request = AddUserToGroup::new(add_user_to_group_details);
+/// let response = identity.add_user_to_group(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -31,7 +31,27 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/TagDefault/AssembleEffectiveTagSet).
 ///
 /// Sent with [`IdentityClient::assemble_effective_tag_set`](crate::IdentityClient::assemble_effective_tag_set), or `send` on any transport's client.
-/// Returns `Vec<crate::models::TagDefaultSummary>`.
+/// Returns `Vec<TagDefaultSummary>` (see [`TagDefaultSummary`](crate::models::TagDefaultSummary)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     AssembleEffectiveTagSet, AssembleEffectiveTagSetLifecycleState, IdentityClient,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = AssembleEffectiveTagSet::new("ocid1.compartment.oc1..aaaaexample")
+///     .lifecycle_state(AssembleEffectiveTagSetLifecycleState::Active);
+/// let response = identity.assemble_effective_tag_set(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

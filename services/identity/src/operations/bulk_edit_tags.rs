@@ -23,7 +23,39 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Tag/BulkEditTags).
 ///
 /// Sent with [`IdentityClient::bulk_edit_tags`](crate::IdentityClient::bulk_edit_tags), or `send` on any transport's client.
+/// The answer has no body: the service client returns `()` in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// Takes an `opc-retry-token`: every attempt of a call carries the same one (generated when unset).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     BulkEditOperationDetails, BulkEditOperationDetailsOperationType, BulkEditResource,
+///     BulkEditTags, BulkEditTagsDetails, IdentityClient,
+/// };
+/// use ocisdk_core::export::serde_json::json;
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let bulk_edit_tags_details = BulkEditTagsDetails::new(
+///     "ocid1.compartment.oc1..aaaaexample",
+///     vec![BulkEditResource::new("ocid1.resource.oc1..aaaaexample", "EXAMPLE-resourceType-Value")],
+///     vec![BulkEditOperationDetails::new(
+///         BulkEditOperationDetailsOperationType::AddWhereAbsent,
+///         [("Operations".to_string(), [("CostCenter".to_string(), json!("42"))].into())].into(),
+///     )],
+/// );
+/// let request = BulkEditTags::new()
+///     .opc_request_id("EXAMPLE-opc-request-id-Value")
+///     .bulk_edit_tags_details(bulk_edit_tags_details);
+/// let response = identity.bulk_edit_tags(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{} {:?}", response.status, response.opc_request_id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,7 +23,35 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Compartment/BulkMoveResources).
 ///
 /// Sent with [`IdentityClient::bulk_move_resources`](crate::IdentityClient::bulk_move_resources), or `send` on any transport's client.
+/// The answer has no body: the service client returns `()` in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// Takes an `opc-retry-token`: every attempt of a call carries the same one (generated when unset).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     BulkActionResource, BulkMoveResources, BulkMoveResourcesDetails, IdentityClient,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let bulk_move_resources_details = BulkMoveResourcesDetails::new(
+///     vec![BulkActionResource::new("EXAMPLE-identifier-Value", "EXAMPLE-entityType-Value")],
+///     "ocid1.targetcompartment.oc1..aaaaexample",
+/// );
+/// let request = BulkMoveResources::new(
+///     "ocid1.compartment.oc1..aaaaexample",
+///     bulk_move_resources_details,
+/// )
+/// .opc_request_id("EXAMPLE-opc-request-id-Value");
+/// let response = identity.bulk_move_resources(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{} {:?}", response.status, response.opc_request_id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,7 +23,34 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Domain/ChangeDomainLicenseType).
 ///
 /// Sent with [`IdentityClient::change_domain_license_type`](crate::IdentityClient::change_domain_license_type), or `send` on any transport's client.
+/// The answer has no body: the service client returns `()` in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// Takes an `opc-retry-token`: every attempt of a call carries the same one (generated when unset).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     ChangeDomainLicenseType, ChangeDomainLicenseTypeDetails, IdentityClient,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let change_domain_license_type_details = ChangeDomainLicenseTypeDetails::new()
+///     .license_type("EXAMPLE-licenseType-Value");
+/// let request = ChangeDomainLicenseType::new(
+///     "ocid1.domain.oc1..aaaaexample",
+///     change_domain_license_type_details,
+/// )
+/// .opc_request_id("EXAMPLE-opc-request-id-Value")
+/// .if_match("EXAMPLE-if-match-Value");
+/// let response = identity.change_domain_license_type(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{} {:?}", response.status, response.opc_request_id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

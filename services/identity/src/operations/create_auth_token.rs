@@ -23,8 +23,26 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/AuthToken/CreateAuthToken).
 ///
 /// Sent with [`IdentityClient::create_auth_token`](crate::IdentityClient::create_auth_token), or `send` on any transport's client.
-/// Returns `crate::models::AuthToken`.
+/// Returns [`AuthToken`](crate::models::AuthToken) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// Takes an `opc-retry-token`: every attempt of a call carries the same one (generated when unset).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{CreateAuthToken, CreateAuthTokenDetails, IdentityClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let create_auth_token_details = CreateAuthTokenDetails::new("an example");
+/// let request = CreateAuthToken::new(create_auth_token_details, "ocid1.user.oc1..aaaaexample");
+/// let response = identity.create_auth_token(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,8 +23,33 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Compartment/CreateCompartment).
 ///
 /// Sent with [`IdentityClient::create_compartment`](crate::IdentityClient::create_compartment), or `send` on any transport's client.
-/// Returns `crate::models::Compartment`.
+/// Returns [`Compartment`](crate::models::Compartment) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// Takes an `opc-retry-token`: every attempt of a call carries the same one (generated when unset).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{CreateCompartment, CreateCompartmentDetails, IdentityClient};
+/// use ocisdk_core::export::serde_json::json;
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let create_compartment_details = CreateCompartmentDetails::new(
+///     "ocid1.compartment.oc1..aaaaexample",
+///     "example-name",
+///     "an example",
+/// )
+/// .freeform_tags([("department".to_string(), "finance".to_string())].into())
+/// .defined_tags([("Operations".to_string(), [("CostCenter".to_string(), json!("42"))].into())].into());
+/// let request = CreateCompartment::new(create_compartment_details);
+/// let response = identity.create_compartment(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,8 +23,31 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/CustomerSecretKey/CreateCustomerSecretKey).
 ///
 /// Sent with [`IdentityClient::create_customer_secret_key`](crate::IdentityClient::create_customer_secret_key), or `send` on any transport's client.
-/// Returns `crate::models::CustomerSecretKey`.
+/// Returns [`CustomerSecretKey`](crate::models::CustomerSecretKey) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// Takes an `opc-retry-token`: every attempt of a call carries the same one (generated when unset).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     CreateCustomerSecretKey, CreateCustomerSecretKeyDetails, IdentityClient,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let create_customer_secret_key_details = CreateCustomerSecretKeyDetails::new("my-display");
+/// let request = CreateCustomerSecretKey::new(
+///     create_customer_secret_key_details,
+///     "ocid1.user.oc1..aaaaexample",
+/// );
+/// let response = identity.create_customer_secret_key(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

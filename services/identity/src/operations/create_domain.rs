@@ -23,7 +23,43 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Domain/CreateDomain).
 ///
 /// Sent with [`IdentityClient::create_domain`](crate::IdentityClient::create_domain), or `send` on any transport's client.
+/// The answer has no body: the service client returns `()` in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// Takes an `opc-retry-token`: every attempt of a call carries the same one (generated when unset).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{CreateDomain, CreateDomainDetails, IdentityClient};
+/// use ocisdk_core::export::serde_json::json;
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let create_domain_details = CreateDomainDetails::new(
+///     "ocid1.compartment.oc1..aaaaexample",
+///     "my-display",
+///     "an example",
+///     "EXAMPLE-homeRegion-Value",
+///     "EXAMPLE-licenseType-Value",
+/// )
+/// .is_hidden_on_login(true)
+/// .admin_first_name("my-admin-first")
+/// .admin_last_name("my-admin-last")
+/// .admin_user_name("my-admin-user")
+/// .admin_email("user@example.com")
+/// .is_notification_bypassed(true)
+/// .is_primary_email_required(true)
+/// .freeform_tags([("department".to_string(), "finance".to_string())].into())
+/// .defined_tags([("Operations".to_string(), [("CostCenter".to_string(), json!("42"))].into())].into());
+/// let request = CreateDomain::new(create_domain_details)
+///     .opc_request_id("EXAMPLE-opc-request-id-Value");
+/// let response = identity.create_domain(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{} {:?}", response.status, response.opc_request_id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

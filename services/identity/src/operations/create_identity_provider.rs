@@ -23,8 +23,40 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/IdentityProvider/CreateIdentityProvider).
 ///
 /// Sent with [`IdentityClient::create_identity_provider`](crate::IdentityClient::create_identity_provider), or `send` on any transport's client.
-/// Returns `crate::models::IdentityProvider`.
+/// Returns [`IdentityProvider`](crate::models::IdentityProvider) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// Takes an `opc-retry-token`: every attempt of a call carries the same one (generated when unset).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```no_run
+/// use ocisdk_identity::{
+///     CreateIdentityProvider, CreateSaml2IdentityProviderDetails,
+///     CreateSaml2IdentityProviderDetailsProductType, IdentityClient,
+/// };
+/// use ocisdk_core::export::serde_json::json;
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let create_identity_provider_details = CreateSaml2IdentityProviderDetails::new(
+///     "ocid1.compartment.oc1..aaaaexample",
+///     "example-name",
+///     "an example",
+///     CreateSaml2IdentityProviderDetailsProductType::Idcs,
+///     "EXAMPLE-metadataUrl-Value",
+///     "EXAMPLE-metadata-Value",
+/// )
+/// .freeform_tags([("department".to_string(), "finance".to_string())].into())
+/// .defined_tags([("Operations".to_string(), [("CostCenter".to_string(), json!("42"))].into())].into())
+/// .freeform_attributes([("key".to_string(), "value".to_string())].into());
+/// let request = CreateIdentityProvider::new(create_identity_provider_details.into());
+/// let response = identity.create_identity_provider(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

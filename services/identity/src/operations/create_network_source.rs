@@ -23,8 +23,39 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/NetworkSources/CreateNetworkSource).
 ///
 /// Sent with [`IdentityClient::create_network_source`](crate::IdentityClient::create_network_source), or `send` on any transport's client.
-/// Returns `crate::models::NetworkSources`.
+/// Returns [`NetworkSources`](crate::models::NetworkSources) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// Takes an `opc-retry-token`: every attempt of a call carries the same one (generated when unset).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     CreateNetworkSource, CreateNetworkSourceDetails, IdentityClient,
+///     NetworkSourcesVirtualSourceList,
+/// };
+/// use ocisdk_core::export::serde_json::json;
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let create_network_source_details = CreateNetworkSourceDetails::new(
+///     "ocid1.compartment.oc1..aaaaexample",
+///     "example-name",
+///     "an example",
+/// )
+/// .public_source_list(vec!["EXAMPLE-publicSourceList-Value".to_string()])
+/// .virtual_source_list(vec![NetworkSourcesVirtualSourceList::new()])
+/// .services(vec!["EXAMPLE-services-Value".to_string()])
+/// .freeform_tags([("department".to_string(), "finance".to_string())].into())
+/// .defined_tags([("Operations".to_string(), [("CostCenter".to_string(), json!("42"))].into())].into());
+/// let request = CreateNetworkSource::new(create_network_source_details);
+/// let response = identity.create_network_source(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

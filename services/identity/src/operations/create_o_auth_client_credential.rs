@@ -23,8 +23,36 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/User/CreateOAuthClientCredential).
 ///
 /// Sent with [`IdentityClient::create_o_auth_client_credential`](crate::IdentityClient::create_o_auth_client_credential), or `send` on any transport's client.
-/// Returns `crate::models::OAuth2ClientCredential`.
+/// Returns [`OAuth2ClientCredential`](crate::models::OAuth2ClientCredential) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// Takes an `opc-retry-token`: every attempt of a call carries the same one (generated when unset).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     CreateOAuth2ClientCredentialDetails, CreateOAuthClientCredential, FullyQualifiedScope,
+///     IdentityClient,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let create_o_auth2_client_credential_details = CreateOAuth2ClientCredentialDetails::new(
+///     "example-name",
+///     "an example",
+///     vec![FullyQualifiedScope::new("EXAMPLE-audience-Value", "EXAMPLE-scope-Value")],
+/// );
+/// let request = CreateOAuthClientCredential::new(
+///     "ocid1.user.oc1..aaaaexample",
+///     create_o_auth2_client_credential_details,
+/// );
+/// let response = identity.create_o_auth_client_credential(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,8 +23,34 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Tag/CreateTag).
 ///
 /// Sent with [`IdentityClient::create_tag`](crate::IdentityClient::create_tag), or `send` on any transport's client.
-/// Returns `crate::models::Tag`.
+/// Returns [`Tag`](crate::models::Tag) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// Takes an `opc-retry-token`: every attempt of a call carries the same one (generated when unset).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     CreateTag, CreateTagDetails, DefaultTagDefinitionValidator, IdentityClient,
+/// };
+/// use ocisdk_core::export::serde_json::json;
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let create_tag_details = CreateTagDetails::new("example-name", "an example")
+///     .freeform_tags([("department".to_string(), "finance".to_string())].into())
+///     .defined_tags([("Operations".to_string(), [("CostCenter".to_string(), json!("42"))].into())].into())
+///     .is_cost_tracking(true)
+///     .validator(DefaultTagDefinitionValidator::new().into());
+/// let request = CreateTag::new("ocid1.tagnamespace.oc1..aaaaexample", create_tag_details)
+///     .is_lock_override(true);
+/// let response = identity.create_tag(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

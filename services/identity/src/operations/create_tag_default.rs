@@ -23,8 +23,36 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/TagDefault/CreateTagDefault).
 ///
 /// Sent with [`IdentityClient::create_tag_default`](crate::IdentityClient::create_tag_default), or `send` on any transport's client.
-/// Returns `crate::models::TagDefault`.
+/// Returns [`TagDefault`](crate::models::TagDefault) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// Takes an `opc-retry-token`: every attempt of a call carries the same one (generated when unset).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```no_run
+/// use ocisdk_identity::{
+///     AddLockDetails, AddLockDetailsType, CreateTagDefault, CreateTagDefaultDetails,
+///     IdentityClient,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let create_tag_default_details = CreateTagDefaultDetails::new(
+///     "ocid1.compartment.oc1..aaaaexample",
+///     "ocid1.tagdefinition.oc1..aaaaexample",
+///     "EXAMPLE-value-Value",
+/// )
+/// .is_required(true)
+/// .locks(vec![AddLockDetails::new(AddLockDetailsType::Full)]);
+/// let request = CreateTagDefault::new(create_tag_default_details)
+///     .opc_request_id("EXAMPLE-opc-request-id-Value");
+/// let response = identity.create_tag_default(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -21,6 +21,25 @@ use crate::models;
 /// `DeleteApiKey`: `DELETE /20160918/users/{userId}/apiKeys/{fingerprint}`.
 ///
 /// Sent with [`IdentityClient::delete_api_key`](crate::IdentityClient::delete_api_key), or `send` on any transport's client.
+/// The answer has no body: the service client returns `()` in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{DeleteApiKey, IdentityClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = DeleteApiKey::new("ocid1.user.oc1..aaaaexample", "EXAMPLE-fingerprint-Value")
+///     .if_match("EXAMPLE-if-match-Value");
+/// let response = identity.delete_api_key(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{} {:?}", response.status, response.opc_request_id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

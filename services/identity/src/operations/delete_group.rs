@@ -21,6 +21,25 @@ use crate::models;
 /// `DeleteGroup`: `DELETE /20160918/groups/{groupId}`.
 ///
 /// Sent with [`IdentityClient::delete_group`](crate::IdentityClient::delete_group), or `send` on any transport's client.
+/// The answer has no body: the service client returns `()` in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```no_run
+/// use ocisdk_identity::{DeleteGroup, IdentityClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = DeleteGroup::new("ocid1.group.oc1..aaaaexample")
+///     .if_match("EXAMPLE-if-match-Value");
+/// let response = identity.delete_group(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{} {:?}", response.status, response.opc_request_id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

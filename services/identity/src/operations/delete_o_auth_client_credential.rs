@@ -23,6 +23,28 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/User/DeleteOAuthClientCredential).
 ///
 /// Sent with [`IdentityClient::delete_o_auth_client_credential`](crate::IdentityClient::delete_o_auth_client_credential), or `send` on any transport's client.
+/// The answer has no body: the service client returns `()` in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{DeleteOAuthClientCredential, IdentityClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = DeleteOAuthClientCredential::new(
+///     "ocid1.user.oc1..aaaaexample",
+///     "ocid1.oauth2clientcredential.oc1..aaaaexample",
+/// )
+/// .if_match("EXAMPLE-if-match-Value");
+/// let response = identity.delete_o_auth_client_credential(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{} {:?}", response.status, response.opc_request_id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

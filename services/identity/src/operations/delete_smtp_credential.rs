@@ -21,6 +21,28 @@ use crate::models;
 /// `DeleteSmtpCredential`: `DELETE /20160918/users/{userId}/smtpCredentials/{smtpCredentialId}`.
 ///
 /// Sent with [`IdentityClient::delete_smtp_credential`](crate::IdentityClient::delete_smtp_credential), or `send` on any transport's client.
+/// The answer has no body: the service client returns `()` in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{DeleteSmtpCredential, IdentityClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = DeleteSmtpCredential::new(
+///     "ocid1.user.oc1..aaaaexample",
+///     "ocid1.smtpcredential.oc1..aaaaexample",
+/// )
+/// .if_match("EXAMPLE-if-match-Value");
+/// let response = identity.delete_smtp_credential(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{} {:?}", response.status, response.opc_request_id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -21,6 +21,28 @@ use crate::models;
 /// `DeleteSwiftPassword`: `DELETE /20160918/users/{userId}/swiftPasswords/{swiftPasswordId}`.
 ///
 /// Sent with [`IdentityClient::delete_swift_password`](crate::IdentityClient::delete_swift_password), or `send` on any transport's client.
+/// The answer has no body: the service client returns `()` in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{DeleteSwiftPassword, IdentityClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = DeleteSwiftPassword::new(
+///     "ocid1.user.oc1..aaaaexample",
+///     "ocid1.swiftpassword.oc1..aaaaexample",
+/// )
+/// .if_match("EXAMPLE-if-match-Value");
+/// let response = identity.delete_swift_password(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{} {:?}", response.status, response.opc_request_id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

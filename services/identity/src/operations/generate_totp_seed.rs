@@ -23,7 +23,28 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/MfaTotpDevice/GenerateTotpSeed).
 ///
 /// Sent with [`IdentityClient::generate_totp_seed`](crate::IdentityClient::generate_totp_seed), or `send` on any transport's client.
-/// Returns `crate::models::MfaTotpDevice`.
+/// Returns [`MfaTotpDevice`](crate::models::MfaTotpDevice) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{GenerateTotpSeed, IdentityClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = GenerateTotpSeed::new(
+///     "ocid1.user.oc1..aaaaexample",
+///     "ocid1.mfatotpdevice.oc1..aaaaexample",
+/// )
+/// .if_match("EXAMPLE-if-match-Value");
+/// let response = identity.generate_totp_seed(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,7 +23,25 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/IamWorkRequest/GetIamWorkRequest).
 ///
 /// Sent with [`IdentityClient::get_iam_work_request`](crate::IdentityClient::get_iam_work_request), or `send` on any transport's client.
-/// Returns `crate::models::IamWorkRequest`.
+/// Returns [`IamWorkRequest`](crate::models::IamWorkRequest) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{GetIamWorkRequest, IdentityClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = GetIamWorkRequest::new("ocid1.iamworkrequest.oc1..aaaaexample")
+///     .opc_request_id("EXAMPLE-opc-request-id-Value");
+/// let response = identity.get_iam_work_request(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

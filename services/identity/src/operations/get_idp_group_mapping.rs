@@ -23,7 +23,27 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/IdpGroupMapping/GetIdpGroupMapping).
 ///
 /// Sent with [`IdentityClient::get_idp_group_mapping`](crate::IdentityClient::get_idp_group_mapping), or `send` on any transport's client.
-/// Returns `crate::models::IdpGroupMapping`.
+/// Returns [`IdpGroupMapping`](crate::models::IdpGroupMapping) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{GetIdpGroupMapping, IdentityClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = GetIdpGroupMapping::new(
+///     "ocid1.identityprovider.oc1..aaaaexample",
+///     "ocid1.mapping.oc1..aaaaexample",
+/// );
+/// let response = identity.get_idp_group_mapping(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

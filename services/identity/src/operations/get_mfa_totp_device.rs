@@ -23,7 +23,27 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/MfaTotpDeviceSummary/GetMfaTotpDevice).
 ///
 /// Sent with [`IdentityClient::get_mfa_totp_device`](crate::IdentityClient::get_mfa_totp_device), or `send` on any transport's client.
-/// Returns `crate::models::MfaTotpDeviceSummary`.
+/// Returns [`MfaTotpDeviceSummary`](crate::models::MfaTotpDeviceSummary) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{GetMfaTotpDevice, IdentityClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = GetMfaTotpDevice::new(
+///     "ocid1.user.oc1..aaaaexample",
+///     "ocid1.mfatotpdevice.oc1..aaaaexample",
+/// );
+/// let response = identity.get_mfa_totp_device(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

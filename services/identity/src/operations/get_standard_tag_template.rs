@@ -23,7 +23,27 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/StandardTagNamespaceTemplate/GetStandardTagTemplate).
 ///
 /// Sent with [`IdentityClient::get_standard_tag_template`](crate::IdentityClient::get_standard_tag_template), or `send` on any transport's client.
-/// Returns `crate::models::StandardTagNamespaceTemplate`.
+/// Returns [`StandardTagNamespaceTemplate`](crate::models::StandardTagNamespaceTemplate) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{GetStandardTagTemplate, IdentityClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = GetStandardTagTemplate::new(
+///     "ocid1.compartment.oc1..aaaaexample",
+///     "my-standard-tag-namespace",
+/// );
+/// let response = identity.get_standard_tag_template(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,7 +23,31 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Tag/ImportStandardTags).
 ///
 /// Sent with [`IdentityClient::import_standard_tags`](crate::IdentityClient::import_standard_tags), or `send` on any transport's client.
+/// The answer has no body: the service client returns `()` in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// Takes an `opc-retry-token`: every attempt of a call carries the same one (generated when unset).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{IdentityClient, ImportStandardTags, ImportStandardTagsDetails};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let import_standard_tags_details = ImportStandardTagsDetails::new(
+///     "ocid1.compartment.oc1..aaaaexample",
+///     "my-standard-tag-namespace",
+/// );
+/// let request = ImportStandardTags::new()
+///     .opc_request_id("EXAMPLE-opc-request-id-Value")
+///     .import_standard_tags_details(import_standard_tags_details);
+/// let response = identity.import_standard_tags(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{} {:?}", response.status, response.opc_request_id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

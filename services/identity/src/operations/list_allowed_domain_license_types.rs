@@ -23,7 +23,26 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Domain/ListAllowedDomainLicenseTypes).
 ///
 /// Sent with [`IdentityClient::list_allowed_domain_license_types`](crate::IdentityClient::list_allowed_domain_license_types), or `send` on any transport's client.
-/// Returns `Vec<crate::models::AllowedDomainLicenseTypeSummary>`.
+/// Returns `Vec<AllowedDomainLicenseTypeSummary>` (see [`AllowedDomainLicenseTypeSummary`](crate::models::AllowedDomainLicenseTypeSummary)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{IdentityClient, ListAllowedDomainLicenseTypes};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = ListAllowedDomainLicenseTypes::new()
+///     .current_license_type_name("my-current-license-type")
+///     .opc_request_id("EXAMPLE-opc-request-id-Value");
+/// let response = identity.list_allowed_domain_license_types(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -33,7 +33,31 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/BulkActionResourceTypeCollection/ListBulkActionResourceTypes).
 ///
 /// Sent with [`IdentityClient::list_bulk_action_resource_types`](crate::IdentityClient::list_bulk_action_resource_types), or `send` on any transport's client.
-/// Returns `crate::models::BulkActionResourceTypeCollection`.
+/// Returns [`BulkActionResourceTypeCollection`](crate::models::BulkActionResourceTypeCollection) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     IdentityClient, ListBulkActionResourceTypes, ListBulkActionResourceTypesBulkActionType,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = ListBulkActionResourceTypes::new(
+///     ListBulkActionResourceTypesBulkActionType::BulkMoveResources,
+/// )
+/// .limit(10);
+/// // One page: `identity.list_bulk_action_resource_types(request)?`; every record, page after page:
+/// for item in identity.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -69,7 +69,36 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Compartment/ListCompartments).
 ///
 /// Sent with [`IdentityClient::list_compartments`](crate::IdentityClient::list_compartments), or `send` on any transport's client.
-/// Returns `Vec<crate::models::Compartment>`.
+/// Returns `Vec<Compartment>` (see [`Compartment`](crate::models::Compartment)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     IdentityClient, ListCompartments, ListCompartmentsAccessLevel,
+///     ListCompartmentsLifecycleState, ListCompartmentsSortBy, ListCompartmentsSortOrder,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = ListCompartments::new("ocid1.compartment.oc1..aaaaexample")
+///     .limit(10)
+///     .access_level(ListCompartmentsAccessLevel::Any)
+///     .compartment_id_in_subtree(true)
+///     .name("example-name")
+///     .sort_by(ListCompartmentsSortBy::Timecreated)
+///     .sort_order(ListCompartmentsSortOrder::Asc)
+///     .lifecycle_state(ListCompartmentsLifecycleState::Creating);
+/// // One page: `identity.list_compartments(request)?`; every record, page after page:
+/// for item in identity.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -57,7 +57,35 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/User/ListDbCredentials).
 ///
 /// Sent with [`IdentityClient::list_db_credentials`](crate::IdentityClient::list_db_credentials), or `send` on any transport's client.
-/// Returns `Vec<crate::models::DbCredentialSummary>`.
+/// Returns `Vec<DbCredentialSummary>` (see [`DbCredentialSummary`](crate::models::DbCredentialSummary)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     IdentityClient, ListDbCredentials, ListDbCredentialsLifecycleState,
+///     ListDbCredentialsSortBy, ListDbCredentialsSortOrder,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = ListDbCredentials::new("ocid1.user.oc1..aaaaexample")
+///     .opc_request_id("EXAMPLE-opc-request-id-Value")
+///     .limit(10)
+///     .name("example-name")
+///     .sort_by(ListDbCredentialsSortBy::Timecreated)
+///     .sort_order(ListDbCredentialsSortOrder::Asc)
+///     .lifecycle_state(ListDbCredentialsLifecycleState::Creating);
+/// // One page: `identity.list_db_credentials(request)?`; every record, page after page:
+/// for item in identity.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -57,7 +57,41 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/DomainSummary/ListDomains).
 ///
 /// Sent with [`IdentityClient::list_domains`](crate::IdentityClient::list_domains), or `send` on any transport's client.
-/// Returns `Vec<crate::models::DomainSummary>`.
+/// Returns `Vec<DomainSummary>` (see [`DomainSummary`](crate::models::DomainSummary)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     IdentityClient, ListDomains, ListDomainsLifecycleState, ListDomainsSortBy,
+///     ListDomainsSortOrder,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = ListDomains::new("ocid1.compartment.oc1..aaaaexample")
+///     .display_name("my-display")
+///     .url("EXAMPLE-url-Value")
+///     .home_region_url("EXAMPLE-homeRegionUrl-Value")
+///     .r#type("EXAMPLE-type-Value")
+///     .license_type("EXAMPLE-licenseType-Value")
+///     .is_hidden_on_login(true)
+///     .limit(10)
+///     .name("example-name")
+///     .sort_by(ListDomainsSortBy::Timecreated)
+///     .sort_order(ListDomainsSortOrder::Asc)
+///     .opc_request_id("EXAMPLE-opc-request-id-Value")
+///     .lifecycle_state(ListDomainsLifecycleState::Creating);
+/// // One page: `identity.list_domains(request)?`; every record, page after page:
+/// for item in identity.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,7 +23,27 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/FaultDomain/ListFaultDomains).
 ///
 /// Sent with [`IdentityClient::list_fault_domains`](crate::IdentityClient::list_fault_domains), or `send` on any transport's client.
-/// Returns `Vec<crate::models::FaultDomain>`.
+/// Returns `Vec<FaultDomain>` (see [`FaultDomain`](crate::models::FaultDomain)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{IdentityClient, ListFaultDomains};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = ListFaultDomains::new(
+///     "ocid1.compartment.oc1..aaaaexample",
+///     "EXAMPLE-availabilityDomain-Value",
+/// );
+/// let response = identity.list_fault_domains(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -33,7 +33,31 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/IamWorkRequest/ListIamWorkRequestErrors).
 ///
 /// Sent with [`IdentityClient::list_iam_work_request_errors`](crate::IdentityClient::list_iam_work_request_errors), or `send` on any transport's client.
-/// Returns `Vec<crate::models::IamWorkRequestErrorSummary>`.
+/// Returns `Vec<IamWorkRequestErrorSummary>` (see [`IamWorkRequestErrorSummary`](crate::models::IamWorkRequestErrorSummary)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     IdentityClient, ListIamWorkRequestErrors, ListIamWorkRequestErrorsSortOrder,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = ListIamWorkRequestErrors::new("ocid1.iamworkrequest.oc1..aaaaexample")
+///     .limit(10)
+///     .sort_order(ListIamWorkRequestErrorsSortOrder::Asc)
+///     .opc_request_id("EXAMPLE-opc-request-id-Value");
+/// // One page: `identity.list_iam_work_request_errors(request)?`; every record, page after page:
+/// for item in identity.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

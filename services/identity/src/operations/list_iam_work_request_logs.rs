@@ -33,7 +33,31 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/IamWorkRequestLogSummary/ListIamWorkRequestLogs).
 ///
 /// Sent with [`IdentityClient::list_iam_work_request_logs`](crate::IdentityClient::list_iam_work_request_logs), or `send` on any transport's client.
-/// Returns `Vec<crate::models::IamWorkRequestLogSummary>`.
+/// Returns `Vec<IamWorkRequestLogSummary>` (see [`IamWorkRequestLogSummary`](crate::models::IamWorkRequestLogSummary)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     IdentityClient, ListIamWorkRequestLogs, ListIamWorkRequestLogsSortOrder,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = ListIamWorkRequestLogs::new("ocid1.iamworkrequest.oc1..aaaaexample")
+///     .limit(10)
+///     .sort_order(ListIamWorkRequestLogsSortOrder::Asc)
+///     .opc_request_id("EXAMPLE-opc-request-id-Value");
+/// // One page: `identity.list_iam_work_request_logs(request)?`; every record, page after page:
+/// for item in identity.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,7 +23,29 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/IamWorkRequestSummary/ListIamWorkRequests).
 ///
 /// Sent with [`IdentityClient::list_iam_work_requests`](crate::IdentityClient::list_iam_work_requests), or `send` on any transport's client.
-/// Returns `Vec<crate::models::IamWorkRequestSummary>`.
+/// Returns `Vec<IamWorkRequestSummary>` (see [`IamWorkRequestSummary`](crate::models::IamWorkRequestSummary)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{IdentityClient, ListIamWorkRequests};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = ListIamWorkRequests::new("ocid1.compartment.oc1..aaaaexample")
+///     .limit(10)
+///     .resource_identifier("EXAMPLE-resourceIdentifier-Value")
+///     .opc_request_id("EXAMPLE-opc-request-id-Value");
+/// // One page: `identity.list_iam_work_requests(request)?`; every record, page after page:
+/// for item in identity.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -59,7 +59,34 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/NetworkSourcesSummary/ListNetworkSources).
 ///
 /// Sent with [`IdentityClient::list_network_sources`](crate::IdentityClient::list_network_sources), or `send` on any transport's client.
-/// Returns `Vec<crate::models::NetworkSourcesSummary>`.
+/// Returns `Vec<NetworkSourcesSummary>` (see [`NetworkSourcesSummary`](crate::models::NetworkSourcesSummary)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     IdentityClient, ListNetworkSources, ListNetworkSourcesLifecycleState,
+///     ListNetworkSourcesSortBy, ListNetworkSourcesSortOrder,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = ListNetworkSources::new("ocid1.compartment.oc1..aaaaexample")
+///     .limit(10)
+///     .name("example-name")
+///     .sort_by(ListNetworkSourcesSortBy::Timecreated)
+///     .sort_order(ListNetworkSourcesSortOrder::Asc)
+///     .lifecycle_state(ListNetworkSourcesLifecycleState::Creating);
+/// // One page: `identity.list_network_sources(request)?`; every record, page after page:
+/// for item in identity.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

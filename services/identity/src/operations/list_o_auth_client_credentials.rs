@@ -39,7 +39,30 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/User/ListOAuthClientCredentials).
 ///
 /// Sent with [`IdentityClient::list_o_auth_client_credentials`](crate::IdentityClient::list_o_auth_client_credentials), or `send` on any transport's client.
-/// Returns `Vec<crate::models::OAuth2ClientCredentialSummary>`.
+/// Returns `Vec<OAuth2ClientCredentialSummary>` (see [`OAuth2ClientCredentialSummary`](crate::models::OAuth2ClientCredentialSummary)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     IdentityClient, ListOAuthClientCredentials, ListOAuthClientCredentialsLifecycleState,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = ListOAuthClientCredentials::new("ocid1.user.oc1..aaaaexample")
+///     .limit(10)
+///     .lifecycle_state(ListOAuthClientCredentialsLifecycleState::Creating);
+/// // One page: `identity.list_o_auth_client_credentials(request)?`; every record, page after page:
+/// for item in identity.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -59,7 +59,34 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Policy/ListPolicies).
 ///
 /// Sent with [`IdentityClient::list_policies`](crate::IdentityClient::list_policies), or `send` on any transport's client.
-/// Returns `Vec<crate::models::Policy>`.
+/// Returns `Vec<Policy>` (see [`Policy`](crate::models::Policy)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     IdentityClient, ListPolicies, ListPoliciesLifecycleState, ListPoliciesSortBy,
+///     ListPoliciesSortOrder,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = ListPolicies::new("ocid1.compartment.oc1..aaaaexample")
+///     .limit(10)
+///     .name("example-name")
+///     .sort_by(ListPoliciesSortBy::Timecreated)
+///     .sort_order(ListPoliciesSortOrder::Asc)
+///     .lifecycle_state(ListPoliciesLifecycleState::Creating);
+/// // One page: `identity.list_policies(request)?`; every record, page after page:
+/// for item in identity.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,7 +23,24 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/SwiftPassword/ListSwiftPasswords).
 ///
 /// Sent with [`IdentityClient::list_swift_passwords`](crate::IdentityClient::list_swift_passwords), or `send` on any transport's client.
-/// Returns `Vec<crate::models::SwiftPassword>`.
+/// Returns `Vec<SwiftPassword>` (see [`SwiftPassword`](crate::models::SwiftPassword)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{IdentityClient, ListSwiftPasswords};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = ListSwiftPasswords::new("ocid1.user.oc1..aaaaexample");
+/// let response = identity.list_swift_passwords(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -31,7 +31,31 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/TagDefaultSummary/ListTagDefaults).
 ///
 /// Sent with [`IdentityClient::list_tag_defaults`](crate::IdentityClient::list_tag_defaults), or `send` on any transport's client.
-/// Returns `Vec<crate::models::TagDefaultSummary>`.
+/// Returns `Vec<TagDefaultSummary>` (see [`TagDefaultSummary`](crate::models::TagDefaultSummary)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{IdentityClient, ListTagDefaults, ListTagDefaultsLifecycleState};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = ListTagDefaults::new()
+///     .limit(10)
+///     .id("ocid1.resource.oc1..aaaaexample")
+///     .compartment_id("ocid1.compartment.oc1..aaaaexample")
+///     .tag_definition_id("ocid1.tagdefinition.oc1..aaaaexample")
+///     .lifecycle_state(ListTagDefaultsLifecycleState::Active);
+/// // One page: `identity.list_tag_defaults(request)?`; every record, page after page:
+/// for item in identity.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

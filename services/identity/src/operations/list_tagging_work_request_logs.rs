@@ -23,7 +23,27 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/TaggingWorkRequestLogSummary/ListTaggingWorkRequestLogs).
 ///
 /// Sent with [`IdentityClient::list_tagging_work_request_logs`](crate::IdentityClient::list_tagging_work_request_logs), or `send` on any transport's client.
-/// Returns `Vec<crate::models::TaggingWorkRequestLogSummary>`.
+/// Returns `Vec<TaggingWorkRequestLogSummary>` (see [`TaggingWorkRequestLogSummary`](crate::models::TaggingWorkRequestLogSummary)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{IdentityClient, ListTaggingWorkRequestLogs};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = ListTaggingWorkRequestLogs::new("ocid1.workrequest.oc1..aaaaexample")
+///     .limit(10);
+/// // One page: `identity.list_tagging_work_request_logs(request)?`; every record, page after page:
+/// for item in identity.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

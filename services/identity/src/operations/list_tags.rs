@@ -37,7 +37,28 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/TagSummary/ListTags).
 ///
 /// Sent with [`IdentityClient::list_tags`](crate::IdentityClient::list_tags), or `send` on any transport's client.
-/// Returns `Vec<crate::models::TagSummary>`.
+/// Returns `Vec<TagSummary>` (see [`TagSummary`](crate::models::TagSummary)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{IdentityClient, ListTags, ListTagsLifecycleState};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = ListTags::new("ocid1.tagnamespace.oc1..aaaaexample")
+///     .limit(10)
+///     .lifecycle_state(ListTagsLifecycleState::Active);
+/// // One page: `identity.list_tags(request)?`; every record, page after page:
+/// for item in identity.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -59,7 +59,35 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/User/ListUsers).
 ///
 /// Sent with [`IdentityClient::list_users`](crate::IdentityClient::list_users), or `send` on any transport's client.
-/// Returns `Vec<crate::models::User>`.
+/// Returns `Vec<User>` (see [`User`](crate::models::User)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```no_run
+/// use ocisdk_identity::{
+///     IdentityClient, ListUsers, ListUsersLifecycleState, ListUsersSortBy, ListUsersSortOrder,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let request = ListUsers::new("ocid1.compartment.oc1..aaaaexample")
+///     .limit(10)
+///     .identity_provider_id("ocid1.identityprovider.oc1..aaaaexample")
+///     .external_identifier("EXAMPLE-externalIdentifier-Value")
+///     .name("example-name")
+///     .sort_by(ListUsersSortBy::Timecreated)
+///     .sort_order(ListUsersSortOrder::Asc)
+///     .lifecycle_state(ListUsersLifecycleState::Creating);
+/// // One page: `identity.list_users(request)?`; every record, page after page:
+/// for item in identity.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,8 +23,33 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/TagNamespace/RemoveTagNamespaceLock).
 ///
 /// Sent with [`IdentityClient::remove_tag_namespace_lock`](crate::IdentityClient::remove_tag_namespace_lock), or `send` on any transport's client.
-/// Returns `crate::models::TagNamespace`.
+/// Returns [`TagNamespace`](crate::models::TagNamespace) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// Takes an `opc-retry-token`: every attempt of a call carries the same one (generated when unset).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     IdentityClient, RemoveLockDetails, RemoveLockDetailsType, RemoveTagNamespaceLock,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let remove_lock_details = RemoveLockDetails::new(RemoveLockDetailsType::Full);
+/// let request = RemoveTagNamespaceLock::new(
+///     "ocid1.tagnamespace.oc1..aaaaexample",
+///     remove_lock_details,
+/// )
+/// .if_match("EXAMPLE-if-match-Value")
+/// .opc_request_id("EXAMPLE-opc-request-id-Value");
+/// let response = identity.remove_tag_namespace_lock(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

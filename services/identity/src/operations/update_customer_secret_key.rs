@@ -23,7 +23,33 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/CustomerSecretKeySummary/UpdateCustomerSecretKey).
 ///
 /// Sent with [`IdentityClient::update_customer_secret_key`](crate::IdentityClient::update_customer_secret_key), or `send` on any transport's client.
-/// Returns `crate::models::CustomerSecretKeySummary`.
+/// Returns [`CustomerSecretKeySummary`](crate::models::CustomerSecretKeySummary) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     IdentityClient, UpdateCustomerSecretKey, UpdateCustomerSecretKeyDetails,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let update_customer_secret_key_details = UpdateCustomerSecretKeyDetails::new()
+///     .display_name("my-display");
+/// let request = UpdateCustomerSecretKey::new(
+///     "ocid1.user.oc1..aaaaexample",
+///     "ocid1.customersecretkey.oc1..aaaaexample",
+///     update_customer_secret_key_details,
+/// )
+/// .if_match("EXAMPLE-if-match-Value");
+/// let response = identity.update_customer_secret_key(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

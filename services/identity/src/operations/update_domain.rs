@@ -23,6 +23,33 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Domain/UpdateDomain).
 ///
 /// Sent with [`IdentityClient::update_domain`](crate::IdentityClient::update_domain), or `send` on any transport's client.
+/// The answer has no body: the service client returns `()` in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{IdentityClient, UpdateDomain, UpdateDomainDetails};
+/// use ocisdk_core::export::serde_json::json;
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let update_domain_details = UpdateDomainDetails::new()
+///     .description("an example")
+///     .display_name("my-display")
+///     .is_hidden_on_login(true)
+///     .freeform_tags([("department".to_string(), "finance".to_string())].into())
+///     .defined_tags([("Operations".to_string(), [("CostCenter".to_string(), json!("42"))].into())].into());
+/// let request = UpdateDomain::new("ocid1.domain.oc1..aaaaexample", update_domain_details)
+///     .if_match("EXAMPLE-if-match-Value")
+///     .opc_request_id("EXAMPLE-opc-request-id-Value");
+/// let response = identity.update_domain(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{} {:?}", response.status, response.opc_request_id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

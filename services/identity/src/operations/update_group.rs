@@ -23,7 +23,30 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Group/UpdateGroup).
 ///
 /// Sent with [`IdentityClient::update_group`](crate::IdentityClient::update_group), or `send` on any transport's client.
-/// Returns `crate::models::Group`.
+/// Returns [`Group`](crate::models::Group) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```no_run
+/// use ocisdk_identity::{IdentityClient, UpdateGroup, UpdateGroupDetails};
+/// use ocisdk_core::export::serde_json::json;
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let update_group_details = UpdateGroupDetails::new()
+///     .description("an example")
+///     .freeform_tags([("department".to_string(), "finance".to_string())].into())
+///     .defined_tags([("Operations".to_string(), [("CostCenter".to_string(), json!("42"))].into())].into());
+/// let request = UpdateGroup::new("ocid1.group.oc1..aaaaexample", update_group_details)
+///     .if_match("EXAMPLE-if-match-Value");
+/// let response = identity.update_group(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,7 +23,38 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/IdentityProvider/UpdateIdentityProvider).
 ///
 /// Sent with [`IdentityClient::update_identity_provider`](crate::IdentityClient::update_identity_provider), or `send` on any transport's client.
-/// Returns `crate::models::IdentityProvider`.
+/// Returns [`IdentityProvider`](crate::models::IdentityProvider) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     IdentityClient, UpdateIdentityProvider, UpdateSaml2IdentityProviderDetails,
+/// };
+/// use ocisdk_core::export::serde_json::json;
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let update_identity_provider_details = UpdateSaml2IdentityProviderDetails::new()
+///     .description("an example")
+///     .freeform_tags([("department".to_string(), "finance".to_string())].into())
+///     .defined_tags([("Operations".to_string(), [("CostCenter".to_string(), json!("42"))].into())].into())
+///     .metadata_url("EXAMPLE-metadataUrl-Value")
+///     .metadata("EXAMPLE-metadata-Value")
+///     .freeform_attributes([("key".to_string(), "value".to_string())].into());
+/// let request = UpdateIdentityProvider::new(
+///     "ocid1.identityprovider.oc1..aaaaexample",
+///     update_identity_provider_details.into(),
+/// )
+/// .if_match("EXAMPLE-if-match-Value");
+/// let response = identity.update_identity_provider(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

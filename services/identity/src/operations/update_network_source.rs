@@ -23,7 +23,39 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/NetworkSources/UpdateNetworkSource).
 ///
 /// Sent with [`IdentityClient::update_network_source`](crate::IdentityClient::update_network_source), or `send` on any transport's client.
-/// Returns `crate::models::NetworkSources`.
+/// Returns [`NetworkSources`](crate::models::NetworkSources) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     IdentityClient, NetworkSourcesVirtualSourceList, UpdateNetworkSource,
+///     UpdateNetworkSourceDetails,
+/// };
+/// use ocisdk_core::export::serde_json::json;
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let update_network_source_details = UpdateNetworkSourceDetails::new()
+///     .description("an example")
+///     .public_source_list(vec!["EXAMPLE-publicSourceList-Value".to_string()])
+///     .virtual_source_list(vec![NetworkSourcesVirtualSourceList::new()])
+///     .services(vec!["EXAMPLE-services-Value".to_string()])
+///     .freeform_tags([("department".to_string(), "finance".to_string())].into())
+///     .defined_tags([("Operations".to_string(), [("CostCenter".to_string(), json!("42"))].into())].into());
+/// let request = UpdateNetworkSource::new(
+///     "ocid1.networksource.oc1..aaaaexample",
+///     update_network_source_details,
+/// )
+/// .if_match("EXAMPLE-if-match-Value");
+/// let response = identity.update_network_source(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

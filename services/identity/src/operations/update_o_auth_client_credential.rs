@@ -23,7 +23,37 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/User/UpdateOAuthClientCredential).
 ///
 /// Sent with [`IdentityClient::update_o_auth_client_credential`](crate::IdentityClient::update_o_auth_client_credential), or `send` on any transport's client.
-/// Returns `crate::models::OAuth2ClientCredential`.
+/// Returns [`OAuth2ClientCredential`](crate::models::OAuth2ClientCredential) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     FullyQualifiedScope, IdentityClient, UpdateOAuth2ClientCredentialDetails,
+///     UpdateOAuthClientCredential,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let update_o_auth2_client_credential_details = UpdateOAuth2ClientCredentialDetails::new(
+///     "an example",
+///     vec![FullyQualifiedScope::new("EXAMPLE-audience-Value", "EXAMPLE-scope-Value")],
+/// )
+/// .is_reset_password(true);
+/// let request = UpdateOAuthClientCredential::new(
+///     "ocid1.user.oc1..aaaaexample",
+///     "ocid1.oauth2clientcredential.oc1..aaaaexample",
+///     update_o_auth2_client_credential_details,
+/// )
+/// .if_match("EXAMPLE-if-match-Value");
+/// let response = identity.update_o_auth_client_credential(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,7 +23,33 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Policy/UpdatePolicy).
 ///
 /// Sent with [`IdentityClient::update_policy`](crate::IdentityClient::update_policy), or `send` on any transport's client.
-/// Returns `crate::models::Policy`.
+/// Returns [`Policy`](crate::models::Policy) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{IdentityClient, UpdatePolicy, UpdatePolicyDetails};
+/// use ocisdk_core::export::serde_json::json;
+/// use ocisdk_core::export::time::OffsetDateTime;
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let update_policy_details = UpdatePolicyDetails::new()
+///     .description("an example")
+///     .statements(vec!["EXAMPLE-statements-Value".to_string()])
+///     .version_date(OffsetDateTime::UNIX_EPOCH)
+///     .freeform_tags([("department".to_string(), "finance".to_string())].into())
+///     .defined_tags([("Operations".to_string(), [("CostCenter".to_string(), json!("42"))].into())].into());
+/// let request = UpdatePolicy::new("ocid1.policy.oc1..aaaaexample", update_policy_details)
+///     .if_match("EXAMPLE-if-match-Value");
+/// let response = identity.update_policy(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

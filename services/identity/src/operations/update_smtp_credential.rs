@@ -23,7 +23,31 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/SmtpCredentialSummary/UpdateSmtpCredential).
 ///
 /// Sent with [`IdentityClient::update_smtp_credential`](crate::IdentityClient::update_smtp_credential), or `send` on any transport's client.
-/// Returns `crate::models::SmtpCredentialSummary`.
+/// Returns [`SmtpCredentialSummary`](crate::models::SmtpCredentialSummary) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{IdentityClient, UpdateSmtpCredential, UpdateSmtpCredentialDetails};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let update_smtp_credential_details = UpdateSmtpCredentialDetails::new()
+///     .description("an example");
+/// let request = UpdateSmtpCredential::new(
+///     "ocid1.user.oc1..aaaaexample",
+///     "ocid1.smtpcredential.oc1..aaaaexample",
+///     update_smtp_credential_details,
+/// )
+/// .if_match("EXAMPLE-if-match-Value");
+/// let response = identity.update_smtp_credential(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

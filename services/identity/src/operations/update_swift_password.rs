@@ -23,7 +23,31 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/SwiftPassword/UpdateSwiftPassword).
 ///
 /// Sent with [`IdentityClient::update_swift_password`](crate::IdentityClient::update_swift_password), or `send` on any transport's client.
-/// Returns `crate::models::SwiftPassword`.
+/// Returns [`SwiftPassword`](crate::models::SwiftPassword) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{IdentityClient, UpdateSwiftPassword, UpdateSwiftPasswordDetails};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let update_swift_password_details = UpdateSwiftPasswordDetails::new()
+///     .description("an example");
+/// let request = UpdateSwiftPassword::new(
+///     "ocid1.user.oc1..aaaaexample",
+///     "ocid1.swiftpassword.oc1..aaaaexample",
+///     update_swift_password_details,
+/// )
+/// .if_match("EXAMPLE-if-match-Value");
+/// let response = identity.update_swift_password(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

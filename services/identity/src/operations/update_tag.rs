@@ -23,7 +23,40 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/Tag/UpdateTag).
 ///
 /// Sent with [`IdentityClient::update_tag`](crate::IdentityClient::update_tag), or `send` on any transport's client.
-/// Returns `crate::models::Tag`.
+/// Returns [`Tag`](crate::models::Tag) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     DefaultTagDefinitionValidator, IdentityClient, UpdateTag, UpdateTagDetails,
+/// };
+/// use ocisdk_core::export::serde_json::json;
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let update_tag_details = UpdateTagDetails::new()
+///     .description("an example")
+///     .is_retired(true)
+///     .freeform_tags([("department".to_string(), "finance".to_string())].into())
+///     .defined_tags([("Operations".to_string(), [("CostCenter".to_string(), json!("42"))].into())].into())
+///     .is_cost_tracking(true)
+///     .validator(DefaultTagDefinitionValidator::new().into());
+/// let request = UpdateTag::new(
+///     "ocid1.tagnamespace.oc1..aaaaexample",
+///     "my-tag",
+///     update_tag_details,
+/// )
+/// .if_match("EXAMPLE-if-match-Value")
+/// .is_lock_override(true);
+/// let response = identity.update_tag(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

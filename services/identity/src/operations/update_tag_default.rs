@@ -23,7 +23,32 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/TagDefault/UpdateTagDefault).
 ///
 /// Sent with [`IdentityClient::update_tag_default`](crate::IdentityClient::update_tag_default), or `send` on any transport's client.
-/// Returns `crate::models::TagDefault`.
+/// Returns [`TagDefault`](crate::models::TagDefault) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{IdentityClient, UpdateTagDefault, UpdateTagDefaultDetails};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let update_tag_default_details = UpdateTagDefaultDetails::new("EXAMPLE-value-Value")
+///     .is_required(true);
+/// let request = UpdateTagDefault::new(
+///     "ocid1.tagdefault.oc1..aaaaexample",
+///     update_tag_default_details,
+/// )
+/// .is_lock_override(true)
+/// .if_match("EXAMPLE-if-match-Value")
+/// .opc_request_id("EXAMPLE-opc-request-id-Value");
+/// let response = identity.update_tag_default(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

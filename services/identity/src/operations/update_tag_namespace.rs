@@ -23,7 +23,34 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/TagNamespace/UpdateTagNamespace).
 ///
 /// Sent with [`IdentityClient::update_tag_namespace`](crate::IdentityClient::update_tag_namespace), or `send` on any transport's client.
-/// Returns `crate::models::TagNamespace`.
+/// Returns [`TagNamespace`](crate::models::TagNamespace) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{IdentityClient, UpdateTagNamespace, UpdateTagNamespaceDetails};
+/// use ocisdk_core::export::serde_json::json;
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let update_tag_namespace_details = UpdateTagNamespaceDetails::new()
+///     .description("an example")
+///     .is_retired(true)
+///     .freeform_tags([("department".to_string(), "finance".to_string())].into())
+///     .defined_tags([("Operations".to_string(), [("CostCenter".to_string(), json!("42"))].into())].into());
+/// let request = UpdateTagNamespace::new(
+///     "ocid1.tagnamespace.oc1..aaaaexample",
+///     update_tag_namespace_details,
+/// )
+/// .is_lock_override(true);
+/// let response = identity.update_tag_namespace(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

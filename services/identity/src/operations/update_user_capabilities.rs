@@ -23,7 +23,38 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/User/UpdateUserCapabilities).
 ///
 /// Sent with [`IdentityClient::update_user_capabilities`](crate::IdentityClient::update_user_capabilities), or `send` on any transport's client.
-/// Returns `crate::models::User`.
+/// Returns [`User`](crate::models::User) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{
+///     IdentityClient, UpdateUserCapabilities, UpdateUserCapabilitiesDetails,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let update_user_capabilities_details = UpdateUserCapabilitiesDetails::new()
+///     .can_use_console_password(true)
+///     .can_use_api_keys(true)
+///     .can_use_auth_tokens(true)
+///     .can_use_smtp_credentials(true)
+///     .can_use_db_credentials(true)
+///     .can_use_customer_secret_keys(true)
+///     .can_use_o_auth2_client_credentials(true);
+/// let request = UpdateUserCapabilities::new(
+///     "ocid1.user.oc1..aaaaexample",
+///     update_user_capabilities_details,
+/// )
+/// .if_match("EXAMPLE-if-match-Value");
+/// let response = identity.update_user_capabilities(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

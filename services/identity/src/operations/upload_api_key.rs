@@ -23,8 +23,26 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/identity/20160918/ApiKey/UploadApiKey).
 ///
 /// Sent with [`IdentityClient::upload_api_key`](crate::IdentityClient::upload_api_key), or `send` on any transport's client.
-/// Returns `crate::models::ApiKey`.
+/// Returns [`ApiKey`](crate::models::ApiKey) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// Takes an `opc-retry-token`: every attempt of a call carries the same one (generated when unset).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_identity::{CreateApiKeyDetails, IdentityClient, UploadApiKey};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let identity = IdentityClient::new(client);
+/// let create_api_key_details = CreateApiKeyDetails::new("EXAMPLE-key-Value");
+/// let request = UploadApiKey::new("ocid1.user.oc1..aaaaexample", create_api_key_details);
+/// let response = identity.upload_api_key(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,7 +23,36 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Object/BatchDeleteObjects).
 ///
 /// Sent with [`ObjectStorageClient::batch_delete_objects`](crate::ObjectStorageClient::batch_delete_objects), or `send` on any transport's client.
-/// Returns `crate::models::BatchDeleteObjectsResult`.
+/// Returns [`BatchDeleteObjectsResult`](crate::models::BatchDeleteObjectsResult) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_object_storage::{
+///     BatchDeleteObjectIdentifier, BatchDeleteObjects, BatchDeleteObjectsDetails,
+///     ObjectStorageClient,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let batch_delete_objects_details = BatchDeleteObjectsDetails::new(
+///     vec![BatchDeleteObjectIdentifier::new("my-object")],
+/// )
+/// .is_skip_deleted_result(true);
+/// let request = BatchDeleteObjects::new(
+///     "my-namespace",
+///     "my-bucket",
+///     batch_delete_objects_details,
+/// )
+/// .opc_client_request_id("EXAMPLE-opc-client-request-id-Value");
+/// let response = object_storage.batch_delete_objects(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

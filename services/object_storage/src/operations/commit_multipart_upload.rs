@@ -23,6 +23,40 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/MultipartUpload/CommitMultipartUpload).
 ///
 /// Sent with [`ObjectStorageClient::commit_multipart_upload`](crate::ObjectStorageClient::commit_multipart_upload), or `send` on any transport's client.
+/// The answer has no body: the service client returns `()` in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```no_run
+/// use ocisdk_object_storage::{
+///     CommitMultipartUpload, CommitMultipartUploadDetails, CommitMultipartUploadPartDetails,
+///     ObjectStorageClient,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let commit_multipart_upload_details = CommitMultipartUploadDetails::new(
+///     vec![CommitMultipartUploadPartDetails::new(10, "EXAMPLE-etag-Value")],
+/// )
+/// .parts_to_exclude(vec![10]);
+/// let request = CommitMultipartUpload::new(
+///     "my-namespace",
+///     "my-bucket",
+///     "my-object",
+///     "ocid1.upload.oc1..aaaaexample",
+///     commit_multipart_upload_details,
+/// )
+/// .if_match("EXAMPLE-if-match-Value")
+/// .if_none_match("EXAMPLE-if-none-match-Value")
+/// .opc_client_request_id("EXAMPLE-opc-client-request-id-Value");
+/// let response = object_storage.commit_multipart_upload(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{} {:?}", response.status, response.opc_request_id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,6 +23,48 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Object/CopyObject).
 ///
 /// Sent with [`ObjectStorageClient::copy_object`](crate::ObjectStorageClient::copy_object), or `send` on any transport's client.
+/// The answer has no body: the service client returns `()` in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_object_storage::{
+///     CopyObject, CopyObjectDetails, CopyObjectDetailsDestinationObjectStorageTier,
+///     ObjectStorageClient,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let copy_object_details = CopyObjectDetails::new(
+///     "my-source-object",
+///     "EXAMPLE-destinationRegion-Value",
+///     "EXAMPLE-destinationNamespace-Value",
+///     "EXAMPLE-destinationBucket-Value",
+///     "my-destination-object",
+/// )
+/// .source_object_if_match_e_tag("EXAMPLE-sourceObjectIfMatchETag-Value")
+/// .source_version_id("ocid1.sourceversion.oc1..aaaaexample")
+/// .destination_object_if_match_e_tag("EXAMPLE-destinationObjectIfMatchETag-Value")
+/// .destination_object_if_none_match_e_tag("EXAMPLE-destinationObjectIfNoneMatchETag-Value")
+/// .destination_object_metadata([("key".to_string(), "value".to_string())].into())
+/// .destination_object_storage_tier(CopyObjectDetailsDestinationObjectStorageTier::Standard);
+/// let request = CopyObject::new("my-namespace", "my-bucket", copy_object_details)
+///     .opc_client_request_id("EXAMPLE-opc-client-request-id-Value")
+///     .opc_sse_customer_algorithm("EXAMPLE-opc-sse-customer-algorithm-Value")
+///     .opc_sse_customer_key("EXAMPLE-opc-sse-customer-key-Value")
+///     .opc_sse_customer_key_sha256("EXAMPLE-opc-sse-customer-key-sha256-Value")
+///     .opc_source_sse_customer_algorithm("EXAMPLE-opc-source-sse-customer-algorithm-Value")
+///     .opc_source_sse_customer_key("EXAMPLE-opc-source-sse-customer-key-Value")
+///     .opc_source_sse_customer_key_sha256("EXAMPLE-opc-source-sse-customer-key-sha256-Value")
+///     .opc_sse_kms_key_id("EXAMPLE-opc-sse-kms-key-id-Value");
+/// let response = object_storage.copy_object(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{} {:?}", response.status, response.opc_request_id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,7 +23,44 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Bucket/CreateBucket).
 ///
 /// Sent with [`ObjectStorageClient::create_bucket`](crate::ObjectStorageClient::create_bucket), or `send` on any transport's client.
-/// Returns `crate::models::Bucket`.
+/// Returns [`Bucket`](crate::models::Bucket) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```no_run
+/// use ocisdk_object_storage::{
+///     CreateBucket, CreateBucketDetails, CreateBucketDetailsPublicAccessType,
+///     CreateBucketDetailsStorageTier, CreateBucketDetailsVersioning, ObjectStorageClient,
+/// };
+/// use ocisdk_core::export::serde_json::json;
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let create_bucket_details = CreateBucketDetails::new(
+///     "example-name",
+///     "ocid1.compartment.oc1..aaaaexample",
+/// )
+/// .metadata([("key".to_string(), "value".to_string())].into())
+/// .public_access_type(CreateBucketDetailsPublicAccessType::NoPublicAccess)
+/// .storage_tier(CreateBucketDetailsStorageTier::Standard)
+/// .object_events_enabled(true)
+/// .freeform_tags([("department".to_string(), "finance".to_string())].into())
+/// .defined_tags([("Operations".to_string(), [("CostCenter".to_string(), json!("42"))].into())].into())
+/// .kms_key_id("ocid1.kmskey.oc1..aaaaexample")
+/// .is_bucket_key_enabled(true)
+/// .versioning(CreateBucketDetailsVersioning::Enabled)
+/// .auto_tiering("EXAMPLE-autoTiering-Value")
+/// .bucket_scope("EXAMPLE-bucketScope-Value");
+/// let request = CreateBucket::new("my-namespace", create_bucket_details)
+///     .opc_client_request_id("EXAMPLE-opc-client-request-id-Value");
+/// let response = object_storage.create_bucket(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

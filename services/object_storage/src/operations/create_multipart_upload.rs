@@ -35,7 +35,50 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/MultipartUpload/CreateMultipartUpload).
 ///
 /// Sent with [`ObjectStorageClient::create_multipart_upload`](crate::ObjectStorageClient::create_multipart_upload), or `send` on any transport's client.
-/// Returns `crate::models::MultipartUpload`.
+/// Returns [`MultipartUpload`](crate::models::MultipartUpload) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_object_storage::{
+///     CreateMultipartUpload, CreateMultipartUploadDetails,
+///     CreateMultipartUploadDetailsStorageTier, CreateMultipartUploadOpcChecksumAlgorithm,
+///     ObjectStorageClient,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let create_multipart_upload_details = CreateMultipartUploadDetails::new(
+///     "EXAMPLE-object-Value",
+/// )
+/// .content_type("EXAMPLE-contentType-Value")
+/// .content_language("EXAMPLE-contentLanguage-Value")
+/// .content_encoding("EXAMPLE-contentEncoding-Value")
+/// .content_disposition("EXAMPLE-contentDisposition-Value")
+/// .cache_control("EXAMPLE-cacheControl-Value")
+/// .storage_tier(CreateMultipartUploadDetailsStorageTier::Standard)
+/// .metadata([("key".to_string(), "value".to_string())].into());
+/// let request = CreateMultipartUpload::new(
+///     "my-namespace",
+///     "my-bucket",
+///     create_multipart_upload_details,
+/// )
+/// .if_match("EXAMPLE-if-match-Value")
+/// .if_none_match("EXAMPLE-if-none-match-Value")
+/// .opc_client_request_id("EXAMPLE-opc-client-request-id-Value")
+/// .opc_sse_customer_algorithm("EXAMPLE-opc-sse-customer-algorithm-Value")
+/// .opc_sse_customer_key("EXAMPLE-opc-sse-customer-key-Value")
+/// .opc_sse_customer_key_sha256("EXAMPLE-opc-sse-customer-key-sha256-Value")
+/// .opc_sse_kms_key_id("EXAMPLE-opc-sse-kms-key-id-Value")
+/// .opc_checksum_algorithm(CreateMultipartUploadOpcChecksumAlgorithm::Crc32c);
+/// let response = object_storage.create_multipart_upload(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

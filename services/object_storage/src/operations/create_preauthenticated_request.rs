@@ -23,7 +23,40 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/PreauthenticatedRequest/CreatePreauthenticatedRequest).
 ///
 /// Sent with [`ObjectStorageClient::create_preauthenticated_request`](crate::ObjectStorageClient::create_preauthenticated_request), or `send` on any transport's client.
-/// Returns `crate::models::PreauthenticatedRequest`.
+/// Returns [`PreauthenticatedRequest`](crate::models::PreauthenticatedRequest) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```no_run
+/// use ocisdk_object_storage::{
+///     CreatePreauthenticatedRequest, CreatePreauthenticatedRequestDetails,
+///     CreatePreauthenticatedRequestDetailsAccessType, ObjectStorageClient,
+/// };
+/// use ocisdk_core::export::time::OffsetDateTime;
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let create_preauthenticated_request_details = CreatePreauthenticatedRequestDetails::new(
+///     "example-name",
+///     CreatePreauthenticatedRequestDetailsAccessType::ObjectRead,
+///     OffsetDateTime::UNIX_EPOCH,
+/// )
+/// .bucket_listing_action("EXAMPLE-bucketListingAction-Value")
+/// .object_name("my-object");
+/// let request = CreatePreauthenticatedRequest::new(
+///     "my-namespace",
+///     "my-bucket",
+///     create_preauthenticated_request_details,
+/// )
+/// .opc_client_request_id("EXAMPLE-opc-client-request-id-Value");
+/// let response = object_storage.create_preauthenticated_request(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,6 +23,46 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/PrivateEndpoint/CreatePrivateEndpoint).
 ///
 /// Sent with [`ObjectStorageClient::create_private_endpoint`](crate::ObjectStorageClient::create_private_endpoint), or `send` on any transport's client.
+/// The answer has no body: the service client returns `()` in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_object_storage::{
+///     AccessTargetDetails, CreatePrivateEndpoint, CreatePrivateEndpointDetails,
+///     ObjectStorageClient,
+/// };
+/// use ocisdk_core::export::serde_json::json;
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let create_private_endpoint_details = CreatePrivateEndpointDetails::new(
+///     "example-name",
+///     "ocid1.compartment.oc1..aaaaexample",
+///     "ocid1.subnet.oc1..aaaaexample",
+///     "EXAMPLE-prefix-Value",
+///     vec![AccessTargetDetails::new(
+///         "EXAMPLE-namespace-Value",
+///         "ocid1.compartment.oc1..aaaaexample",
+///         "EXAMPLE-bucket-Value",
+///     )],
+/// )
+/// .additional_prefixes(vec!["EXAMPLE-additionalPrefixes-Value".to_string()])
+/// .private_endpoint_ip("EXAMPLE-privateEndpointIp-Value")
+/// .nsg_ids(vec!["EXAMPLE-nsgIds-Value".to_string()])
+/// .freeform_tags([("department".to_string(), "finance".to_string())].into())
+/// .defined_tags([("Operations".to_string(), [("CostCenter".to_string(), json!("42"))].into())].into())
+/// .security_attributes([("key".to_string(), [("key".to_string(), json!("value"))].into())].into());
+/// let request = CreatePrivateEndpoint::new("my-namespace", create_private_endpoint_details)
+///     .opc_client_request_id("EXAMPLE-opc-client-request-id-Value");
+/// let response = object_storage.create_private_endpoint(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{} {:?}", response.status, response.opc_request_id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,7 +23,37 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/RetentionRule/CreateRetentionRule).
 ///
 /// Sent with [`ObjectStorageClient::create_retention_rule`](crate::ObjectStorageClient::create_retention_rule), or `send` on any transport's client.
-/// Returns `crate::models::RetentionRule`.
+/// Returns [`RetentionRule`](crate::models::RetentionRule) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_object_storage::{
+///     CreateRetentionRule, CreateRetentionRuleDetails, Duration, DurationTimeUnit,
+///     ObjectStorageClient,
+/// };
+/// use ocisdk_core::export::time::OffsetDateTime;
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let create_retention_rule_details = CreateRetentionRuleDetails::new()
+///     .display_name("my-display")
+///     .duration(Duration::new(10, DurationTimeUnit::Years))
+///     .time_rule_locked(OffsetDateTime::UNIX_EPOCH);
+/// let request = CreateRetentionRule::new(
+///     "my-namespace",
+///     "my-bucket",
+///     create_retention_rule_details,
+/// )
+/// .opc_client_request_id("EXAMPLE-opc-client-request-id-Value");
+/// let response = object_storage.create_retention_rule(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

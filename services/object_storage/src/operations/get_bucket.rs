@@ -35,7 +35,28 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Bucket/GetBucket).
 ///
 /// Sent with [`ObjectStorageClient::get_bucket`](crate::ObjectStorageClient::get_bucket), or `send` on any transport's client.
-/// Returns `crate::models::Bucket`.
+/// Returns [`Bucket`](crate::models::Bucket) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_object_storage::{GetBucket, GetBucketFields, ObjectStorageClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let request = GetBucket::new("my-namespace", "my-bucket")
+///     .if_match("EXAMPLE-if-match-Value")
+///     .if_none_match("EXAMPLE-if-none-match-Value")
+///     .opc_client_request_id("EXAMPLE-opc-client-request-id-Value")
+///     .fields(vec![GetBucketFields::ApproximateCount]);
+/// let response = object_storage.get_bucket(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

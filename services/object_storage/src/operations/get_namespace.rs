@@ -23,7 +23,26 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Namespace/GetNamespace).
 ///
 /// Sent with [`ObjectStorageClient::get_namespace`](crate::ObjectStorageClient::get_namespace), or `send` on any transport's client.
-/// Returns `String`.
+/// Returns `String` in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_object_storage::{GetNamespace, ObjectStorageClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let request = GetNamespace::new()
+///     .opc_client_request_id("EXAMPLE-opc-client-request-id-Value")
+///     .compartment_id("ocid1.compartment.oc1..aaaaexample");
+/// let response = object_storage.get_namespace(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,8 +23,40 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Object/GetObject).
 ///
 /// Sent with [`ObjectStorageClient::get_object`](crate::ObjectStorageClient::get_object), or `send` on any transport's client.
-/// Returns `crate::ObjectMetadata`.
+/// Returns `ObjectMetadata` (see [`ObjectMetadata`](crate::ObjectMetadata)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// The response body streams to the caller.
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```no_run
+/// use ocisdk_object_storage::{GetObject, ObjectStorageClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let request = GetObject::new("my-namespace", "my-bucket", "my-object")
+///     .version_id("ocid1.version.oc1..aaaaexample")
+///     .if_match("EXAMPLE-if-match-Value")
+///     .if_none_match("EXAMPLE-if-none-match-Value")
+///     .opc_client_request_id("EXAMPLE-opc-client-request-id-Value")
+///     .range("EXAMPLE-range-Value")
+///     .opc_sse_customer_algorithm("EXAMPLE-opc-sse-customer-algorithm-Value")
+///     .opc_sse_customer_key("EXAMPLE-opc-sse-customer-key-Value")
+///     .opc_sse_customer_key_sha256("EXAMPLE-opc-sse-customer-key-sha256-Value")
+///     .http_response_content_disposition("EXAMPLE-httpResponseContentDisposition-Value")
+///     .http_response_cache_control("EXAMPLE-httpResponseCacheControl-Value")
+///     .http_response_content_type("EXAMPLE-httpResponseContentType-Value")
+///     .http_response_content_language("EXAMPLE-httpResponseContentLanguage-Value")
+///     .http_response_content_encoding("EXAMPLE-httpResponseContentEncoding-Value")
+///     .http_response_expires("EXAMPLE-httpResponseExpires-Value");
+/// let mut download = object_storage.get_object(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", download.meta.data);
+/// std::io::copy(&mut download, &mut std::io::sink())?; // the body streams
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

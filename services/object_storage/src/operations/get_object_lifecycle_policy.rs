@@ -23,7 +23,25 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/ObjectLifecyclePolicy/GetObjectLifecyclePolicy).
 ///
 /// Sent with [`ObjectStorageClient::get_object_lifecycle_policy`](crate::ObjectStorageClient::get_object_lifecycle_policy), or `send` on any transport's client.
-/// Returns `crate::models::ObjectLifecyclePolicy`.
+/// Returns [`ObjectLifecyclePolicy`](crate::models::ObjectLifecyclePolicy) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_object_storage::{GetObjectLifecyclePolicy, ObjectStorageClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let request = GetObjectLifecyclePolicy::new("my-namespace", "my-bucket")
+///     .opc_client_request_id("EXAMPLE-opc-client-request-id-Value");
+/// let response = object_storage.get_object_lifecycle_policy(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,7 +23,31 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Object/HeadObject).
 ///
 /// Sent with [`ObjectStorageClient::head_object`](crate::ObjectStorageClient::head_object), or `send` on any transport's client.
-/// Returns `crate::ObjectMetadata`.
+/// Returns `ObjectMetadata` (see [`ObjectMetadata`](crate::ObjectMetadata)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```no_run
+/// use ocisdk_object_storage::{HeadObject, ObjectStorageClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let request = HeadObject::new("my-namespace", "my-bucket", "my-object")
+///     .version_id("ocid1.version.oc1..aaaaexample")
+///     .if_match("EXAMPLE-if-match-Value")
+///     .if_none_match("EXAMPLE-if-none-match-Value")
+///     .opc_client_request_id("EXAMPLE-opc-client-request-id-Value")
+///     .opc_sse_customer_algorithm("EXAMPLE-opc-sse-customer-algorithm-Value")
+///     .opc_sse_customer_key("EXAMPLE-opc-sse-customer-key-Value")
+///     .opc_sse_customer_key_sha256("EXAMPLE-opc-sse-customer-key-sha256-Value");
+/// let response = object_storage.head_object(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

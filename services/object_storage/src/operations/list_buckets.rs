@@ -31,7 +31,29 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Bucket/ListBuckets).
 ///
 /// Sent with [`ObjectStorageClient::list_buckets`](crate::ObjectStorageClient::list_buckets), or `send` on any transport's client.
-/// Returns `Vec<crate::models::BucketSummary>`.
+/// Returns `Vec<BucketSummary>` (see [`BucketSummary`](crate::models::BucketSummary)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_object_storage::{ListBuckets, ListBucketsFields, ObjectStorageClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let request = ListBuckets::new("my-namespace", "ocid1.compartment.oc1..aaaaexample")
+///     .limit(10)
+///     .fields(vec![ListBucketsFields::Tags])
+///     .opc_client_request_id("EXAMPLE-opc-client-request-id-Value");
+/// // One page: `object_storage.list_buckets(request)?`; every record, page after page:
+/// for item in object_storage.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,7 +23,33 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/MultipartUpload/ListMultipartUploadParts).
 ///
 /// Sent with [`ObjectStorageClient::list_multipart_upload_parts`](crate::ObjectStorageClient::list_multipart_upload_parts), or `send` on any transport's client.
-/// Returns `Vec<crate::models::MultipartUploadPartSummary>`.
+/// Returns `Vec<MultipartUploadPartSummary>` (see [`MultipartUploadPartSummary`](crate::models::MultipartUploadPartSummary)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_object_storage::{ListMultipartUploadParts, ObjectStorageClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let request = ListMultipartUploadParts::new(
+///     "my-namespace",
+///     "my-bucket",
+///     "my-object",
+///     "ocid1.upload.oc1..aaaaexample",
+/// )
+/// .limit(10)
+/// .opc_client_request_id("EXAMPLE-opc-client-request-id-Value");
+/// // One page: `object_storage.list_multipart_upload_parts(request)?`; every record, page after page:
+/// for item in object_storage.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,7 +23,33 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Object/ListObjects).
 ///
 /// Sent with [`ObjectStorageClient::list_objects`](crate::ObjectStorageClient::list_objects), or `send` on any transport's client.
-/// Returns `crate::models::ListObjects`.
+/// Returns [`ListObjects`](crate::models::ListObjects) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```no_run
+/// use ocisdk_object_storage::{ListObjects, ObjectStorageClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let request = ListObjects::new("my-namespace", "my-bucket")
+///     .prefix("EXAMPLE-prefix-Value")
+///     .end("EXAMPLE-end-Value")
+///     .limit(10)
+///     .delimiter("EXAMPLE-delimiter-Value")
+///     .fields("EXAMPLE-fields-Value")
+///     .opc_client_request_id("EXAMPLE-opc-client-request-id-Value")
+///     .start_after("EXAMPLE-startAfter-Value");
+/// // One page: `object_storage.list_objects(request)?`; every record, page after page:
+/// for item in object_storage.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,7 +23,26 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/RetentionRule/ListRetentionRules).
 ///
 /// Sent with [`ObjectStorageClient::list_retention_rules`](crate::ObjectStorageClient::list_retention_rules), or `send` on any transport's client.
-/// Returns `crate::models::RetentionRuleCollection`.
+/// Returns [`RetentionRuleCollection`](crate::models::RetentionRuleCollection) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_object_storage::{ListRetentionRules, ObjectStorageClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let request = ListRetentionRules::new("my-namespace", "my-bucket");
+/// // One page: `object_storage.list_retention_rules(request)?`; every record, page after page:
+/// for item in object_storage.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,7 +23,29 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/WorkRequest/ListWorkRequests).
 ///
 /// Sent with [`ObjectStorageClient::list_work_requests`](crate::ObjectStorageClient::list_work_requests), or `send` on any transport's client.
-/// Returns `Vec<crate::models::WorkRequestSummary>`.
+/// Returns `Vec<WorkRequestSummary>` (see [`WorkRequestSummary`](crate::models::WorkRequestSummary)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_object_storage::{ListWorkRequests, ObjectStorageClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let request = ListWorkRequests::new("ocid1.compartment.oc1..aaaaexample")
+///     .private_endpoint_name("my-private-endpoint")
+///     .opc_client_request_id("EXAMPLE-opc-client-request-id-Value")
+///     .limit(10);
+/// // One page: `object_storage.list_work_requests(request)?`; every record, page after page:
+/// for item in object_storage.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

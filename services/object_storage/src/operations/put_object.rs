@@ -47,8 +47,47 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Object/PutObject).
 ///
 /// Sent with [`ObjectStorageClient::put_object`](crate::ObjectStorageClient::put_object), or `send` on any transport's client.
-/// Returns `crate::PutObjectOutput`.
+/// Returns `PutObjectOutput` (see [`PutObjectOutput`](crate::PutObjectOutput)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// The body streams from the caller's source, unsigned, of exactly `content_length` bytes.
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```no_run
+/// use ocisdk_object_storage::{
+///     ObjectStorageClient, PutObject, PutObjectOpcChecksumAlgorithm, PutObjectStorageTier,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let request = PutObject::new("my-namespace", "my-bucket", "my-object", 5)
+///     .if_match("EXAMPLE-if-match-Value")
+///     .if_none_match("EXAMPLE-if-none-match-Value")
+///     .opc_client_request_id("EXAMPLE-opc-client-request-id-Value")
+///     .expect("EXAMPLE-Expect-Value")
+///     .content_md5("EXAMPLE-Content-MD5-Value")
+///     .opc_checksum_algorithm(PutObjectOpcChecksumAlgorithm::Crc32c)
+///     .opc_content_crc32c("EXAMPLE-opc-content-crc32c-Value")
+///     .opc_content_sha256("EXAMPLE-opc-content-sha256-Value")
+///     .opc_content_sha384("EXAMPLE-opc-content-sha384-Value")
+///     .content_type("EXAMPLE-Content-Type-Value")
+///     .content_language("EXAMPLE-Content-Language-Value")
+///     .content_encoding("EXAMPLE-Content-Encoding-Value")
+///     .content_disposition("EXAMPLE-Content-Disposition-Value")
+///     .cache_control("EXAMPLE-Cache-Control-Value")
+///     .opc_sse_customer_algorithm("EXAMPLE-opc-sse-customer-algorithm-Value")
+///     .opc_sse_customer_key("EXAMPLE-opc-sse-customer-key-Value")
+///     .opc_sse_customer_key_sha256("EXAMPLE-opc-sse-customer-key-sha256-Value")
+///     .opc_sse_kms_key_id("EXAMPLE-opc-sse-kms-key-id-Value")
+///     .storage_tier(PutObjectStorageTier::Standard)
+///     .opc_meta([("key".to_string(), "value".to_string())].into());
+/// let response = object_storage.put_object(request, &b"hello"[..])?; // a slice, a File, any Read
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,6 +23,46 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Object/ReencryptObject).
 ///
 /// Sent with [`ObjectStorageClient::reencrypt_object`](crate::ObjectStorageClient::reencrypt_object), or `send` on any transport's client.
+/// The answer has no body: the service client returns `()` in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_object_storage::{
+///     ObjectStorageClient, ReencryptObject, ReencryptObjectDetails, SSECustomerKeyDetails,
+///     SSECustomerKeyDetailsAlgorithm,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let reencrypt_object_details = ReencryptObjectDetails::new()
+///     .kms_key_id("ocid1.kmskey.oc1..aaaaexample")
+///     .sse_customer_key(SSECustomerKeyDetails::new(
+///         SSECustomerKeyDetailsAlgorithm::Aes256,
+///         "EXAMPLE-key-Value",
+///         "EXAMPLE-keySha256-Value",
+///     ))
+///     .source_sse_customer_key(SSECustomerKeyDetails::new(
+///         SSECustomerKeyDetailsAlgorithm::Aes256,
+///         "EXAMPLE-key-Value",
+///         "EXAMPLE-keySha256-Value",
+///     ));
+/// let request = ReencryptObject::new(
+///     "my-namespace",
+///     "my-bucket",
+///     "my-object",
+///     reencrypt_object_details,
+/// )
+/// .version_id("ocid1.version.oc1..aaaaexample")
+/// .opc_client_request_id("EXAMPLE-opc-client-request-id-Value");
+/// let response = object_storage.reencrypt_object(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{} {:?}", response.status, response.opc_request_id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,6 +23,29 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Object/RenameObject).
 ///
 /// Sent with [`ObjectStorageClient::rename_object`](crate::ObjectStorageClient::rename_object), or `send` on any transport's client.
+/// The answer has no body: the service client returns `()` in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_object_storage::{ObjectStorageClient, RenameObject, RenameObjectDetails};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let rename_object_details = RenameObjectDetails::new("my-source", "my-new")
+///     .src_obj_if_match_e_tag("EXAMPLE-srcObjIfMatchETag-Value")
+///     .new_obj_if_match_e_tag("EXAMPLE-newObjIfMatchETag-Value")
+///     .new_obj_if_none_match_e_tag("EXAMPLE-newObjIfNoneMatchETag-Value");
+/// let request = RenameObject::new("my-namespace", "my-bucket", rename_object_details)
+///     .opc_client_request_id("EXAMPLE-opc-client-request-id-Value");
+/// let response = object_storage.rename_object(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{} {:?}", response.status, response.opc_request_id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,7 +23,33 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Namespace/UpdateNamespaceMetadata).
 ///
 /// Sent with [`ObjectStorageClient::update_namespace_metadata`](crate::ObjectStorageClient::update_namespace_metadata), or `send` on any transport's client.
-/// Returns `crate::models::NamespaceMetadata`.
+/// Returns [`NamespaceMetadata`](crate::models::NamespaceMetadata) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_object_storage::{
+///     ObjectStorageClient, UpdateNamespaceMetadata, UpdateNamespaceMetadataDetails,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let update_namespace_metadata_details = UpdateNamespaceMetadataDetails::new()
+///     .default_s3_compartment_id("ocid1.defaults3compartment.oc1..aaaaexample")
+///     .default_swift_compartment_id("ocid1.defaultswiftcompartment.oc1..aaaaexample");
+/// let request = UpdateNamespaceMetadata::new(
+///     "my-namespace",
+///     update_namespace_metadata_details,
+/// )
+/// .opc_client_request_id("EXAMPLE-opc-client-request-id-Value");
+/// let response = object_storage.update_namespace_metadata(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -23,6 +23,37 @@ use crate::models;
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/Object/UpdateObjectStorageTier).
 ///
 /// Sent with [`ObjectStorageClient::update_object_storage_tier`](crate::ObjectStorageClient::update_object_storage_tier), or `send` on any transport's client.
+/// The answer has no body: the service client returns `()` in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_object_storage::{
+///     ObjectStorageClient, UpdateObjectStorageTier, UpdateObjectStorageTierDetails,
+///     UpdateObjectStorageTierDetailsStorageTier,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let update_object_storage_tier_details = UpdateObjectStorageTierDetails::new(
+///     "my-object",
+///     UpdateObjectStorageTierDetailsStorageTier::Standard,
+/// )
+/// .version_id("ocid1.version.oc1..aaaaexample");
+/// let request = UpdateObjectStorageTier::new(
+///     "my-namespace",
+///     "my-bucket",
+///     update_object_storage_tier_details,
+/// )
+/// .opc_client_request_id("EXAMPLE-opc-client-request-id-Value");
+/// let response = object_storage.update_object_storage_tier(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{} {:?}", response.status, response.opc_request_id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

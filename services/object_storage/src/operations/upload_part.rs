@@ -35,8 +35,47 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/objectstorage/20160918/MultipartUpload/UploadPart).
 ///
 /// Sent with [`ObjectStorageClient::upload_part`](crate::ObjectStorageClient::upload_part), or `send` on any transport's client.
-/// Returns `crate::UploadPartOutput`.
+/// Returns `UploadPartOutput` (see [`UploadPartOutput`](crate::UploadPartOutput)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
 /// The body streams from the caller's source, unsigned, of exactly `content_length` bytes.
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```ignore
+/// use ocisdk_object_storage::{
+///     ObjectStorageClient, UploadPart, UploadPartOpcChecksumAlgorithm,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let object_storage = ObjectStorageClient::new(client);
+/// let request = UploadPart::new(
+///     "my-namespace",
+///     "my-bucket",
+///     "my-object",
+///     "ocid1.upload.oc1..aaaaexample",
+///     10,
+///     5,
+/// )
+/// .opc_client_request_id("EXAMPLE-opc-client-request-id-Value")
+/// .if_match("EXAMPLE-if-match-Value")
+/// .if_none_match("EXAMPLE-if-none-match-Value")
+/// .expect("EXAMPLE-Expect-Value")
+/// .content_md5("EXAMPLE-Content-MD5-Value")
+/// .opc_checksum_algorithm(UploadPartOpcChecksumAlgorithm::Crc32c)
+/// .opc_content_crc32c("EXAMPLE-opc-content-crc32c-Value")
+/// .opc_content_sha256("EXAMPLE-opc-content-sha256-Value")
+/// .opc_content_sha384("EXAMPLE-opc-content-sha384-Value")
+/// .opc_sse_customer_algorithm("EXAMPLE-opc-sse-customer-algorithm-Value")
+/// .opc_sse_customer_key("EXAMPLE-opc-sse-customer-key-Value")
+/// .opc_sse_customer_key_sha256("EXAMPLE-opc-sse-customer-key-sha256-Value")
+/// .opc_sse_kms_key_id("EXAMPLE-opc-sse-kms-key-id-Value");
+/// let response = object_storage.upload_part(request, &b"hello"[..])?; // a slice, a File, any Read
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

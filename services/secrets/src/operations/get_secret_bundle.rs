@@ -39,7 +39,28 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/secretretrieval/20190301/SecretBundle/GetSecretBundle).
 ///
 /// Sent with [`SecretsClient::get_secret_bundle`](crate::SecretsClient::get_secret_bundle), or `send` on any transport's client.
-/// Returns `crate::models::SecretBundle`.
+/// Returns [`SecretBundle`](crate::models::SecretBundle) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```no_run
+/// use ocisdk_secrets::{GetSecretBundle, GetSecretBundleStage, SecretsClient};
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let secrets = SecretsClient::new(client);
+/// let request = GetSecretBundle::new("ocid1.secret.oc1..aaaaexample")
+///     .opc_request_id("EXAMPLE-opc-request-id-Value")
+///     .version_number(10)
+///     .secret_version_name("my-secret-version")
+///     .stage(GetSecretBundleStage::Current);
+/// let response = secrets.get_secret_bundle(request)?;
+/// // ocisdk-hyper and ocisdk-wasm: the same call, then `.await?`
+/// println!("{:?}", response.data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]

@@ -41,7 +41,33 @@ ocisdk_core::string_enum! {
 /// [API reference](https://docs.oracle.com/iaas/api/#/en/secretretrieval/20190301/SecretBundleVersionSummary/ListSecretBundleVersions).
 ///
 /// Sent with [`SecretsClient::list_secret_bundle_versions`](crate::SecretsClient::list_secret_bundle_versions), or `send` on any transport's client.
-/// Returns `Vec<crate::models::SecretBundleVersionSummary>`.
+/// Returns `Vec<SecretBundleVersionSummary>` (see [`SecretBundleVersionSummary`](crate::models::SecretBundleVersionSummary)) in a [`Response`](ocisdk_core::Response) (`data`, `status`, `opc_request_id`, `etag`, `next_page`).
+///
+/// # Example
+///
+/// Every parameter with a placeholder value (keep the ones you need): the required ones in
+/// `new`, the optional ones through their setters, and so for the body's model.
+///
+/// ```no_run
+/// use ocisdk_secrets::{
+///     ListSecretBundleVersions, ListSecretBundleVersionsSortBy,
+///     ListSecretBundleVersionsSortOrder, SecretsClient,
+/// };
+///
+/// let client = ocisdk_blocking::Client::from_config_file(None, None)?; // ~/.oci/config
+/// let secrets = SecretsClient::new(client);
+/// let request = ListSecretBundleVersions::new("ocid1.secret.oc1..aaaaexample")
+///     .opc_request_id("EXAMPLE-opc-request-id-Value")
+///     .limit(10)
+///     .sort_by(ListSecretBundleVersionsSortBy::VersionNumber)
+///     .sort_order(ListSecretBundleVersionsSortOrder::Asc);
+/// // One page: `secrets.list_secret_bundle_versions(request)?`; every record, page after page:
+/// for item in secrets.paginate(request) {
+///     println!("{:?}", item?);
+/// }
+/// // ocisdk-hyper and ocisdk-wasm: a Stream (`.next().await`)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(crate = "ocisdk_core::export::serde", rename_all = "camelCase")]
 #[non_exhaustive]
