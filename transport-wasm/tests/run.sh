@@ -50,6 +50,9 @@ trap 'stop_emulator; rm -rf "$STATE"' EXIT
 SECRETS=(--secret ocisdk-scenario-secret=first --secret ocisdk-scenario-secret=second)
 # The faults tests/emulator.rs counts on; tests/scenarios.rs gets an emulator without them.
 FAULTS=(--fault "kind=503,op=HeadObject,times=2" --fault "kind=stall,op=GetBucket,times=1,stall-ms=2000")
+# tests/lost.rs: each of these applied once, then its connection dropped before the answer.
+LOST=(--fault "kind=commit-then-drop,op=CreateBucket,times=1" --fault "kind=commit-then-drop,op=PutObject,times=1"
+    --fault "kind=commit-then-drop,op=DeleteBucket,times=1")
 # Starts an emulator with fresh state and the flags given (`"${FAULTS[@]}"` or none); the first
 # time on a free port with a new key, later on the same address trusting the same key (so the
 # test build's baked settings stay valid).
@@ -94,7 +97,7 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$RUNNER"
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$CRATE/webdriver.json"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}"
-cargo test -q -p ocisdk-wasm --target wasm32-unknown-unknown --test emulator --test scenarios --no-run
+cargo test -q -p ocisdk-wasm --target wasm32-unknown-unknown --test emulator --test scenarios --test lost --no-run
 
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
@@ -115,6 +118,12 @@ for host in $HOSTS; do
                 stop_emulator
                 start_emulator
                 cargo test -p ocisdk-wasm --target wasm32-unknown-unknown --test scenarios 2>&1 | tee -a "$log"
+                status=${PIPESTATUS[0]}
+            fi
+            if [ "$status" -eq 0 ]; then
+                stop_emulator
+                start_emulator "${LOST[@]}"
+                cargo test -p ocisdk-wasm --target wasm32-unknown-unknown --test lost 2>&1 | tee -a "$log"
                 status=${PIPESTATUS[0]}
             fi
             ;;

@@ -1,0 +1,110 @@
+//! Responses lost after the service applied the request, through `fetch`: CreateBucket (no
+//! retry token in the API), a conditional PutObject (`if-none-match: *`) and DeleteBucket.
+//! `tests/run.sh` starts the emulator for this file alone with `--fault
+//! kind=commit-then-drop,op=CreateBucket,times=1` and the same on PutObject and DeleteBucket:
+//! each is applied once, then its connection is closed before any response byte.
+//!
+//! Two things can happen in the host. Its `fetch` reports the failure, and the core retries
+//! after an attempt it knows was lost; or the host re-sends the request by itself (Chromium does
+//! for any method on a reused keep-alive connection) and the core sees only the second answer.
+//! Either way the user is told the truth: a 409 or 412 says the earlier attempt may have
+//! succeeded, and a DELETE is either the success it was (404, marked as after a lost response)
+//! or a 404 that says the earlier attempt may have succeeded.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use ocisdk_core::RetryPolicy;
+use ocisdk_object_storage::{
+    CreateBucket, CreateBucketDetails, DeleteBucket, DeleteObject, GetBucket, GetNamespace,
+    GetObject, ListBuckets, ObjectStorageClient, PutObject,
+};
+use ocisdk_wasm::{Client, ocisdk_core};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const URL: Option<&str> = option_env!("OCISDK_WASM_TEST_URL");
+const CONFIG: Option<&str> = option_env!("OCISDK_WASM_TEST_CONFIG");
+const KEY: Option<&str> = option_env!("OCISDK_WASM_TEST_KEY");
+
+const NOT_SET: &str = "emulator settings missing: run these tests with transport-wasm/tests/run.sh";
+
+fn client() -> Client {
+    Client::builder_from_config_text(CONFIG.expect(NOT_SET), None, KEY.expect(NOT_SET))
+        .unwrap()
+        .endpoint(URL.expect(NOT_SET))
+        .retry_policy(RetryPolicy {
+            base_delay: Duration::from_millis(20),
+            max_jitter: Duration::from_millis(10),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap()
+}
+
+/// One test, so the three faults (each firing once) meet their calls in this order.
+#[wasm_bindgen_test]
+async fn lost_responses_are_reported_as_documented() {
+    let client = client();
+    assert!(client.context().unseen_resends(), "fetch may re-send unseen");
+    let os = ObjectStorageClient::new(client.clone());
+    let ns = os.get_namespace(GetNamespace::new()).await.unwrap().data;
+    let bucket = format!("wasm-lost-{}", (js_sys::Math::random() * 1e9) as u64);
+
+    // CreateBucket: applied, answer lost; the second send meets the bucket it made.
+    let err = os
+        .create_bucket(CreateBucket::new(
+            &ns,
+            CreateBucketDetails::new(&bucket, client.tenancy()),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status_u16(), Some(409), "{err}");
+    assert_eq!(err.code(), Some("BucketAlreadyExists"), "{err}");
+    assert!(err.earlier_attempt_may_have_succeeded(), "{err}");
+    let buckets = os
+        .list_buckets(ListBuckets::new(&ns, client.tenancy()))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(buckets.iter().filter(|b| b.name == bucket).count(), 1);
+
+    // A conditional put: stored once, the second send meets it as 412.
+    let body = b"only once".to_vec();
+    let put = PutObject::new(&ns, &bucket, "once.txt", body.len() as u64).if_none_match("*");
+    let err = os.put_object(put, body.clone()).await.unwrap_err();
+    assert_eq!(err.status_u16(), Some(412), "{err}");
+    assert!(err.earlier_attempt_may_have_succeeded(), "{err}");
+    let got = os
+        .get_object(GetObject::new(&ns, &bucket, "once.txt"))
+        .await
+        .unwrap()
+        .body
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(got, body);
+    os.delete_object(DeleteObject::new(&ns, &bucket, "once.txt"))
+        .await
+        .unwrap();
+
+    // DeleteBucket: deleted, answer lost.
+    match os.delete_bucket(DeleteBucket::new(&ns, &bucket)).await {
+        Ok(deleted) => {
+            // fetch reported the loss; the retry's 404 is the success it was.
+            assert_eq!(deleted.status.as_u16(), 404);
+            assert!(deleted.after_lost_response.is_some());
+        }
+        Err(err) => {
+            // The host re-sent it unseen: a 404 that says why it may be one.
+            assert_eq!(err.status_u16(), Some(404), "{err}");
+            assert!(err.earlier_attempt_may_have_succeeded(), "{err}");
+        }
+    }
+    let gone = os
+        .get_bucket(GetBucket::new(&ns, &bucket))
+        .await
+        .unwrap_err();
+    assert!(gone.is_not_found(), "{gone}");
+    assert!(!gone.earlier_attempt_may_have_succeeded(), "{gone}");
+}
