@@ -230,6 +230,48 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
     })
 }
 
+/// Checks a request's signature as the emulator's server does, outside the server: `target` is
+/// the path and query as received, `api_keys` maps `<tenancy>/<user>/<fingerprint>` and
+/// `session_tokens` maps tokens (without `ST$`) to the keys they sign with, and `body` (when
+/// given) is checked against a signed `content-length` / `x-content-sha256`. Returns the user
+/// OCID of an API key (`None` for a session token), or the message the emulator would answer
+/// `401 NotAuthenticated` with.
+///
+/// Public only so that `fuzz/` (the `verifier` target and its corpus replay test) can feed the
+/// verifier adversarial requests without starting a server; not part of the emulator's API.
+#[doc(hidden)]
+#[allow(clippy::too_many_arguments)] // each argument is one fact about the request; no struct earns its keep here
+pub fn verify_signature(
+    method: &Method,
+    target: &str,
+    headers: &HeaderMap,
+    body_exempt: bool,
+    body: Option<&[u8]>,
+    now: SystemTime,
+    max_skew: Duration,
+    api_keys: &[(String, RsaPublicKey)],
+    session_tokens: &[(String, RsaPublicKey)],
+) -> Result<Option<String>, String> {
+    let keys = KeyRegistry {
+        api_keys: api_keys.iter().cloned().collect(),
+        session_tokens: session_tokens.iter().cloned().collect(),
+    };
+    let facts = RequestFacts {
+        method,
+        target,
+        headers,
+        body_exempt,
+        now,
+        max_skew,
+    };
+    let verified = verify(&facts, &keys)?;
+    if let Some(body) = body {
+        let sha = verified.needs_body_hash().then(|| Sha256::digest(body));
+        verified.check_body(body.len() as u64, sha.as_ref().map(|d| d.as_slice()))?;
+    }
+    Ok(verified.principal.user)
+}
+
 /// An HTTP date. IMF-fixdate whose weekday disagrees with the date (as in Oracle's published
 /// signing example, "Thu, 05 Jan 2014") is accepted: the weekday carries no information.
 fn parse_date(value: &str) -> Option<SystemTime> {

@@ -159,6 +159,9 @@ use serde_json::json;
 pub use fault::{Fault, FaultKind};
 pub use keys::{fingerprint, parse_private_pem, parse_public_pem};
 pub use model::operation_names;
+// For `fuzz/` only: the signature verifier without a server (see its doc).
+#[doc(hidden)]
+pub use auth::verify_signature;
 
 use crate::auth::KeyRegistry;
 use crate::fault::FaultTable;
