@@ -152,6 +152,7 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
 
     // Build the signing string from what was received.
     let mut lines = Vec::with_capacity(signed.len());
+    let mut shown = Vec::with_capacity(signed.len());
     for name in &signed {
         if *name == "(request-target)" {
             lines.push(format!(
@@ -159,6 +160,7 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
                 facts.method.as_str().to_ascii_lowercase(),
                 facts.target
             ));
+            shown.extend(lines.last().cloned());
             continue;
         }
         if name.starts_with('(') {
@@ -179,8 +181,17 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
             ));
         }
         lines.push(format!("{name}: {}", values.join(", ")));
+        // The signing string is quoted when the signature does not verify; a request that
+        // lists `authorization` itself among its signed headers must not get its keyId (a
+        // session token) echoed back.
+        shown.push(if name.eq_ignore_ascii_case("authorization") {
+            format!("{name}: <not shown>")
+        } else {
+            lines.last().cloned().unwrap_or_default()
+        });
     }
     let signing_string = lines.join("\n");
+    let shown_signing_string = shown.join("\n");
 
     // Date and clock skew (x-date wins over date).
     let date_name = if has("x-date") { "x-date" } else { "date" };
@@ -210,7 +221,7 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
         .is_err()
     {
         return Err(format!(
-            "signature does not verify for keyId {shown_key_id} headers [{}]; signing string was: {signing_string}",
+            "signature does not verify for keyId {shown_key_id} headers [{}]; signing string was: {shown_signing_string}",
             signed.join(" ")
         ));
     }
@@ -336,6 +347,18 @@ fn lookup_key(
         .ok_or_else(|| format!("unknown keyId \"{key_id}\": no API key with that tenancy, user and fingerprint is registered"))
 }
 
+/// A parameter name for an error message. After a stray quote the "name" the parser reads is
+/// a run of the header's values (the fuzzer found `keyId="ST$<token>"` quoted this way), so only
+/// text that looks like a parameter name is quoted.
+fn shown_parameter(name: &str) -> String {
+    let name = name.trim();
+    if !name.is_empty() && name.len() <= 32 && name.chars().all(|c| c.is_ascii_alphanumeric()) {
+        format!("parameter \"{name}\"")
+    } else {
+        "a parameter (quotes out of place?)".to_string()
+    }
+}
+
 /// Parses `Signature k="v",k="v",...` with parameters in any order.
 fn parse_authorization(header: &str) -> Result<SignatureParams, String> {
     let header = header.trim();
@@ -367,8 +390,8 @@ fn parse_authorization(header: &str) -> Result<SignatureParams, String> {
         }
         if chars.next() != Some('=') {
             return Err(format!(
-                "malformed authorization header: parameter \"{}\" has no value",
-                name.trim()
+                "malformed authorization header: {} has no value",
+                shown_parameter(&name)
             ));
         }
         let mut value = String::new();
@@ -391,8 +414,8 @@ fn parse_authorization(header: &str) -> Result<SignatureParams, String> {
             }
             if !closed {
                 return Err(format!(
-                    "malformed authorization header: unterminated quoted value for \"{}\"",
-                    name.trim()
+                    "malformed authorization header: unterminated quoted value for {}",
+                    shown_parameter(&name)
                 ));
             }
         } else {
@@ -408,7 +431,8 @@ fn parse_authorization(header: &str) -> Result<SignatureParams, String> {
         let name = name.trim().to_string();
         if map.insert(name.clone(), value).is_some() {
             return Err(format!(
-                "malformed authorization header: parameter \"{name}\" given twice"
+                "malformed authorization header: {} given twice",
+                shown_parameter(&name)
             ));
         }
     }
@@ -448,6 +472,19 @@ mod tests {
         assert_eq!(p.headers, vec!["date", "(request-target)", "host"]);
         assert_eq!(p.algorithm.as_deref(), Some("rsa-sha256"));
         assert_eq!(p.version.as_deref(), Some("1"));
+    }
+
+    /// Found by the `verifier` fuzz target: after a stray quote, the parser took a run of the
+    /// header's values for a parameter name and quoted it, session token included.
+    #[test]
+    fn a_misparsed_parameter_name_is_not_quoted() {
+        let err = parse_authorization(
+            r#"Signature version="on keyId="ST$secret-token",algorithm="rsa-sha2"#,
+        )
+        .unwrap_err();
+        assert!(!err.contains("secret-token"), "{err}");
+        let err = parse_authorization(r#"Signature keyId="a",keyId="b""#).unwrap_err();
+        assert!(err.contains("parameter \"keyId\" given twice"), "{err}");
     }
 
     #[test]
