@@ -294,10 +294,12 @@ pub fn keys(data: &[u8]) {
             // The key's body: every line that is not PEM framing or a `Name: value` header.
             // Labels (`-----BEGIN <label>-----`) may be quoted by design when they look like one,
             // so text that is also on a framing line is not counted as the body's.
+            // A framing line counts as framing even when it also holds a `:` (the fuzzer
+            // joins lines), or its quoted label would be taken for body text.
             let (framing, body): (Vec<&str>, Vec<&str>) = pem
                 .lines()
-                .filter(|l| !l.contains(':'))
                 .partition(|l| l.contains("-----BEGIN") || l.contains("-----END"));
+            let body: Vec<&str> = body.into_iter().filter(|l| !l.contains(':')).collect();
             const RUN: usize = 24;
             for shown in [e.to_string(), format!("{e:?}")] {
                 for run in base64_runs(&shown, RUN) {
