@@ -190,6 +190,9 @@ pub use keys::{
 pub use model::operation_names;
 pub use secrets::DEFAULT_VAULT_ID;
 pub use support::{OperationSupport, Support, operation_support, operations_table};
+// For `fuzz/` only: the signature verifier without a server (see its doc).
+#[doc(hidden)]
+pub use auth::verify_signature;
 
 use crate::auth::KeyRegistry;
 use crate::fault::FaultTable;

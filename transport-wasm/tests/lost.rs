@@ -46,7 +46,10 @@ fn client() -> Client {
 #[wasm_bindgen_test]
 async fn lost_responses_are_reported_as_documented() {
     let client = client();
-    assert!(client.context().unseen_resends(), "fetch may re-send unseen");
+    assert!(
+        client.context().unseen_resends(),
+        "fetch may re-send unseen"
+    );
     let os = ObjectStorageClient::new(client.clone());
     let ns = os.get_namespace(GetNamespace::new()).await.unwrap().data;
     let bucket = format!("wasm-lost-{}", (js_sys::Math::random() * 1e9) as u64);

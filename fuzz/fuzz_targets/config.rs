@@ -1,0 +1,3 @@
+#![no_main]
+use ocisdk_fuzz::targets;
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::config(data));
