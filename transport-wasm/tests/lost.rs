@@ -65,6 +65,8 @@ async fn lost_responses_are_reported_as_documented() {
     assert_eq!(err.status_u16(), Some(409), "{err}");
     assert_eq!(err.code(), Some("BucketAlreadyExists"), "{err}");
     assert!(err.earlier_attempt_may_have_succeeded(), "{err}");
+    // Which of the two ways it went, for the log: the host's own re-send or our retry.
+    wasm_bindgen_test::console_log!("lost CreateBucket: {err}");
     let buckets = os
         .list_buckets(ListBuckets::new(&ns, client.tenancy()))
         .await
@@ -94,11 +96,13 @@ async fn lost_responses_are_reported_as_documented() {
     // DeleteBucket: deleted, answer lost.
     match os.delete_bucket(DeleteBucket::new(&ns, &bucket)).await {
         Ok(deleted) => {
+            wasm_bindgen_test::console_log!("lost DeleteBucket: retried, a marked success");
             // fetch reported the loss; the retry's 404 is the success it was.
             assert_eq!(deleted.status.as_u16(), 404);
             assert!(deleted.after_lost_response.is_some());
         }
         Err(err) => {
+            wasm_bindgen_test::console_log!("lost DeleteBucket: re-sent by the host: {err}");
             // The host re-sent it unseen: a 404 that says why it may be one.
             assert_eq!(err.status_u16(), Some(404), "{err}");
             assert!(err.earlier_attempt_may_have_succeeded(), "{err}");

@@ -123,7 +123,7 @@ for host in $HOSTS; do
             if [ "$status" -eq 0 ]; then
                 stop_emulator
                 start_emulator "${LOST[@]}"
-                cargo test -p ocisdk-wasm --target wasm32-unknown-unknown --test lost 2>&1 | tee -a "$log"
+                cargo test -p ocisdk-wasm --target wasm32-unknown-unknown --test lost -- --nocapture 2>&1 | tee -a "$log"
                 status=${PIPESTATUS[0]}
             fi
             ;;
