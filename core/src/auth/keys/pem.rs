@@ -52,7 +52,9 @@ pub(super) fn next_pem_block(text: &str) -> Option<(Result<PemBlock<'_>, KeyErro
     };
     let body = &body_and_rest[..end_at];
     let after_end = &body_and_rest[end_at + END.len()..];
-    let Some(end_label_len) = after_end.find(DASHES) else {
+    // The END label ends on its line too: the next line may be another key's base64.
+    let end_line = after_end.split(['\n', '\r']).next().unwrap_or_default();
+    let Some(end_label_len) = end_line.find(DASHES) else {
         return malformed("the `-----END …-----` line is cut short".into());
     };
     let end_label = after_end[..end_label_len].trim();
