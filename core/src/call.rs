@@ -43,6 +43,12 @@
 //! # }
 //! ```
 //!
+//! Credentials are part of the exchange too: when the client signs with a session token that
+//! is due for refresh (or was just refused with a 401), the next `Send` is the refresh
+//! (`POST …/v1/authentication/refresh`) rather than the operation, and a call that finds
+//! another call of the client refreshing gets a short `Sleep`
+//! ([`SessionTokenPrincipal`](crate::auth::SessionTokenPrincipal)). The loop above is the same.
+//!
 //! The adapter decides nothing: not which status is an error, not how long a body may be, not
 //! whether a failure is retried or an upload may be sent again. It moves bytes and reports what
 //! happened; [`run_in_memory`] is the loop with responses from a function, for tests and
@@ -111,8 +117,9 @@ impl ResponseHead {
 /// What the adapter does next.
 #[must_use]
 pub enum Step<O: Operation> {
-    /// Send `request`. A streamed body (`RequestBody::Stream`) comes from the adapter's source
-    /// through `upload`. Hand what happens to `exchange`.
+    /// Send `request` (an attempt of the operation, or a session-token refresh: the adapter
+    /// need not know which). A streamed body (`RequestBody::Stream`) comes from the adapter's
+    /// source through `upload`. Hand what happens to `exchange`.
     Send {
         /// The signed request.
         request: http::Request<RequestBody>,
@@ -121,8 +128,9 @@ pub enum Step<O: Operation> {
         /// Takes the outcome.
         exchange: Exchange<O>,
     },
-    /// Wait until the monotonic clock reaches `until`, then poll `call` again. Polling earlier
-    /// only gives this step back.
+    /// Wait until the monotonic clock reaches `until` (a retry's backoff, or another call's
+    /// session-token refresh), then poll `call` again. Polling earlier only gives this step
+    /// back.
     Sleep {
         /// When the next attempt may start.
         until: Instant,

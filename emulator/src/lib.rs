@@ -54,6 +54,16 @@
 //! headers (`opc-sse-customer-key`, …) never appear in it, nor does a keyId, parameter or date
 //! that does not look like one.
 //!
+//! # Session tokens
+//! The auth service's refresh endpoint, `POST /v1/authentication/refresh`, is served on the
+//! same address (a client's auth endpoint is pointed at [`Emulator::url`]).
+//! [`Emulator::issue_session_token`] issues a first token for a session key
+//! ([`Emulator::write_session_config`] writes a whole `security_token_file` profile); each refresh
+//! issues a new JWT for the same key that lives [`EmulatorConfig::session_token_lifetime`]. A
+//! token past its `exp` is refused with `401 NotAuthenticated` everywhere, its refresh included;
+//! [`Emulator::expire_session_tokens`] and [`Emulator::revoke_session_tokens`] end tokens on
+//! demand, and [`Stats::token_refreshes`] counts refreshes.
+//!
 //! # Errors
 //! Bodies are `{"code": …, "message": …}`; every response has `opc-request-id` (prefixed by the
 //! client's own `opc-request-id` and `/` when one was sent) and CORS headers.
