@@ -320,6 +320,16 @@ impl ClientConfig {
         let auth_endpoint = self
             .auth_endpoint
             .or_else(|| endpoints.region().map(|r| r.endpoint("auth")));
+        if self.session.is_some()
+            && let Some(base) = &auth_endpoint
+            && crate::endpoint::is_plain_http(base)
+            && !crate::endpoint::is_loopback(base)
+        {
+            tracing::warn!(
+                endpoint = base.as_str(),
+                "plain http:// auth endpoint that is not a loopback address: session-token refreshes, and the tokens in them, travel unencrypted"
+            );
+        }
         let date_header = self.signer.date_header();
         let ctx = Context::new(self.signer, endpoints, seed)
             .with_tenancy(self.tenancy)

@@ -496,3 +496,39 @@ fn calls_that_find_a_refresh_in_flight_sleep_and_share_it() {
     }
     assert_eq!(p.refreshes(), 1);
 }
+
+#[test]
+fn a_session_profile_gives_the_client_a_principal_refreshing_at_the_regions_auth_endpoint() {
+    use ocisdk_core::ClientConfig;
+    use ocisdk_core::auth::signer_from_profile_parts;
+    use ocisdk_core::config::ConfigFile;
+    let text = "[DEFAULT]\ntenancy=ocid1.tenancy.oc1..t\nregion=us-ashburn-1\nkey_file=k.pem\nsecurity_token_file=/t/token\n";
+    let profile = ConfigFile::parse(text, "<config>")
+        .unwrap()
+        .profile("DEFAULT")
+        .unwrap();
+    let token = jwt(Some(0), 3600, "p");
+    let auth = signer_from_profile_parts(
+        &profile,
+        include_str!("fixtures/keys/doc_1024.pem"),
+        "k.pem",
+        Some((&token, "/t/token")),
+        [1; 32],
+    )
+    .unwrap();
+    let config = ClientConfig::from_profile_auth(auth);
+    let ctx = config.clone().build([2; 32]).unwrap();
+    let p = ctx.session().expect("a session principal");
+    assert_eq!(
+        p.auth_endpoint(),
+        Some("https://auth.us-ashburn-1.oraclecloud.com")
+    );
+    let mut config = config;
+    config.set_auth_endpoint("http://127.0.0.1:9/");
+    let ctx = config.build([2; 32]).unwrap();
+    assert_eq!(
+        ctx.session().unwrap().auth_endpoint(),
+        Some("http://127.0.0.1:9")
+    );
+    assert!(!format!("{ctx:?}").contains(&token));
+}
