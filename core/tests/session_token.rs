@@ -15,7 +15,7 @@ use ocisdk_core::auth::{
     PrivateKey, RsaBackend, SessionToken, SessionTokenPrincipal, TokenError, TokenStep,
     api_key_signer,
 };
-use ocisdk_core::call::run_in_memory;
+use ocisdk_core::call::{Head, ResponseHead, run_in_memory};
 use ocisdk_core::clock::{Instant, Now};
 use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
 use ocisdk_core::{Context, Endpoints, RequestBody, RetryPolicy};
@@ -452,7 +452,7 @@ fn a_failed_refresh_is_retried_by_the_policy_and_a_refusal_ends_the_call() {
 
 #[test]
 fn calls_that_find_a_refresh_in_flight_sleep_and_share_it() {
-    use ocisdk_core::call::{Head, ResponseHead, Step};
+    use ocisdk_core::call::Step;
     let (ctx, p) = session_ctx(60);
     let new = jwt(Some(100), 3700, "new");
     let now = now_at(100);
@@ -531,4 +531,43 @@ fn a_session_profile_gives_the_client_a_principal_refreshing_at_the_regions_auth
         Some("http://127.0.0.1:9")
     );
     assert!(!format!("{ctx:?}").contains(&token));
+}
+
+#[test]
+fn a_one_shot_upload_is_never_started_with_a_token_that_is_due() {
+    use ocisdk_core::call::Step;
+    use ocisdk_object_storage::PutObject;
+    let (ctx, p) = session_ctx(60);
+    let new = jwt(Some(100), 3700, "new");
+    let now = now_at(100);
+    // Past the due time: the first step is the refresh, with no upload to read from.
+    let call = ctx.call(PutObject::new("ns", "b", "o", 5));
+    let Step::Send {
+        request,
+        upload,
+        exchange,
+    } = call.poll(now)
+    else {
+        panic!("a Send")
+    };
+    assert_eq!(request.uri().path(), "/v1/authentication/refresh");
+    assert!(upload.is_none(), "the upload's source is not touched");
+    let Head::Read(mut reading) =
+        exchange.head(ResponseHead::new(StatusCode::OK, HeaderMap::new()), now)
+    else {
+        panic!()
+    };
+    let _ = reading.chunk(Bytes::from(refresh_reply(&new)));
+    // Then the upload, signed with the fresh token, reading its source for the first time.
+    let Step::Send {
+        request, upload, ..
+    } = reading.end(now).poll(now)
+    else {
+        panic!("the upload")
+    };
+    assert_eq!(request.method(), http::Method::PUT);
+    assert_eq!(key_id(&request), format!("ST${new}"));
+    let upload = upload.expect("the upload's meter");
+    assert!(!upload.rewind);
+    assert_eq!(p.refreshes(), 1);
 }
