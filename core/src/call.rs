@@ -398,12 +398,12 @@ impl<O: Operation> Inner<O> {
         // Credentials first (identity before signing): a session token that is due is
         // refreshed before the attempt, so no attempt — and no one-shot upload — starts with a
         // token about to expire. The refresh is an ordinary `Send`; the transport cannot tell.
-        let signer = match self.ctx.session().cloned() {
-            None => self.ctx.signer().clone(),
+        let session_signer = match self.ctx.session().cloned() {
+            None => None,
             Some(principal) => match principal.poll(now.wall) {
                 TokenStep::Sign { signer, generation } => {
                     self.signed_generation = Some(generation);
-                    signer
+                    Some(signer)
                 }
                 TokenStep::Wait(wait) => {
                     let until = self.latest.saturating_add(wait);
@@ -430,7 +430,10 @@ impl<O: Operation> Inner<O> {
                 }
             },
         };
-        let request = match self.build_request(now, &signer) {
+        // An API-key client signs with the context's signer, borrowed (no copy per attempt).
+        let ctx = Arc::clone(&self.ctx);
+        let signer = session_signer.as_ref().unwrap_or_else(|| ctx.signer());
+        let request = match self.build_request(now, signer) {
             Ok(request) => request,
             Err(e) => return Step::Done(Err(e)),
         };
