@@ -43,6 +43,12 @@
 //! # }
 //! ```
 //!
+//! Credentials are part of the exchange too: when the client signs with a session token that
+//! is due for refresh (or was just refused with a 401), the next `Send` is the refresh
+//! (`POST …/v1/authentication/refresh`) rather than the operation, and a call that finds
+//! another call of the client refreshing gets a short `Sleep`
+//! ([`SessionTokenPrincipal`](crate::auth::SessionTokenPrincipal)). The loop above is the same.
+//!
 //! The adapter decides nothing: not which status is an error, not how long a body may be, not
 //! whether a failure is retried or an upload may be sent again. It moves bytes and reports what
 //! happened; [`run_in_memory`] is the loop with responses from a function, for tests and
@@ -56,7 +62,8 @@ use bytes::{Bytes, BytesMut};
 use http::header::{HeaderMap, HeaderValue};
 use http::{Method, StatusCode};
 
-use crate::auth::signer::SignBody;
+use crate::auth::session::{RefreshTicket, TokenStep};
+use crate::auth::signer::{RequestSigner, SignBody};
 use crate::body::{DownloadMeter, Upload, UploadMeter, UploadSource};
 use crate::clock::{Instant, Now};
 use crate::context::{Context, MAX_BUFFERED_BODY, MAX_ERROR_BODY, USER_AGENT};
@@ -110,8 +117,9 @@ impl ResponseHead {
 /// What the adapter does next.
 #[must_use]
 pub enum Step<O: Operation> {
-    /// Send `request`. A streamed body (`RequestBody::Stream`) comes from the adapter's source
-    /// through `upload`. Hand what happens to `exchange`.
+    /// Send `request` (an attempt of the operation, or a session-token refresh: the adapter
+    /// need not know which). A streamed body (`RequestBody::Stream`) comes from the adapter's
+    /// source through `upload`. Hand what happens to `exchange`.
     Send {
         /// The signed request.
         request: http::Request<RequestBody>,
@@ -120,8 +128,9 @@ pub enum Step<O: Operation> {
         /// Takes the outcome.
         exchange: Exchange<O>,
     },
-    /// Wait until the monotonic clock reaches `until`, then poll `call` again. Polling earlier
-    /// only gives this step back.
+    /// Wait until the monotonic clock reaches `until` (a retry's backoff, or another call's
+    /// session-token refresh), then poll `call` again. Polling earlier only gives this step
+    /// back.
     Sleep {
         /// When the next attempt may start.
         until: Instant,
@@ -203,6 +212,15 @@ struct Inner<O: Operation> {
     upload: Option<UploadState>,
     /// The failure of the first retried attempt that may have been applied by the service.
     lost: Option<String>,
+    /// The session-token refresh this call is sending, when the exchange in flight is that
+    /// refresh rather than an attempt of the operation.
+    refresh: Option<RefreshTicket>,
+    /// Refresh exchanges of this call that failed (bounded by the retry policy's attempts).
+    refresh_failures: u32,
+    /// The session token generation the last attempt was signed with.
+    signed_generation: Option<u64>,
+    /// A 401 already made this call refresh once: a second 401 is final.
+    reauthenticated: bool,
 }
 
 enum Idle<T> {
@@ -300,6 +318,10 @@ impl<O: Operation> Call<O> {
                 latest: Instant::default(),
                 upload,
                 lost: None,
+                refresh: None,
+                refresh_failures: 0,
+                signed_generation: None,
+                reauthenticated: false,
             }),
             idle,
         }
@@ -373,7 +395,45 @@ impl<O: Operation> Inner<O> {
     }
 
     fn start_attempt(mut self: Box<Self>, now: Now) -> Step<O> {
-        let request = match self.build_request(now) {
+        // Credentials first (identity before signing): a session token that is due is
+        // refreshed before the attempt, so no attempt — and no one-shot upload — starts with a
+        // token about to expire. The refresh is an ordinary `Send`; the transport cannot tell.
+        let session_signer = match self.ctx.session().cloned() {
+            None => None,
+            Some(principal) => match principal.poll(now.wall) {
+                TokenStep::Sign { signer, generation } => {
+                    self.signed_generation = Some(generation);
+                    Some(signer)
+                }
+                TokenStep::Wait(wait) => {
+                    let until = self.latest.saturating_add(wait);
+                    return Step::Sleep {
+                        until,
+                        call: Call {
+                            inner: self,
+                            idle: Idle::Backoff(until),
+                        },
+                    };
+                }
+                TokenStep::Refresh(ticket) => {
+                    let request = match ticket.request(now.wall) {
+                        Ok(request) => request,
+                        Err(e) => return Step::Done(Err(e)),
+                    };
+                    self.started.get_or_insert(self.latest);
+                    self.refresh = Some(ticket);
+                    return Step::Send {
+                        request,
+                        upload: None,
+                        exchange: Exchange { inner: self },
+                    };
+                }
+            },
+        };
+        // An API-key client signs with the context's signer, borrowed (no copy per attempt).
+        let ctx = Arc::clone(&self.ctx);
+        let signer = session_signer.as_ref().unwrap_or_else(|| ctx.signer());
+        let request = match self.build_request(now, signer) {
             Ok(request) => request,
             Err(e) => return Step::Done(Err(e)),
         };
@@ -404,7 +464,11 @@ impl<O: Operation> Inner<O> {
         }
     }
 
-    fn build_request(&self, now: Now) -> Result<http::Request<RequestBody>, Error> {
+    fn build_request(
+        &self,
+        now: Now,
+        signer: &RequestSigner,
+    ) -> Result<http::Request<RequestBody>, Error> {
         let plan = self.plan.as_ref().ok_or(Error::InvalidRequest {
             operation: O::NAME,
             reason: "the request could not be planned".into(),
@@ -462,8 +526,7 @@ impl<O: Operation> Inner<O> {
             }
             RequestBody::Empty => SignBody::Unsigned,
         };
-        self.ctx
-            .signer()
+        signer
             .sign(&mut req, sign_body, now.wall)
             .map_err(Error::Signing)?;
         Ok(req)
@@ -477,6 +540,87 @@ impl<O: Operation> Inner<O> {
             .as_ref()
             .and_then(|u| u.meter.as_ref())
             .and_then(UploadMeter::failure)
+    }
+
+    /// The session-token refresh this call sent has its answer (`Ok`: the token is new, go on
+    /// with the attempt) or failed. A retryable failure (transport, 429, 5xx) backs off and
+    /// tries again within the retry policy's attempts; any other ends the call.
+    fn after_refresh(
+        mut self: Box<Self>,
+        ticket: RefreshTicket,
+        outcome: Result<(StatusCode, HeaderMap, Bytes), Error>,
+        now: Now,
+    ) -> Call<O> {
+        let result = match outcome {
+            Ok((status, headers, body)) => ticket.complete(status, &headers, &body, now.wall),
+            Err(e) => {
+                drop(ticket);
+                Err(e)
+            }
+        };
+        let error = match result {
+            Ok(()) => {
+                return Call {
+                    inner: self,
+                    idle: Idle::Ready,
+                };
+            }
+            Err(e) => e,
+        };
+        self.refresh_failures += 1;
+        let elapsed = self
+            .started
+            .map(|s| self.latest.saturating_duration_since(s))
+            .unwrap_or_default();
+        match self.policy.decide(
+            &error,
+            self.refresh_failures,
+            elapsed,
+            None,
+            self.ctx.random_u32(),
+        ) {
+            RetryDecision::Retry(wait) => {
+                tracing::warn!(
+                    operation = O::NAME,
+                    "{}: refreshing the session token failed; retrying in {:.1} s: {error}",
+                    O::NAME,
+                    wait.as_secs_f64()
+                );
+                let until = self.latest.saturating_add(wait);
+                Call {
+                    inner: self,
+                    idle: Idle::Backoff(until),
+                }
+            }
+            RetryDecision::Stop(_) => self.finish(Err(error)),
+        }
+    }
+
+    /// A 401 on an attempt signed with a session token: the token may have ended before its
+    /// `exp` (revoked, or the service's clock is ahead). Refresh once — shared with every call
+    /// that met the same 401 — and send the attempt again. A second 401 is final.
+    fn after_unauthorized(mut self: Box<Self>, error: Error) -> Call<O> {
+        let principal = self.ctx.session().cloned();
+        let replayable = !self
+            .upload
+            .as_ref()
+            .is_some_and(|u| u.source == UploadSource::OneShot && u.touched());
+        match (principal, self.signed_generation) {
+            (Some(principal), Some(generation)) if !self.reauthenticated && replayable => {
+                tracing::debug!(
+                    operation = O::NAME,
+                    generation,
+                    "401 on a request signed with a session token: refreshing it once"
+                );
+                principal.unauthorized(generation);
+                self.reauthenticated = true;
+                Call {
+                    inner: self,
+                    idle: Idle::Ready,
+                }
+            }
+            _ => self.after_failure(error, None),
+        }
     }
 
     /// The retry decision after a failed attempt: back off, or finish with the error.
@@ -678,6 +822,19 @@ impl<O: Operation> Exchange<O> {
     pub fn head(self, head: ResponseHead, now: Now) -> Head<O> {
         let mut inner = self.inner;
         inner.observe(now.instant);
+        if inner.refresh.is_some() {
+            // The refresh reply is small JSON (or an error): read it whole.
+            return Head::Read(Reading {
+                inner,
+                head,
+                retry_after: None,
+                limit: MAX_ERROR_BODY,
+                first: None,
+                rest: None,
+                len: 0,
+                over: false,
+            });
+        }
         if let Some(failure) = inner.body_failure() {
             return Head::Next(inner.finish(Err(Error::Body(failure))));
         }
@@ -720,6 +877,12 @@ impl<O: Operation> Exchange<O> {
     pub fn failed(self, mut error: TransportError, now: Now) -> Call<O> {
         let mut inner = self.inner;
         inner.observe(now.instant);
+        if let Some(ticket) = inner.refresh.take() {
+            if error.endpoint.is_empty() {
+                error.endpoint = ticket.endpoint();
+            }
+            return inner.after_refresh(ticket, Err(Error::Transport(error)), now);
+        }
         if let Some(failure) = inner.body_failure() {
             return inner.finish(Err(Error::Body(failure)));
         }
@@ -823,6 +986,23 @@ impl<O: Operation> Reading<O> {
             ..
         } = self;
         inner.observe(now.instant);
+        if let Some(ticket) = inner.refresh.take() {
+            let outcome = if over {
+                Err(Error::Transport(TransportError {
+                    kind: TransportErrorKind::BodyTooLarge,
+                    message: format!("the refresh reply is larger than {limit} bytes"),
+                    endpoint: ticket.endpoint(),
+                }))
+            } else {
+                let body = match (first, rest) {
+                    (_, Some(rest)) => rest.freeze(),
+                    (Some(first), None) => first,
+                    (None, None) => Bytes::new(),
+                };
+                Ok((head.status, head.headers, body))
+            };
+            return inner.after_refresh(ticket, outcome, now);
+        }
         if over {
             let error = TransportError {
                 kind: TransportErrorKind::BodyTooLarge,
@@ -839,8 +1019,10 @@ impl<O: Operation> Reading<O> {
             (Some(first), None) => first,
             (None, None) => Bytes::new(),
         };
+        let status = head.status;
         match inner.evaluate(head, body) {
             Ok(response) => inner.finish(Ok(response)),
+            Err(e) if status == StatusCode::UNAUTHORIZED => inner.after_unauthorized(e),
             Err(e) => inner.after_failure(e, retry_after),
         }
     }
@@ -849,6 +1031,12 @@ impl<O: Operation> Reading<O> {
     pub fn failed(self, mut error: TransportError, now: Now) -> Call<O> {
         let mut inner = self.inner;
         inner.observe(now.instant);
+        if let Some(ticket) = inner.refresh.take() {
+            if error.endpoint.is_empty() {
+                error.endpoint = ticket.endpoint();
+            }
+            return inner.after_refresh(ticket, Err(Error::Transport(error)), now);
+        }
         if error.endpoint.is_empty() {
             error.endpoint = inner.endpoint.clone();
         }

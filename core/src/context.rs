@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
-use crate::auth::{DateHeader, ProfileAuth, RequestSigner};
+use crate::auth::{DateHeader, ProfileAuth, RequestSigner, SessionToken, SessionTokenPrincipal};
 use crate::call::Call;
 use crate::endpoint::Endpoints;
 use crate::error::{Error, TransportError, TransportErrorKind};
@@ -33,6 +33,7 @@ pub struct Context {
     retry: RetryPolicy,
     rng: Mutex<ChaCha20Rng>,
     unseen_resends: bool,
+    session: Option<Arc<SessionTokenPrincipal>>,
 }
 
 impl fmt::Debug for Context {
@@ -42,6 +43,7 @@ impl fmt::Debug for Context {
             .field("endpoints", &self.endpoints)
             .field("tenancy", &self.tenancy)
             .field("retry", &self.retry)
+            .field("session", &self.session)
             .finish_non_exhaustive()
     }
 }
@@ -58,7 +60,20 @@ impl Context {
             retry: RetryPolicy::default(),
             rng: Mutex::new(ChaCha20Rng::from_seed(seed)),
             unseen_resends: false,
+            session: None,
         }
+    }
+
+    /// Signs every call with `principal`'s session token, refreshing it as it comes due
+    /// (instead of with the context's fixed signer, which then signs nothing).
+    pub fn with_session(mut self, principal: Arc<SessionTokenPrincipal>) -> Self {
+        self.session = Some(principal);
+        self
+    }
+
+    /// The session-token principal calls sign with, if the client has one.
+    pub fn session(&self) -> Option<&Arc<SessionTokenPrincipal>> {
+        self.session.as_ref()
     }
 
     /// Says that the platform under this context may re-send a request by itself, without
@@ -102,6 +117,9 @@ impl Context {
             retry: policy,
             rng: Mutex::new(ChaCha20Rng::from_seed(seed)),
             unseen_resends: self.unseen_resends,
+            // The same principal: a client and its derived clients share one token and one
+            // refresh.
+            session: self.session.clone(),
         }
     }
 
@@ -163,6 +181,8 @@ pub struct ClientConfig {
     region: Option<String>,
     endpoints: Option<Endpoints>,
     retry: Option<RetryPolicy>,
+    session: Option<SessionToken>,
+    auth_endpoint: Option<String>,
 }
 
 impl ClientConfig {
@@ -174,6 +194,8 @@ impl ClientConfig {
             region: None,
             endpoints: None,
             retry: None,
+            session: None,
+            auth_endpoint: None,
         }
     }
 
@@ -181,6 +203,7 @@ impl ClientConfig {
     pub fn from_profile_auth(auth: ProfileAuth) -> Self {
         let mut config = ClientConfig::new(auth.signer, auth.tenancy);
         config.region = auth.region;
+        config.session = auth.session;
         config
     }
 
@@ -230,6 +253,24 @@ impl ClientConfig {
         self.retry = Some(policy);
     }
 
+    /// Signs with session token `token`, refreshing it before it expires (a
+    /// `security_token_file` profile does this by itself).
+    pub fn set_session_token(&mut self, token: SessionToken) {
+        self.signer = token.signer().with_date_header(self.signer.date_header());
+        self.session = Some(token);
+    }
+
+    /// Sends session-token refreshes to `base_url` (a private endpoint, an emulator) instead of
+    /// the region's `https://auth.<region>.<domain>`.
+    pub fn set_auth_endpoint(&mut self, base_url: &str) {
+        self.auth_endpoint = Some(base_url.trim_end_matches('/').to_string());
+    }
+
+    /// The session token calls sign with, if this configuration has one.
+    pub fn session_token(&self) -> Option<&SessionToken> {
+        self.session.as_ref()
+    }
+
     /// Signs with `date` or `x-date`.
     pub fn set_date_header(&mut self, header: DateHeader) {
         self.signer = self.signer.clone().with_date_header(header);
@@ -274,9 +315,35 @@ impl ClientConfig {
         let policy = self.retry.unwrap_or_else(RetryPolicy::from_env);
         #[cfg(not(feature = "std"))]
         let policy = self.retry.unwrap_or_default();
-        Ok(Context::new(self.signer, endpoints, seed)
+        // The auth endpoint of a session token: the one given, else the region's
+        // `https://auth.<region>.<domain>`; with neither, a refresh fails and says so.
+        let auth_endpoint = self
+            .auth_endpoint
+            .or_else(|| endpoints.region().map(|r| r.endpoint("auth")));
+        if self.session.is_some()
+            && let Some(base) = &auth_endpoint
+            && crate::endpoint::is_plain_http(base)
+            && !crate::endpoint::is_loopback(base)
+        {
+            tracing::warn!(
+                endpoint = base.as_str(),
+                "plain http:// auth endpoint that is not a loopback address: session-token refreshes, and the tokens in them, travel unencrypted"
+            );
+        }
+        let date_header = self.signer.date_header();
+        let ctx = Context::new(self.signer, endpoints, seed)
             .with_tenancy(self.tenancy)
-            .with_retry_policy(policy))
+            .with_retry_policy(policy);
+        Ok(match self.session {
+            Some(token) => {
+                let mut principal_seed = [0u8; 32];
+                ctx.with_rng(|rng| rng.fill_bytes(&mut principal_seed));
+                let principal = SessionTokenPrincipal::new(token, auth_endpoint, principal_seed)
+                    .with_date_header(date_header);
+                ctx.with_session(Arc::new(principal))
+            }
+            None => ctx,
+        })
     }
 }
 
@@ -320,6 +387,15 @@ macro_rules! client_builder_setters {
         /// environment).
         pub fn retry_policy(mut self, policy: $crate::retry::RetryPolicy) -> Self {
             self.config.set_retry_policy(policy);
+            self
+        }
+
+        /// Sends session-token refreshes (`POST /v1/authentication/refresh`) to `base_url` (a
+        /// private endpoint, an emulator) instead of the region's
+        /// `https://auth.<region>.<domain>`. Only clients of a `security_token_file` profile
+        /// refresh.
+        pub fn auth_endpoint(mut self, base_url: &str) -> Self {
+            self.config.set_auth_endpoint(base_url);
             self
         }
 

@@ -74,6 +74,10 @@ pub enum Error {
     /// The request could not be signed.
     #[error(transparent)]
     Signing(#[from] crate::auth::signer::SigningError),
+    /// A security token could not be used or refreshed: it is not a JWT, or the auth service
+    /// refused to refresh it (sign in again).
+    #[error(transparent)]
+    Token(#[from] crate::auth::token::TokenError),
     /// A request body could not be (re)sent as asked.
     #[error(transparent)]
     Body(#[from] BodyError),
@@ -232,6 +236,7 @@ impl Error {
             Error::Decode(_) => "Decode",
             Error::Transport(_) => "Transport",
             Error::Signing(_) => "Signing",
+            Error::Token(_) => "Token",
             Error::Body(_) => "Body",
             Error::Pagination(_) => "Pagination",
             Error::InvalidRequest { .. } => "InvalidRequest",

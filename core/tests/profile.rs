@@ -216,7 +216,12 @@ fn inherited_pass_phrase_is_ignored_for_an_unencrypted_key() {
 fn session_token_profile_signs_with_st_key_id() {
     let s = Setup::new();
     let key = s.file("key.pem", &fixture("pkcs1.pem"));
-    let token = s.file("token", "eyJhbGciOi.token.value\n");
+    // A JWT (header.payload.signature) whose payload is {"exp":4102444800}: the client reads
+    // `exp` to refresh in time, so a token must be one.
+    let token = s.file(
+        "token",
+        "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.token-value\n",
+    );
     let text = format!(
         "[SESSION]\nfingerprint={FP}\nkey_file={key}\ntenancy={TENANCY}\nregion=us-ashburn-1\nsecurity_token_file={token}\n"
     );
@@ -234,8 +239,32 @@ fn session_token_profile_signs_with_st_key_id() {
         .unwrap();
     let header = req.headers()["authorization"].to_str().unwrap();
     assert!(
-        header.contains("keyId=\"ST$eyJhbGciOi.token.value\""),
+        header.contains("keyId=\"ST$eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.token-value\""),
         "{header}"
     );
-    assert!(!format!("{:?}", auth.signer).contains("token.value"));
+    assert!(!format!("{:?}", auth.signer).contains("token-value"));
+    assert!(!format!("{:?}", auth.session).contains("token-value"));
+    assert!(auth.session.is_some());
+}
+
+#[test]
+fn a_session_token_that_is_not_a_jwt_is_a_token_error_naming_the_file() {
+    let s = Setup::new();
+    let key = s.file("key.pem", &fixture("pkcs1.pem"));
+    let token = s.file("token", "SECRET-opaque-token-value\n");
+    let text = format!(
+        "[SESSION]\nfingerprint={FP}\nkey_file={key}\ntenancy={TENANCY}\nregion=us-ashburn-1\nsecurity_token_file={token}\n"
+    );
+    let e = s.signer(&text, "SESSION").unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::Token(ocisdk_core::auth::TokenError::Malformed { source_name, .. })
+                if *source_name == token
+        ),
+        "{e:?}"
+    );
+    let shown = format!("{e} {e:?} {e:#?}");
+    assert!(shown.contains("three parts"), "{shown}");
+    assert!(!shown.contains("SECRET"), "{shown}");
 }

@@ -18,6 +18,8 @@ use sha2::{Digest, Sha256};
 pub(crate) struct Principal {
     /// The user OCID (API keys), or `None` for a session token.
     pub user: Option<String>,
+    /// The session token (without `ST$`) the request is signed with, if it is.
+    pub token: Option<String>,
 }
 
 /// Keys the emulator trusts.
@@ -27,6 +29,8 @@ pub(crate) struct KeyRegistry {
     pub api_keys: HashMap<String, RsaPublicKey>,
     /// token (without `ST$`) → key.
     pub session_tokens: HashMap<String, RsaPublicKey>,
+    /// Tokens the emulator issued: their expiry and whether they were revoked.
+    pub issued: HashMap<String, crate::session::IssuedToken>,
 }
 
 /// The parsed `Authorization: Signature ...` header.
@@ -344,6 +348,7 @@ pub fn verify_signature(
     let keys = KeyRegistry {
         api_keys: api_keys.iter().cloned().collect(),
         session_tokens: session_tokens.iter().cloned().collect(),
+        issued: HashMap::new(),
     };
     let facts = RequestFacts {
         method,
@@ -399,7 +404,13 @@ fn lookup_key(
         return keys
             .session_tokens
             .get(token)
-            .map(|k| (k.clone(), Principal { user: None }, shown))
+            .map(|k| {
+                let principal = Principal {
+                    user: None,
+                    token: Some(token.to_string()),
+                };
+                (k.clone(), principal, shown)
+            })
             .ok_or_else(|| {
                 "unknown keyId: the session token (ST$...) is not registered with the emulator"
                     .to_string()
@@ -419,6 +430,7 @@ fn lookup_key(
                 k.clone(),
                 Principal {
                     user: Some(parts[1].to_string()),
+                    token: None,
                 },
                 key_id.to_string(),
             )

@@ -54,6 +54,16 @@
 //! headers (`opc-sse-customer-key`, …) never appear in it, nor does a keyId, parameter or date
 //! that does not look like one.
 //!
+//! # Session tokens
+//! The auth service's refresh endpoint, `POST /v1/authentication/refresh`, is served on the
+//! same address (a client's auth endpoint is pointed at [`Emulator::url`]).
+//! [`Emulator::issue_session_token`] issues a first token for a session key
+//! ([`Emulator::write_session_config`] writes a whole `security_token_file` profile); each refresh
+//! issues a new JWT for the same key that lives [`EmulatorConfig::session_token_lifetime`]. A
+//! token past its `exp` is refused with `401 NotAuthenticated` everywhere, its refresh included;
+//! [`Emulator::expire_session_tokens`] and [`Emulator::revoke_session_tokens`] end tokens on
+//! demand, and [`Stats::token_refreshes`] counts refreshes.
+//!
 //! # Errors
 //! Bodies are `{"code": …, "message": …}`; every response has `opc-request-id` (prefixed by the
 //! client's own `opc-request-id` and `/` when one was sent) and CORS headers.
@@ -170,6 +180,7 @@ pub mod model;
 mod object_storage;
 mod secrets;
 mod server;
+mod session;
 mod state;
 mod support;
 
@@ -281,6 +292,11 @@ pub struct EmulatorConfig {
     /// name given again adds a version, which becomes the current one. Default: none. More with
     /// [`Emulator::put_secret`].
     pub secrets: Vec<(String, String)>,
+    /// How long a session token issued by the refresh endpoint (`POST
+    /// /v1/authentication/refresh`) lives: its `exp` is this long after its `iat`, in whole
+    /// seconds. Default one hour (OCI's session tokens live 5 to 60 minutes). Tokens issued
+    /// with [`Emulator::issue_session_token`] get the lifetime given there.
+    pub session_token_lifetime: Duration,
 }
 
 impl std::fmt::Debug for EmulatorConfig {
@@ -305,6 +321,7 @@ impl std::fmt::Debug for EmulatorConfig {
                 "secrets",
                 &self.secrets.iter().map(|(n, _)| n).collect::<Vec<_>>(),
             )
+            .field("session_token_lifetime", &self.session_token_lifetime)
             .finish()
     }
 }
@@ -328,6 +345,7 @@ impl Default for EmulatorConfig {
             faults: Vec::new(),
             work_request_delay: Duration::from_millis(200),
             secrets: Vec::new(),
+            session_token_lifetime: Duration::from_secs(3600),
         }
     }
 }
@@ -348,6 +366,10 @@ pub struct Stats {
     pub faults_fired: u64,
     /// Fired faults per [`FaultKind::name`] (`Status`, `CommitThenDrop`, …).
     pub fired_by_kind: BTreeMap<String, u64>,
+    /// Session tokens issued by the refresh endpoint (successful refreshes; refused ones are
+    /// in `auth_failures` or are answered 4xx, and every refresh request is in
+    /// `operations["RefreshSessionToken"]`).
+    pub token_refreshes: u64,
 }
 
 impl Stats {
@@ -479,6 +501,7 @@ impl Emulator {
                 .home_region
                 .clone()
                 .filter(|home| !home.trim().eq_ignore_ascii_case(config.region.trim())),
+            session_token_lifetime: config.session_token_lifetime,
         });
 
         let std_listener = std::net::TcpListener::bind(config.listen)?;
@@ -656,6 +679,97 @@ impl Emulator {
         Ok(())
     }
 
+    /// Issues a session token for the session key `public_key_pem` (`BEGIN PUBLIC KEY` or
+    /// `BEGIN RSA PUBLIC KEY`) that expires `lifetime` from now (whole seconds, at least one),
+    /// as `oci session authenticate` obtains one: requests signed with keyId `ST$<token>` and
+    /// that key verify until then, and the refresh endpoint exchanges it for a new one. Write
+    /// it to a `security_token_file` ([`Emulator::write_session_config`] does all of it).
+    pub fn issue_session_token(
+        &self,
+        public_key_pem: &str,
+        lifetime: Duration,
+    ) -> Result<String, EmulatorError> {
+        let key: RsaPublicKey = parse_public_pem(public_key_pem)?;
+        let (tenancy, mut rng) = self.app.token_rng();
+        let now = self.app.now();
+        Ok(session::issue(
+            &mut self.registry(),
+            &mut rng,
+            key,
+            &tenancy,
+            now,
+            lifetime,
+        ))
+    }
+
+    /// Revokes every session token issued so far: from now on each is refused with `401
+    /// NotAuthenticated` on every service request, as when the service stops honouring a
+    /// token before its `exp`. The session itself lives on: the refresh endpoint still
+    /// exchanges a revoked (unexpired) token for a new one, which is what a client does after
+    /// a 401. Returns how many tokens were revoked.
+    pub fn revoke_session_tokens(&self) -> usize {
+        let mut keys = self.registry();
+        let mut n = 0;
+        for issued in keys.issued.values_mut().filter(|t| !t.revoked) {
+            issued.revoked = true;
+            n += 1;
+        }
+        n
+    }
+
+    /// Expires every session token issued so far, now: each is refused with `401
+    /// NotAuthenticated` everywhere, the refresh endpoint included (OCI does not refresh an
+    /// expired token: the user signs in again). Returns how many tokens were expired.
+    pub fn expire_session_tokens(&self) -> usize {
+        let now = self.app.now();
+        let mut keys = self.registry();
+        let mut n = 0;
+        for issued in keys.issued.values_mut().filter(|t| t.expires > now) {
+            issued.expires = now;
+            n += 1;
+        }
+        n
+    }
+
+    /// An OCI config file with one `[DEFAULT]` session-token profile (`security_token_file`,
+    /// `key_file` of the session key, `fingerprint`, `tenancy`, `region`, no `user`), as `oci
+    /// session authenticate` writes one. Give clients [`Emulator::url`] as their endpoint and
+    /// as their auth endpoint.
+    pub fn session_config_text(&self, key_file: &str, token_file: &str) -> String {
+        format!(
+            "# ocisdk-emulator at {url}: a session-token profile.\n# Give clients that URL as their endpoint and their auth endpoint (ocisdk: `.endpoint(\"{url}\").auth_endpoint(\"{url}\")`).\n[DEFAULT]\nfingerprint={fp}\nkey_file={key_file}\ntenancy={tenancy}\nregion={region}\nsecurity_token_file={token_file}\n",
+            url = self.url,
+            fp = self.fingerprint,
+            tenancy = self.tenancy_id,
+            region = self.region,
+        )
+    }
+
+    /// Writes a session-token profile into `dir` (as [`Emulator::write_config`] does for the
+    /// API key): `key.pem` (the emulator's key serves as the session key), `token` (a token
+    /// from [`Emulator::issue_session_token`] living `lifetime`) and `config`
+    /// ([`Emulator::session_config_text`]). Returns the config path.
+    pub fn write_session_config(
+        &self,
+        dir: &Path,
+        lifetime: Duration,
+    ) -> Result<PathBuf, EmulatorError> {
+        create_private_dir_all(dir)?;
+        let dir = std::fs::canonicalize(dir)?;
+        let key_path = dir.join("key.pem");
+        write_private(&key_path, self.private_key_pem.as_bytes())?;
+        let token = self.issue_session_token(&self.public_key_pem, lifetime)?;
+        let token_path = dir.join("token");
+        write_private(&token_path, token.as_bytes())?;
+        let config_path = dir.join("config");
+        write_private(
+            &config_path,
+            self.session_config_text(&key_path.to_string_lossy(), &token_path.to_string_lossy())
+                .as_bytes(),
+        )?;
+        Ok(config_path)
+    }
+
     fn registry(&self) -> std::sync::RwLockWriteGuard<'_, KeyRegistry> {
         self.app.keys.write().unwrap_or_else(|e| e.into_inner())
     }
@@ -694,6 +808,7 @@ impl Emulator {
                 .iter()
                 .map(|(k, v)| ((*k).to_string(), *v))
                 .collect(),
+            token_refreshes: c.token_refreshes.load(Ordering::Relaxed),
         }
     }
 
@@ -703,6 +818,7 @@ impl Emulator {
         c.requests.store(0, Ordering::Relaxed);
         c.connections.store(0, Ordering::Relaxed);
         c.auth_failures.store(0, Ordering::Relaxed);
+        c.token_refreshes.store(0, Ordering::Relaxed);
         c.ops.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.app.faults.reset_fired();
     }

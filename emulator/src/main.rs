@@ -19,6 +19,7 @@ const USAGE: &str = "\
 usage: ocisdk-emulator [--listen ADDR] [--config FILE [--profile NAME]] [--state-dir DIR]
                        [--page-size N] [--empty-pages] [--namespace NS] [--region REGION]
                        [--home-region REGION] [--secret NAME=VALUE]... [--fault SPEC]...
+                       [--session-token-lifetime SECS]
 
   --listen ADDR     address to listen on (default 127.0.0.1:0, a free port)
   --config FILE     trust the API key of a profile in this OCI config file
@@ -43,6 +44,9 @@ usage: ocisdk-emulator [--listen ADDR] [--config FILE [--profile NAME]] [--state
                     put a secret into the emulator's vault (repeatable; the same NAME again
                     adds a version, which becomes CURRENT and the one before PREVIOUS), for
                     GetSecretBundle, GetSecretBundleByName and ListSecretBundleVersions
+  --session-token-lifetime SECS
+                    how long the session tokens issued by the refresh endpoint
+                    (POST /v1/authentication/refresh) live (default 3600)
   --fault SPEC      inject a fault (repeatable; consulted in the order given, the first that
                     fires wins). SPEC is comma-separated key=value:
                       kind=KIND           required, one of:
@@ -90,6 +94,7 @@ struct Args {
     home_region: Option<String>,
     secrets: Vec<(String, String)>,
     faults: Vec<Fault>,
+    session_token_lifetime: Option<u64>,
     help: bool,
 }
 
@@ -128,6 +133,13 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
                 out.page_size = Some(n);
             }
             "--empty-pages" => out.empty_pages = true,
+            "--session-token-lifetime" => {
+                let v = value("--session-token-lifetime")?;
+                let n: u64 = v.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                    format!("--session-token-lifetime: \"{v}\" is not a positive number of seconds")
+                })?;
+                out.session_token_lifetime = Some(n);
+            }
             "--namespace" => out.namespace = Some(value("--namespace")?),
             "--region" => out.region = Some(region_value("--region", value("--region")?)?),
             "--home-region" => {
@@ -510,6 +522,9 @@ fn run(args: Args) -> Result<(), String> {
     if let Some(n) = args.page_size {
         config.page_size = n;
     }
+    if let Some(secs) = args.session_token_lifetime {
+        config.session_token_lifetime = Duration::from_secs(secs);
+    }
     if let Some(ns) = &args.namespace {
         config.namespace = ns.clone();
     }
@@ -757,6 +772,9 @@ mod tests {
         assert!(a.empty_pages);
         assert!(parse_args(["--bogus".to_string()]).is_err());
         assert!(parse_args(["--page-size".to_string(), "0".to_string()]).is_err());
+        let a = parse_args(["--session-token-lifetime=90".to_string()]).unwrap();
+        assert_eq!(a.session_token_lifetime, Some(90));
+        assert!(parse_args(["--session-token-lifetime=0".to_string()]).is_err());
         assert!(parse_args(["--listen".to_string()]).is_err());
         assert!(parse_args(["--profile".to_string(), "X".to_string()]).is_err());
     }

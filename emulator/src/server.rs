@@ -26,6 +26,7 @@ use crate::identity::{self, Kind, generic};
 use crate::model::{self, Matched, NoMatch};
 use crate::object_storage as os;
 use crate::secrets;
+use crate::session;
 use crate::state::{ApiError, KeyChange, Query, Reply, RetryEntry, State};
 
 /// Largest non-object request body accepted (JSON bodies are tiny).
@@ -43,6 +44,7 @@ pub(crate) struct Counters {
     pub requests: AtomicU64,
     pub connections: AtomicU64,
     pub auth_failures: AtomicU64,
+    pub token_refreshes: AtomicU64,
     pub ops: Mutex<BTreeMap<&'static str, u64>>,
 }
 
@@ -63,6 +65,8 @@ pub(crate) struct App {
     /// The home region Identity writes must go to, when it is not this emulator's region
     /// ([`crate::EmulatorConfig::home_region`]).
     pub identity_writes_go_to: Option<String>,
+    /// How long the session tokens the refresh endpoint issues live.
+    pub session_token_lifetime: Duration,
 }
 
 impl App {
@@ -85,6 +89,18 @@ impl App {
         } else {
             sys - Duration::from_secs(skew.unsigned_abs())
         }
+    }
+
+    /// The tenancy and a generator for a token's random parts, seeded from the state's.
+    pub(crate) fn token_rng(&self) -> (String, rand_chacha::ChaCha20Rng) {
+        use rand_core::{RngCore, SeedableRng};
+        let mut st = self.lock();
+        let mut seed = [0u8; 32];
+        st.rng.fill_bytes(&mut seed);
+        (
+            st.tenancy_id.clone(),
+            rand_chacha::ChaCha20Rng::from_seed(seed),
+        )
     }
 
     fn count_op(&self, op: &'static str) {
@@ -264,7 +280,11 @@ async fn process(
     }
     // The operations and their paths are the API model's (`spec/`); a path it has no operation
     // for is answered as the service does, after authentication.
+    // The auth service's refresh endpoint is not in the API model (it is the CLI's, not an SDK
+    // service's); it is served beside the services, on the same address.
+    let is_refresh = parts.method == Method::POST && parts.uri.path() == session::REFRESH_PATH;
     let route = match model::route(&parts.method, parts.uri.path()) {
+        _ if is_refresh => None,
         Ok(r) => Some(r),
         Err(NoMatch::NotFound) => None,
         Err(NoMatch::BadSegment(seg)) => {
@@ -275,7 +295,11 @@ async fn process(
             return ("Unknown", e.into_reply(), None);
         }
     };
-    let op = route.as_ref().map_or("Unknown", |r| r.operation);
+    let op = if is_refresh {
+        session::REFRESH_OPERATION
+    } else {
+        route.as_ref().map_or("Unknown", |r| r.operation)
+    };
     let target = parts
         .uri
         .path_and_query()
@@ -297,6 +321,15 @@ async fn process(
             &keys,
         )
     };
+    // A session token's signature verified: it must also be alive (not past its `exp`, and,
+    // except for its own refresh, not revoked).
+    let verified = verified.and_then(|v| match &v.principal.token {
+        Some(token) => {
+            let keys = app.keys.read().unwrap_or_else(|e| e.into_inner());
+            session::check(&keys, token, now, op).map(|()| v)
+        }
+        None => Ok(v),
+    });
     let verified = match verified {
         Ok(v) => v,
         Err(message) => {
@@ -465,6 +498,27 @@ async fn serve_verified(
     {
         app.counters.auth_failures.fetch_add(1, Ordering::Relaxed);
         return unauthenticated(message);
+    }
+
+    if op == session::REFRESH_OPERATION {
+        // One lock at a time (the state's, then the keys'): never both.
+        let (tenancy, mut rng) = app.token_rng();
+        let (reply, issued) = {
+            let mut keys = app.keys.write().unwrap_or_else(|e| e.into_inner());
+            session::refresh(
+                &mut keys,
+                &mut rng,
+                verified,
+                &bytes,
+                &tenancy,
+                now,
+                app.session_token_lifetime,
+            )
+        };
+        if issued {
+            app.counters.token_refreshes.fetch_add(1, Ordering::Relaxed);
+        }
+        return reply;
     }
 
     let query = Query::parse(parts.uri.query());

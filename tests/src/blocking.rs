@@ -34,6 +34,9 @@ impl Transport for Client {
         if let Some(policy) = &options.retry_policy {
             builder = builder.retry_policy(policy.clone());
         }
+        if let Some(auth) = &options.auth_endpoint {
+            builder = builder.auth_endpoint(auth);
+        }
         if let Some(timeout) = options.read_timeout {
             builder = builder.read_timeout(timeout);
         }

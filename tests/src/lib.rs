@@ -158,6 +158,9 @@ macro_rules! scenarios {
             interrupted_one_shot_upload,
             interrupted_replayable_upload,
             retries_exhausted_within_budget,
+            session_token_expires_mid_run,
+            revoked_session_token_refreshes_once,
+            malformed_session_token_is_a_typed_error,
         );
     };
     (@fault_tests [$transport:ty] $($name:ident),* $(,)?) => {

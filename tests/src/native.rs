@@ -114,6 +114,44 @@ impl<T: Transport> Env<T> {
         }
     }
 
+    /// An emulator started with `config`, and a client built from a session-token profile
+    /// (`security_token_file`, as `oci session authenticate` writes one) whose first token
+    /// lives `lifetime`; the client's endpoint and auth endpoint are the emulator's, so it
+    /// refreshes the token there.
+    pub fn start_session(
+        config: EmulatorConfig,
+        options: ClientOptions,
+        lifetime: Duration,
+    ) -> Env<T> {
+        let (page_size, empty_pages) = (config.page_size, config.empty_pages);
+        let emulator = Emulator::start_with(config).expect("the emulator starts");
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let token = emulator
+            .issue_session_token(emulator.public_key_pem(), lifetime)
+            .expect("the emulator issues a session token");
+        let token_file = dir.path().join("token");
+        std::fs::write(&token_file, token).expect("the token file is written");
+        let credentials = Credentials {
+            config_text: emulator.session_config_text("key.pem", &token_file.display().to_string()),
+            key_pem: emulator.private_key_pem().to_string(),
+        };
+        let options = ClientOptions {
+            endpoint: Some(emulator.url().to_string()),
+            auth_endpoint: Some(emulator.url().to_string()),
+            ..options
+        };
+        let client = T::connect(&credentials, &options)
+            .unwrap_or_else(|e| panic!("the {} session-token client connects: {e}", T::NAME));
+        Env {
+            emulator,
+            client,
+            credentials,
+            page_size,
+            empty_pages,
+            dir,
+        }
+    }
+
     /// A default emulator and a client with its default settings.
     pub fn new() -> Env<T> {
         Self::start(EmulatorConfig::default(), ClientOptions::default())

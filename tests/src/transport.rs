@@ -20,6 +20,9 @@ pub struct ClientOptions {
     pub retry_policy: Option<RetryPolicy>,
     /// The read timeout (default: the client's, 60 s); on `fetch`, the client's timeout.
     pub read_timeout: Option<Duration>,
+    /// Where session-token refreshes go (the emulator's URL) instead of the region's auth
+    /// endpoint. Native transports only.
+    pub auth_endpoint: Option<String>,
 }
 
 /// What a client is built from, as text (a browser has no files): an OCI config file whose

@@ -112,7 +112,10 @@ fn hex_dumped(lines: &[String]) -> Vec<u8> {
     bytes
 }
 
-const TOKEN: &str = "session-token-that-must-never-be-logged-4f1c9a";
+/// A JWT (the client reads its `exp`, year 2100) whose signature part is the marker searched for.
+const TOKEN: &str =
+    "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.session-token-that-must-never-be-logged-4f1c9a";
+const TOKEN_MARKER: &str = "session-token-that-must-never-be-logged-4f1c9a";
 /// 32 bytes of AES-256 key, base64: what SSE-C sends in `opc-sse-customer-key`.
 const SSE_KEY: &str = "c3NlLWMta2V5LXRoYXQtbXVzdC1uZXZlci1iZS1sb2c=";
 const SSE_KEY_SHA256: &str = "z9/BAbOyNz0wA6f3r9+Lw6M4Q5l2bH0iVhRj7Wk8Ie4=";
@@ -278,6 +281,7 @@ fn no_secret_reaches_any_log_at_trace_on_any_native_transport() {
 
     for (what, secret) in [
         ("the session token", TOKEN),
+        ("a part of the session token", TOKEN_MARKER),
         ("the SSE-C key", SSE_KEY),
         ("a signature", "signature=\""),
     ] {

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::keys::PrivateKey;
+use super::session::SessionToken;
 use super::signer::{KeyId, RequestSigner, RsaBackend, default_backend};
 use crate::config::{ConfigError, ConfigErrorKind, Profile, Secret};
 use crate::error::Error;
@@ -16,6 +17,9 @@ pub struct ProfileAuth {
     pub tenancy: String,
     /// Region named by the profile, if any.
     pub region: Option<String>,
+    /// For a `security_token_file` profile: the session token, which a client built from this
+    /// refreshes before it expires (`signer` signs with it as read, without refreshing).
+    pub session: Option<SessionToken>,
 }
 
 /// Builds an API-key signer from explicit parts. The fingerprint is computed from the key when
@@ -41,7 +45,11 @@ pub fn api_key_signer(
 }
 
 /// Builds the signer a profile describes, given its private key PEM text (and, for session
-/// auth, the token text). Pure: the caller read the files.
+/// auth, the token text and where it came from). Pure: the caller read the files.
+///
+/// A session token must be a JWT whose payload has `exp` (every token the auth service issues
+/// is): the client needs it to refresh in time. Anything else is [`Error::Token`], naming
+/// `token_source` and never quoting the token.
 ///
 /// The profile's `fingerprint` must match the key: a mismatch is the most common cause of
 /// `401 NotAuthenticated`, so it is reported here, naming the line.
@@ -49,7 +57,7 @@ pub fn signer_from_profile_parts(
     profile: &Profile,
     key_pem: &str,
     key_source: &str,
-    security_token: Option<&str>,
+    security_token: Option<(&str, &str)>,
     seed: [u8; 32],
 ) -> Result<ProfileAuth, Error> {
     let passphrase = profile.pass_phrase();
@@ -60,8 +68,12 @@ pub fn signer_from_profile_parts(
     )?;
     let tenancy = profile.tenancy()?.to_string();
     let backend: Arc<dyn RsaBackend> = default_backend(&key, seed);
+    let session = match security_token {
+        Some((token, source)) => Some(SessionToken::new(token, source, backend.clone())?),
+        None => None,
+    };
     let key_id = match security_token {
-        Some(token) => KeyId::SessionToken(Secret::new(token.trim().to_string())),
+        Some((token, _)) => KeyId::SessionToken(Secret::new(token.trim().to_string())),
         None => {
             let user = profile.user()?.to_string();
             let fingerprint = profile.fingerprint()?.to_string();
@@ -87,6 +99,7 @@ pub fn signer_from_profile_parts(
         signer: RequestSigner::new(key_id, backend),
         tenancy,
         region: profile.region().map(str::to_string),
+        session,
     })
 }
 
@@ -106,14 +119,15 @@ pub fn signer_from_profile(profile: &Profile, seed: [u8; 32]) -> Result<ProfileA
     })?);
     // Zeroizing too: the token is a bearer credential for as long as it lives.
     let token = match profile.security_token_file() {
-        Some(path) => Some(zeroize::Zeroizing::new(
-            std::fs::read_to_string(&path).map_err(|e| {
+        Some(path) => Some((
+            path.clone(),
+            zeroize::Zeroizing::new(std::fs::read_to_string(&path).map_err(|e| {
                 Error::Config(profile_error(
                     profile,
                     "security_token_file",
                     format!("cannot read security token file {path}: {e}"),
                 ))
-            })?,
+            })?),
         )),
         None => None,
     };
@@ -121,7 +135,9 @@ pub fn signer_from_profile(profile: &Profile, seed: [u8; 32]) -> Result<ProfileA
         profile,
         &key_pem,
         &key_file,
-        token.as_ref().map(|t| t.as_str()),
+        token
+            .as_ref()
+            .map(|(path, text)| (text.as_str(), path.as_str())),
         seed,
     )?;
     if auth.region.is_none() {

@@ -205,7 +205,10 @@ pub(crate) async fn serve_unsigned(app: &App, parts: &Parts, body: Body) -> Repl
         }
         Ok((ns, bucket, Wanted::Write(object))) => {
             let verified = Verified {
-                principal: Principal { user: None },
+                principal: Principal {
+                    user: None,
+                    token: None,
+                },
                 signed_sha256: None,
                 signed_length: None,
             };
@@ -214,7 +217,10 @@ pub(crate) async fn serve_unsigned(app: &App, parts: &Parts, body: Body) -> Repl
         Ok((ns, bucket, wanted)) => {
             drain(body, &parts.headers).await;
             let query = Query::parse(parts.uri.query());
-            let principal = Principal { user: None };
+            let principal = Principal {
+                user: None,
+                token: None,
+            };
             let host = parts
                 .headers
                 .get("host")

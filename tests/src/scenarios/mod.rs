@@ -12,6 +12,8 @@ mod breadth;
 mod e2e;
 #[cfg(not(target_arch = "wasm32"))]
 mod faults;
+#[cfg(not(target_arch = "wasm32"))]
+mod session;
 
 pub use breadth::{
     EMULATOR_VAULT_ID, SCENARIO_SECRET, compartments_nest_and_stay_while_not_empty,
@@ -30,6 +32,11 @@ pub use faults::{
     lost_conditional_put_response, lost_create_bucket_response, lost_create_responses,
     lost_delete_response, retries_exhausted_within_budget, retry_after_is_waited_for, run_with,
     stalled_response_times_out, status_faults_are_retried,
+};
+#[cfg(not(target_arch = "wasm32"))]
+pub use session::{
+    concurrent_calls_share_one_refresh, malformed_session_token_is_a_typed_error,
+    revoked_session_token_refreshes_once, session_token_expires_mid_run,
 };
 
 /// The size of [`streamed_round_trip`]'s object in the suite: 64 MiB natively, 16 MiB in wasm

@@ -1,0 +1,452 @@
+//! The session-token principal (`security_token_file` profiles, `oci session authenticate`): a
+//! JWT and the session key it is bound to, refreshed through the auth service before it
+//! expires, and once after a 401.
+//!
+//! It is a state machine shared by every call of a client, and it does no I/O: a call asks it
+//! what to do ([`SessionTokenPrincipal::poll`]) and gets a signer, or the refresh exchange to
+//! send first as an ordinary request, or "someone else is refreshing, wait a moment". The call
+//! sends the exchange through the transport like any other request and hands the reply back
+//! ([`RefreshTicket::complete`]). Time comes in as an argument and randomness from a seed, so
+//! the whole thing runs on a virtual clock in tests and on wasm32.
+//!
+//! The refresh exchange (`oci session refresh`; facts in `oci-protocol.md` §10): `POST
+//! <auth endpoint>/v1/authentication/refresh` with `{"currentToken": "<JWT>"}`, signed with the
+//! session key as keyId `ST$<current JWT>`; the reply is `{"token": "<new JWT>"}`, bound to the
+//! same key. The auth endpoint is `https://auth.<region>.<realm domain>`.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, StatusCode};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{RngCore, SeedableRng};
+
+use super::signer::{DateHeader, KeyId, RequestSigner, RsaBackend, SignBody};
+use super::token::{TokenClaims, TokenError, parse_claims};
+use crate::config::Secret;
+use crate::error::Error;
+use crate::operation::RequestBody;
+
+/// The path of the refresh exchange on the auth endpoint.
+pub const REFRESH_PATH: &str = "/v1/authentication/refresh";
+
+/// The operation name the refresh exchange carries in errors and logs.
+pub const REFRESH_OPERATION: &str = "RefreshSessionToken";
+
+/// How long before `exp` a token is refreshed, at most (the official Python SDK treats a token
+/// within 60 s of its expiry as expired). For short-lived tokens the margin is half the token's
+/// lifetime instead, so a token is never due the moment it arrives.
+pub const DEFAULT_REFRESH_AHEAD: Duration = Duration::from_secs(60);
+
+/// The most that is added, at random, to the margin before `exp`, so that many clients holding
+/// tokens issued together do not all refresh in the same second. Capped at half the margin.
+pub const DEFAULT_REFRESH_JITTER: Duration = Duration::from_secs(30);
+
+/// How long a call waits before looking again while another call of the same client refreshes
+/// the token. Polling (rather than a wake-up) keeps the core free of any notion of tasks or
+/// threads: the transport already knows how to sleep, and a refresh takes one round trip.
+pub const REFRESH_WAIT: Duration = Duration::from_millis(20);
+
+/// A session token read from a profile, before it is shared by a client: the JWT, its claims
+/// and the backend that signs with its session key.
+#[derive(Clone)]
+pub struct SessionToken {
+    token: Secret,
+    claims: TokenClaims,
+    backend: Arc<dyn RsaBackend>,
+}
+
+impl fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionToken")
+            .field("token", &"<redacted>")
+            .field("expires", &self.claims.expires)
+            .field("backend", &self.backend.name())
+            .finish()
+    }
+}
+
+impl SessionToken {
+    /// The token `jwt` (from `source_name`, for errors), signing with the session key in
+    /// `backend`. Fails with [`TokenError::Malformed`] when the token is not a JWT with `exp`.
+    pub fn new(
+        jwt: &str,
+        source_name: &str,
+        backend: Arc<dyn RsaBackend>,
+    ) -> Result<Self, TokenError> {
+        let claims = parse_claims(jwt, source_name)?;
+        Ok(SessionToken {
+            token: Secret::new(jwt.trim().to_string()),
+            claims,
+            backend,
+        })
+    }
+
+    /// When the token expires, as its `exp` says.
+    pub fn expires(&self) -> SystemTime {
+        self.claims.expires
+    }
+
+    /// A signer with keyId `ST$<token>` (it does not refresh: see [`SessionTokenPrincipal`]).
+    pub fn signer(&self) -> RequestSigner {
+        RequestSigner::new(
+            KeyId::SessionToken(self.token.clone()),
+            self.backend.clone(),
+        )
+    }
+}
+
+/// What a call does next about its credentials ([`SessionTokenPrincipal::poll`]).
+#[must_use]
+pub enum TokenStep {
+    /// The token is good: sign the request with `signer`. Remember `generation`: a 401 on this
+    /// request is reported with it ([`SessionTokenPrincipal::unauthorized`]).
+    Sign {
+        /// Signs with keyId `ST$<current token>`.
+        signer: RequestSigner,
+        /// Which token this is (1 for the first, +1 per refresh).
+        generation: u64,
+    },
+    /// The token is due: this call refreshes it. Send [`RefreshTicket::request`], hand the
+    /// reply to [`RefreshTicket::complete`]. Dropping the ticket unfinished lets another call
+    /// refresh.
+    Refresh(RefreshTicket),
+    /// Another call is refreshing: look again after this long.
+    Wait(Duration),
+}
+
+impl fmt::Debug for TokenStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenStep::Sign { generation, .. } => write!(f, "Sign(generation {generation})"),
+            TokenStep::Refresh(t) => write!(f, "Refresh(ticket {})", t.id),
+            TokenStep::Wait(d) => write!(f, "Wait({d:?})"),
+        }
+    }
+}
+
+struct State {
+    token: Secret,
+    claims: TokenClaims,
+    signer: RequestSigner,
+    generation: u64,
+    /// When the current token is due; set the first time it is looked at (a token without
+    /// `iat` needs a `now` to know its lifetime).
+    refresh_at: Option<SystemTime>,
+    /// A request signed with the current token was refused with 401.
+    stale: bool,
+    /// The ticket of the refresh in flight.
+    in_flight: Option<u64>,
+    next_ticket: u64,
+    refreshes: u64,
+    rng: ChaCha20Rng,
+}
+
+/// A session token shared by every call of a client, refreshed ahead of its expiry and once
+/// after a 401, one refresh at a time.
+///
+/// Concurrency: the state sits behind a mutex held only for bookkeeping (never across a
+/// request). The first call that finds the token due takes a [`RefreshTicket`] and sends the
+/// refresh; calls that come while it is in flight get [`TokenStep::Wait`] and look again
+/// shortly. So concurrent calls share one refresh, and a call that is dropped mid-refresh (a
+/// cancelled future) releases its ticket in `Drop`, so nobody waits for it forever.
+pub struct SessionTokenPrincipal {
+    backend: Arc<dyn RsaBackend>,
+    date_header: DateHeader,
+    auth_endpoint: Option<String>,
+    refresh_ahead: Duration,
+    max_jitter: Duration,
+    state: Mutex<State>,
+}
+
+impl fmt::Debug for SessionTokenPrincipal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = self.lock();
+        f.debug_struct("SessionTokenPrincipal")
+            .field("token", &"<redacted>")
+            .field("generation", &st.generation)
+            .field("expires", &st.claims.expires)
+            .field("auth_endpoint", &self.auth_endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionTokenPrincipal {
+    /// Shares `token`, refreshing through `auth_endpoint` (`https://auth.<region>.<domain>`, or
+    /// an emulator's URL; `None`: a refresh fails with [`TokenError::NoAuthEndpoint`]).
+    /// `seed` (32 random bytes from the adapter) draws the refresh jitter.
+    pub fn new(token: SessionToken, auth_endpoint: Option<String>, seed: [u8; 32]) -> Self {
+        let signer = token.signer();
+        SessionTokenPrincipal {
+            backend: token.backend,
+            date_header: DateHeader::Date,
+            auth_endpoint: auth_endpoint.map(|e| e.trim_end_matches('/').to_string()),
+            refresh_ahead: DEFAULT_REFRESH_AHEAD,
+            max_jitter: DEFAULT_REFRESH_JITTER,
+            state: Mutex::new(State {
+                token: token.token,
+                claims: token.claims,
+                signer,
+                generation: 1,
+                refresh_at: None,
+                stale: false,
+                in_flight: None,
+                next_ticket: 1,
+                refreshes: 0,
+                rng: ChaCha20Rng::from_seed(seed),
+            }),
+        }
+    }
+
+    /// Signs with `date` or `x-date`.
+    pub fn with_date_header(mut self, header: DateHeader) -> Self {
+        self.date_header = header;
+        let st = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        st.signer = st.signer.clone().with_date_header(header);
+        self
+    }
+
+    /// Refreshes up to `ahead` before `exp` (at most half the token's lifetime), plus up to
+    /// `jitter` at random (at most half the margin). Defaults: [`DEFAULT_REFRESH_AHEAD`],
+    /// [`DEFAULT_REFRESH_JITTER`].
+    pub fn with_refresh_ahead(mut self, ahead: Duration, jitter: Duration) -> Self {
+        self.refresh_ahead = ahead;
+        self.max_jitter = jitter;
+        self
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What a call about to send a request does, at wall-clock time `now`. Call it before every
+    /// attempt: the answer changes as time passes and as other calls refresh.
+    pub fn poll(self: &Arc<Self>, now: SystemTime) -> TokenStep {
+        let mut st = self.lock();
+        if st.in_flight.is_some() {
+            return TokenStep::Wait(REFRESH_WAIT);
+        }
+        let due = match st.refresh_at {
+            Some(at) => at,
+            None => {
+                let at = self.schedule(&mut st, now);
+                st.refresh_at = Some(at);
+                at
+            }
+        };
+        if st.stale || now >= due {
+            let id = st.next_ticket;
+            st.next_ticket += 1;
+            st.in_flight = Some(id);
+            return TokenStep::Refresh(RefreshTicket {
+                principal: Arc::clone(self),
+                id,
+            });
+        }
+        TokenStep::Sign {
+            signer: st.signer.clone(),
+            generation: st.generation,
+        }
+    }
+
+    /// A request signed with token `generation` was refused with 401. If that is still the
+    /// current token, the next [`poll`](Self::poll) refreshes it; if another call has refreshed
+    /// since, nothing happens (the caller signs again with the newer token).
+    pub fn unauthorized(&self, generation: u64) {
+        let mut st = self.lock();
+        if st.generation == generation {
+            st.stale = true;
+        }
+    }
+
+    /// Refreshes completed so far.
+    pub fn refreshes(&self) -> u64 {
+        self.lock().refreshes
+    }
+
+    /// The current token's generation (1 for the first, +1 per refresh).
+    pub fn generation(&self) -> u64 {
+        self.lock().generation
+    }
+
+    /// When the current token expires (`exp`).
+    pub fn expires(&self) -> SystemTime {
+        self.lock().claims.expires
+    }
+
+    /// When the current token is due for refresh, once a call has looked at it.
+    pub fn refresh_due(&self) -> Option<SystemTime> {
+        self.lock().refresh_at
+    }
+
+    /// The auth endpoint refreshes go to.
+    pub fn auth_endpoint(&self) -> Option<&str> {
+        self.auth_endpoint.as_deref()
+    }
+
+    /// The current token's text, e.g. to write it back to the `security_token_file`. It is the
+    /// credential itself: keep it out of logs.
+    pub fn current_token(&self) -> Secret {
+        self.lock().token.clone()
+    }
+
+    /// When the token in `st` is due: `exp` minus the margin minus the jitter.
+    fn schedule(&self, st: &mut State, now: SystemTime) -> SystemTime {
+        let expires = st.claims.expires;
+        let issued = st.claims.issued.unwrap_or(now);
+        let lifetime = expires.duration_since(issued).unwrap_or(Duration::ZERO);
+        let margin = self.refresh_ahead.min(lifetime / 2);
+        let jitter_max = self.max_jitter.min(margin / 2);
+        let jitter = match u64::try_from(jitter_max.as_millis()) {
+            Ok(0) | Err(_) => Duration::ZERO,
+            Ok(ms) => Duration::from_millis(st.rng.next_u64() % (ms + 1)),
+        };
+        expires.checked_sub(margin + jitter).unwrap_or(UNIX_EPOCH)
+    }
+}
+
+/// The right, held by one call, to refresh the token now. Dropping it unfinished releases it.
+pub struct RefreshTicket {
+    principal: Arc<SessionTokenPrincipal>,
+    id: u64,
+}
+
+impl fmt::Debug for RefreshTicket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshTicket")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for RefreshTicket {
+    fn drop(&mut self) {
+        let mut st = self.principal.lock();
+        if st.in_flight == Some(self.id) {
+            st.in_flight = None;
+        }
+    }
+}
+
+impl RefreshTicket {
+    /// `"POST <auth endpoint>/v1/authentication/refresh"`, for errors and logs.
+    pub fn endpoint(&self) -> String {
+        format!(
+            "POST {}{REFRESH_PATH}",
+            self.principal
+                .auth_endpoint
+                .as_deref()
+                .unwrap_or("<no auth endpoint>")
+        )
+    }
+
+    /// The refresh request, signed at wall-clock time `now` with the session key as keyId
+    /// `ST$<current token>`. Its body holds the token: never log it.
+    pub fn request(&self, now: SystemTime) -> Result<http::Request<RequestBody>, Error> {
+        let base = self
+            .principal
+            .auth_endpoint
+            .as_deref()
+            .ok_or(Error::Token(TokenError::NoAuthEndpoint))?;
+        let (signer, body) = {
+            let st = self.principal.lock();
+            let body = serde_json::to_vec(&serde_json::json!({
+                "currentToken": st.token.expose(),
+            }))
+            .map_err(|_| Error::Misuse("the refresh body could not be written"))?;
+            (st.signer.clone(), Bytes::from(body))
+        };
+        let url = format!("{base}{REFRESH_PATH}");
+        let mut req = http::Request::post(&url)
+            .body(RequestBody::Bytes(body.clone()))
+            .map_err(|e| Error::InvalidRequest {
+                operation: REFRESH_OPERATION,
+                reason: format!("cannot build the refresh request for {url}: {e}"),
+            })?;
+        let headers = req.headers_mut();
+        headers.insert(
+            http::header::USER_AGENT,
+            HeaderValue::from_static(crate::context::USER_AGENT),
+        );
+        headers.insert(
+            http::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        signer
+            .sign(&mut req, SignBody::Hashed(&body), now)
+            .map_err(Error::Signing)?;
+        Ok(req)
+    }
+
+    /// The refresh reply arrived (status, headers, whole body) at wall-clock time `now`. On
+    /// success the new token replaces the old one for every call of the client. A 429 or 5xx
+    /// comes back as the retryable service error it is; any other refusal is
+    /// [`TokenError::RefreshRefused`]: only signing in again helps.
+    pub fn complete(
+        self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<(), Error> {
+        let endpoint = self.endpoint();
+        if !status.is_success() {
+            let error = crate::operation::service_error(
+                REFRESH_OPERATION,
+                &endpoint,
+                status,
+                headers,
+                body,
+            );
+            if error.retry_class().is_some() {
+                return Err(Error::from(error));
+            }
+            return Err(Error::Token(TokenError::RefreshRefused {
+                status: status.as_u16(),
+                code: error.code,
+                endpoint,
+                opc_request_id: error.opc_request_id,
+            }));
+        }
+        #[derive(serde::Deserialize)]
+        struct Reply {
+            token: Option<String>,
+        }
+        let bad = |reason| {
+            Error::Token(TokenError::BadRefreshReply {
+                endpoint: endpoint.clone(),
+                reason,
+            })
+        };
+        let reply: Reply =
+            serde_json::from_slice(body).map_err(|_| bad("the body is not that JSON object"))?;
+        let token = zeroize::Zeroizing::new(reply.token.ok_or_else(|| bad("`token` is missing"))?);
+        let claims = parse_claims(&token, "the refresh reply").map_err(Error::Token)?;
+        let principal = Arc::clone(&self.principal);
+        let mut st = principal.lock();
+        let secret = Secret::new(token.trim().to_string());
+        st.signer = RequestSigner::new(
+            KeyId::SessionToken(secret.clone()),
+            principal.backend.clone(),
+        )
+        .with_date_header(principal.date_header);
+        st.token = secret;
+        st.claims = claims;
+        st.generation += 1;
+        st.stale = false;
+        st.refreshes += 1;
+        let at = principal.schedule(&mut st, now);
+        st.refresh_at = Some(at);
+        if st.in_flight == Some(self.id) {
+            st.in_flight = None;
+        }
+        tracing::debug!(
+            generation = st.generation,
+            "session token refreshed; the next refresh is due in {:.0} s",
+            at.duration_since(now).unwrap_or_default().as_secs_f64()
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,170 @@
+//! Session tokens: the auth service's refresh endpoint (`POST /v1/authentication/refresh`, as
+//! `oci session refresh` calls it), the JWTs it issues, and their expiry and revocation.
+//!
+//! A token is a JWT whose header and payload are real (the client reads `exp`) and whose
+//! signature is random bytes: the emulator knows its tokens by their text, so nobody needs to
+//! check that signature. Each token is bound to the session key it was issued for; a request
+//! signed with keyId `ST$<token>` is verified with that key, then refused with
+//! `401 NotAuthenticated` once the token is past its `exp` (the refresh included, as OCI
+//! refuses to refresh an expired token), or, for everything but the refresh, once it is revoked.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::http::StatusCode;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use rand_chacha::ChaCha20Rng;
+use rand_core::RngCore;
+use rsa::RsaPublicKey;
+use serde_json::json;
+
+use crate::auth::{KeyRegistry, Verified};
+use crate::keys::random_hex;
+use crate::state::{ApiError, Reply};
+
+/// The operation name of the refresh in stats and logs.
+pub(crate) const REFRESH_OPERATION: &str = "RefreshSessionToken";
+
+/// The refresh endpoint's path.
+pub(crate) const REFRESH_PATH: &str = "/v1/authentication/refresh";
+
+/// What the emulator knows of a token it issued.
+#[derive(Debug, Clone)]
+pub(crate) struct IssuedToken {
+    /// Its `exp`.
+    pub expires: SystemTime,
+    /// Refused for service requests from now on (the refresh still takes it).
+    pub revoked: bool,
+}
+
+/// Issues a token for `key` living `lifetime` from `now`, and registers it: requests signed
+/// with `ST$<token>` and that key verify from now on.
+pub(crate) fn issue(
+    keys: &mut KeyRegistry,
+    rng: &mut ChaCha20Rng,
+    key: RsaPublicKey,
+    tenancy: &str,
+    now: SystemTime,
+    lifetime: Duration,
+) -> String {
+    let iat = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    // Whole seconds, as in a JWT; at least one.
+    let exp = iat + lifetime.as_secs().max(1);
+    let header = json!({"alg": "RS256", "kid": "asw", "typ": "JWT"});
+    let payload = json!({
+        "iss": "authService.oracle.com",
+        "aud": "oci",
+        "ptype": "user",
+        "tenant": tenancy,
+        "jti": random_hex(rng, 32),
+        "iat": iat,
+        "exp": exp,
+        "sess_exp": iat + 24 * 3600,
+    });
+    let mut signature = [0u8; 64];
+    rng.fill_bytes(&mut signature);
+    let token = format!(
+        "{}.{}.{}",
+        B64URL.encode(header.to_string()),
+        B64URL.encode(payload.to_string()),
+        B64URL.encode(signature)
+    );
+    keys.session_tokens.insert(token.clone(), key);
+    keys.issued.insert(
+        token.clone(),
+        IssuedToken {
+            expires: UNIX_EPOCH + Duration::from_secs(exp),
+            revoked: false,
+        },
+    );
+    token
+}
+
+/// Whether a request signed with `token` (already verified) may proceed at `now`. Tokens the
+/// emulator did not issue (added with `Emulator::add_session_token`) never expire.
+pub(crate) fn check(
+    keys: &KeyRegistry,
+    token: &str,
+    now: SystemTime,
+    op: &str,
+) -> Result<(), String> {
+    let Some(issued) = keys.issued.get(token) else {
+        return Ok(());
+    };
+    if now >= issued.expires {
+        return Err(
+            "the session token (ST$...) has expired: refresh it before its exp, or sign in again"
+                .into(),
+        );
+    }
+    if issued.revoked && op != REFRESH_OPERATION {
+        return Err("the session token (ST$...) is no longer valid: refresh it".into());
+    }
+    Ok(())
+}
+
+/// Serves a verified refresh: `{"currentToken": "<the token that signed>"}` → `{"token": …}`, a
+/// new token for the same session key. Returns the reply and whether a token was issued.
+pub(crate) fn refresh(
+    keys: &mut KeyRegistry,
+    rng: &mut ChaCha20Rng,
+    verified: &Verified,
+    body: &[u8],
+    tenancy: &str,
+    now: SystemTime,
+    lifetime: Duration,
+) -> (Reply, bool) {
+    let Some(signing_token) = verified.principal.token.as_deref() else {
+        return (
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "NotAuthenticated",
+                "a session token refresh must be signed with the session key as keyId ST$<token>",
+            )
+            .into_reply(),
+            false,
+        );
+    };
+    let parsed: Result<serde_json::Value, _> = serde_json::from_slice(body);
+    let Ok(value) = parsed else {
+        return (
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "CannotParseRequest",
+                "the request body is not JSON",
+            )
+            .into_reply(),
+            false,
+        );
+    };
+    let Some(current) = value.get("currentToken").and_then(|v| v.as_str()) else {
+        return (ApiError::missing("currentToken").into_reply(), false);
+    };
+    if current != signing_token {
+        return (
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "NotAuthenticated",
+                "currentToken is not the token the request is signed with",
+            )
+            .into_reply(),
+            false,
+        );
+    }
+    let Some(key) = keys.session_tokens.get(signing_token).cloned() else {
+        return (
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "NotAuthenticated",
+                "unknown session token",
+            )
+            .into_reply(),
+            false,
+        );
+    };
+    let token = issue(keys, rng, key, tenancy, now, lifetime);
+    (
+        Reply::json(StatusCode::OK, &json!({ "token": token })),
+        true,
+    )
+}
