@@ -553,10 +553,8 @@ impl<O: Operation> Inner<O> {
     ) -> Call<O> {
         let result = match outcome {
             Ok((status, headers, body)) => ticket.complete(status, &headers, &body, now.wall),
-            Err(e) => {
-                drop(ticket);
-                Err(e)
-            }
+            // An IMDS read that got no answer says so (and is final); the ticket is released.
+            Err(e) => Err(ticket.fail(e)),
         };
         let error = match result {
             Ok(()) => {

@@ -183,6 +183,8 @@ pub struct ClientConfig {
     retry: Option<RetryPolicy>,
     session: Option<SessionToken>,
     auth_endpoint: Option<String>,
+    /// Instance principals: the session key and the IMDS base URL.
+    instance: Option<(crate::auth::PrivateKey, String)>,
 }
 
 impl ClientConfig {
@@ -196,6 +198,51 @@ impl ClientConfig {
             retry: None,
             session: None,
             auth_endpoint: None,
+            instance: None,
+        }
+    }
+
+    /// A configuration for instance principals: calls sign with a session token the client
+    /// obtains by itself from the instance metadata service (IMDS, at
+    /// [`DEFAULT_IMDS_ENDPOINT`](crate::auth::DEFAULT_IMDS_ENDPOINT), or
+    /// `OCI_METADATA_BASE_URL` where there is an environment) and the auth service's
+    /// federation endpoint, and refreshes before it expires. Give it a region (or endpoints):
+    /// the region is not read from IMDS yet. The tenancy is known after the first call
+    /// ([`SessionTokenPrincipal::tenancy`]). `seed` (32 random bytes) generates the RSA-2048
+    /// session key, which takes a moment.
+    pub fn instance_principal(seed: [u8; 32]) -> Result<Self, Error> {
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
+        let key = rsa::RsaPrivateKey::new(&mut rng, 2048).map_err(|e| {
+            Error::Signing(crate::auth::SigningError {
+                backend: "portable",
+                reason: format!("cannot generate the session key: {e}"),
+            })
+        })?;
+        let key = crate::auth::PrivateKey::from_rsa(key, "the instance-principal session key")?;
+        let mut backend_seed = [0u8; 32];
+        rng.fill_bytes(&mut backend_seed);
+        // Until the first federation the context's signer is never used: the principal signs.
+        let signer = RequestSigner::new(
+            crate::auth::KeyId::SessionToken(crate::config::Secret::new(String::new())),
+            crate::auth::signer::default_backend(&key, backend_seed),
+        );
+        #[cfg(feature = "std")]
+        let imds = std::env::var("OCI_METADATA_BASE_URL")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| crate::auth::DEFAULT_IMDS_ENDPOINT.to_string());
+        #[cfg(not(feature = "std"))]
+        let imds = crate::auth::DEFAULT_IMDS_ENDPOINT.to_string();
+        let mut config = ClientConfig::new(signer, String::new());
+        config.instance = Some((key, imds.trim_end_matches('/').to_string()));
+        Ok(config)
+    }
+
+    /// Instance principals: reads the instance metadata service at `base_url` (its v2 base,
+    /// e.g. `http://169.254.169.254/opc/v2`, or an emulator's) instead of the default.
+    pub fn set_imds_endpoint(&mut self, base_url: &str) {
+        if let Some((_, imds)) = &mut self.instance {
+            *imds = base_url.trim_end_matches('/').to_string();
         }
     }
 
@@ -320,7 +367,7 @@ impl ClientConfig {
         let auth_endpoint = self
             .auth_endpoint
             .or_else(|| endpoints.region().map(|r| r.endpoint("auth")));
-        if self.session.is_some()
+        if (self.session.is_some() || self.instance.is_some())
             && let Some(base) = &auth_endpoint
             && crate::endpoint::is_plain_http(base)
             && !crate::endpoint::is_loopback(base)
@@ -334,6 +381,14 @@ impl ClientConfig {
         let ctx = Context::new(self.signer, endpoints, seed)
             .with_tenancy(self.tenancy)
             .with_retry_policy(policy);
+        if let Some((key, imds)) = self.instance {
+            let mut principal_seed = [0u8; 32];
+            ctx.with_rng(|rng| rng.fill_bytes(&mut principal_seed));
+            let principal =
+                SessionTokenPrincipal::instance(&key, &imds, auth_endpoint, principal_seed)
+                    .with_date_header(date_header);
+            return Ok(ctx.with_session(Arc::new(principal)));
+        }
         Ok(match self.session {
             Some(token) => {
                 let mut principal_seed = [0u8; 32];
@@ -396,6 +451,14 @@ macro_rules! client_builder_setters {
         /// refresh.
         pub fn auth_endpoint(mut self, base_url: &str) -> Self {
             self.config.set_auth_endpoint(base_url);
+            self
+        }
+
+        /// Instance principals: reads the instance metadata service at `base_url` (its v2
+        /// base, e.g. an emulator's `<url>/opc/v2`) instead of `http://169.254.169.254/opc/v2`.
+        /// Other clients ignore it.
+        pub fn imds_endpoint(mut self, base_url: &str) -> Self {
+            self.config.set_imds_endpoint(base_url);
             self
         }
 
@@ -467,6 +530,15 @@ macro_rules! client_accessors {
             profile: Option<&str>,
         ) -> Result<ClientBuilder, $crate::error::Error> {
             let config = $crate::context::ClientConfig::from_config_file(path, profile, $seed()?)?;
+            Ok(ClientBuilder::from_config(config))
+        }
+
+        /// A builder for instance principals: the client gets its credentials from the
+        /// instance metadata service and the auth service's federation endpoint, refreshing
+        /// them before they expire. Give it a region (`.region(..)`); see
+        /// [`ClientConfig::instance_principal`]($crate::context::ClientConfig::instance_principal).
+        pub fn builder_instance_principal() -> Result<ClientBuilder, $crate::error::Error> {
+            let config = $crate::context::ClientConfig::instance_principal($seed()?)?;
             Ok(ClientBuilder::from_config(config))
         }
     };

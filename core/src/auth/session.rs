@@ -13,6 +13,16 @@
 //! <auth endpoint>/v1/authentication/refresh` with `{"currentToken": "<JWT>"}`, signed with the
 //! session key as keyId `ST$<current JWT>`; the reply is `{"token": "<new JWT>"}`, bound to the
 //! same key. The auth endpoint is `https://auth.<region>.<realm domain>`.
+//!
+//! Instance principals use the same machine with another way to get a token: each "refresh"
+//! is a short sequence of exchanges, one per [`RefreshTicket`], sent by whichever call holds
+//! the ticket — `GET <imds>/instance/region`, `/identity/cert.pem`, `/identity/key.pem`,
+//! `/identity/intermediate.pem` (header `Authorization: Bearer Oracle`), then the federation
+//! `POST <auth endpoint>/v1/x509` with the certificates and the public half of a session key,
+//! signed with the instance's leaf key as keyId `<tenancy>/fed-x509-sha256/<leaf SHA-256>`.
+//! The reply is `{"token": "<JWT>"}`, bound to the session key. Every federation reads IMDS
+//! afresh, so a rotated leaf certificate is picked up by the next refresh (and after a 401).
+//! The tenancy comes from the leaf certificate's subject (`OU=opc-tenant:<ocid>`).
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,8 +33,10 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
-use super::signer::{DateHeader, KeyId, RequestSigner, RsaBackend, SignBody};
+use super::keys::PrivateKey;
+use super::signer::{DateHeader, KeyId, RequestSigner, RsaBackend, SignBody, default_backend};
 use super::token::{TokenClaims, TokenError, parse_claims};
+use super::x509;
 use crate::config::Secret;
 use crate::error::Error;
 use crate::operation::RequestBody;
@@ -34,6 +46,19 @@ pub const REFRESH_PATH: &str = "/v1/authentication/refresh";
 
 /// The operation name the refresh exchange carries in errors and logs.
 pub const REFRESH_OPERATION: &str = "RefreshSessionToken";
+
+/// The path of the instance-principal federation on the auth endpoint.
+pub const FEDERATION_PATH: &str = "/v1/x509";
+
+/// The operation name the federation carries in errors and logs.
+pub const FEDERATION_OPERATION: &str = "FederateInstancePrincipal";
+
+/// The operation name of the IMDS reads in errors and logs.
+pub const IMDS_OPERATION: &str = "InstanceMetadata";
+
+/// The instance metadata service (IMDS) v2 base URL of every OCI instance; the official SDKs
+/// let `OCI_METADATA_BASE_URL` override it.
+pub const DEFAULT_IMDS_ENDPOINT: &str = "http://169.254.169.254/opc/v2";
 
 /// How long before `exp` a token is refreshed, at most (the official Python SDK treats a token
 /// within 60 s of its expiry as expired). For short-lived tokens the margin is half the token's
@@ -142,6 +167,43 @@ struct State {
     next_ticket: u64,
     refreshes: u64,
     rng: ChaCha20Rng,
+    /// Instance principals: what IMDS has told this round of federation so far.
+    imds: ImdsReads,
+    /// Instance principals: the tenancy of the last leaf certificate read.
+    tenancy: Option<String>,
+}
+
+/// What the IMDS reads of one federation round have gathered. Cleared after each federation,
+/// so that the next one reads a rotated certificate.
+#[derive(Default)]
+struct ImdsReads {
+    region: Option<String>,
+    /// The leaf certificate PEM, with its tenancy and SHA-256 fingerprint.
+    leaf: Option<(String, String, String)>,
+    /// The leaf private key PEM: the instance's credential.
+    key: Option<Secret>,
+    intermediate: Option<String>,
+}
+
+/// How the principal obtains a token.
+enum Source {
+    /// `POST /v1/authentication/refresh` with the current token.
+    Refresh,
+    /// Instance principals: IMDS, then `POST /v1/x509`.
+    Instance {
+        /// The IMDS base URL (`http://169.254.169.254/opc/v2`).
+        imds: String,
+        /// The session key's public half, PEM body on one line.
+        public_key: String,
+    },
+}
+
+/// Which exchange a ticket is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exchange {
+    Refresh,
+    Imds(&'static str),
+    Federate,
 }
 
 /// A session token shared by every call of a client, refreshed ahead of its expiry and once
@@ -154,6 +216,7 @@ struct State {
 /// cancelled future) releases its ticket in `Drop`, so nobody waits for it forever.
 pub struct SessionTokenPrincipal {
     backend: Arc<dyn RsaBackend>,
+    source: Source,
     date_header: DateHeader,
     auth_endpoint: Option<String>,
     refresh_ahead: Duration,
@@ -181,6 +244,7 @@ impl SessionTokenPrincipal {
         let signer = token.signer();
         SessionTokenPrincipal {
             backend: token.backend,
+            source: Source::Refresh,
             date_header: DateHeader::Date,
             auth_endpoint: auth_endpoint.map(|e| e.trim_end_matches('/').to_string()),
             refresh_ahead: DEFAULT_REFRESH_AHEAD,
@@ -196,7 +260,91 @@ impl SessionTokenPrincipal {
                 next_ticket: 1,
                 refreshes: 0,
                 rng: ChaCha20Rng::from_seed(seed),
+                imds: ImdsReads::default(),
+                tenancy: None,
             }),
+        }
+    }
+
+    /// An instance principal: no token yet (the first call federates), signing with
+    /// `session_key` once it has one. `imds_endpoint` is the IMDS v2 base
+    /// ([`DEFAULT_IMDS_ENDPOINT`]), `auth_endpoint` the auth service's (`None`: federation
+    /// fails with [`TokenError::NoAuthEndpoint`]). `seed` draws the jitter and blinds the leaf
+    /// key's signatures.
+    pub fn instance(
+        session_key: &PrivateKey,
+        imds_endpoint: &str,
+        auth_endpoint: Option<String>,
+        seed: [u8; 32],
+    ) -> Self {
+        let mut rng = ChaCha20Rng::from_seed(seed);
+        let mut backend_seed = [0u8; 32];
+        rng.fill_bytes(&mut backend_seed);
+        let backend = default_backend(session_key, backend_seed);
+        let public_key = session_key
+            .public_key_pem()
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect::<String>();
+        // No token yet: an empty one that expired at the epoch, so the first poll federates.
+        let token = Secret::new(String::new());
+        SessionTokenPrincipal {
+            backend: backend.clone(),
+            source: Source::Instance {
+                imds: imds_endpoint.trim_end_matches('/').to_string(),
+                public_key,
+            },
+            date_header: DateHeader::Date,
+            auth_endpoint: auth_endpoint.map(|e| e.trim_end_matches('/').to_string()),
+            refresh_ahead: DEFAULT_REFRESH_AHEAD,
+            max_jitter: DEFAULT_REFRESH_JITTER,
+            state: Mutex::new(State {
+                signer: RequestSigner::new(KeyId::SessionToken(token.clone()), backend),
+                token,
+                claims: TokenClaims {
+                    expires: UNIX_EPOCH,
+                    issued: Some(UNIX_EPOCH),
+                },
+                generation: 0,
+                refresh_at: None,
+                stale: false,
+                in_flight: None,
+                next_ticket: 1,
+                refreshes: 0,
+                rng,
+                imds: ImdsReads::default(),
+                tenancy: None,
+            }),
+        }
+    }
+
+    /// Instance principals: the tenancy named by the last leaf certificate read from IMDS.
+    pub fn tenancy(&self) -> Option<String> {
+        self.lock().tenancy.clone()
+    }
+
+    /// Whether this is an instance principal (it federates through IMDS).
+    pub fn is_instance_principal(&self) -> bool {
+        matches!(self.source, Source::Instance { .. })
+    }
+
+    /// The next exchange of a refresh, given what IMDS has told so far.
+    fn next_exchange(&self, st: &State) -> Exchange {
+        match self.source {
+            Source::Refresh => Exchange::Refresh,
+            Source::Instance { .. } => {
+                if st.imds.region.is_none() {
+                    Exchange::Imds("/instance/region")
+                } else if st.imds.leaf.is_none() {
+                    Exchange::Imds("/identity/cert.pem")
+                } else if st.imds.key.is_none() {
+                    Exchange::Imds("/identity/key.pem")
+                } else if st.imds.intermediate.is_none() {
+                    Exchange::Imds("/identity/intermediate.pem")
+                } else {
+                    Exchange::Federate
+                }
+            }
         }
     }
 
@@ -240,9 +388,11 @@ impl SessionTokenPrincipal {
             let id = st.next_ticket;
             st.next_ticket += 1;
             st.in_flight = Some(id);
+            let exchange = self.next_exchange(&st);
             return TokenStep::Refresh(RefreshTicket {
                 principal: Arc::clone(self),
                 id,
+                exchange,
             });
         }
         TokenStep::Sign {
@@ -266,7 +416,8 @@ impl SessionTokenPrincipal {
         self.lock().refreshes
     }
 
-    /// The current token's generation (1 for the first, +1 per refresh).
+    /// The current token's generation (1 for the first, +1 per refresh; 0 for an instance
+    /// principal that has not federated yet).
     pub fn generation(&self) -> u64 {
         self.lock().generation
     }
@@ -311,12 +462,14 @@ impl SessionTokenPrincipal {
 pub struct RefreshTicket {
     principal: Arc<SessionTokenPrincipal>,
     id: u64,
+    exchange: Exchange,
 }
 
 impl fmt::Debug for RefreshTicket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RefreshTicket")
             .field("id", &self.id)
+            .field("exchange", &self.exchange)
             .finish_non_exhaustive()
     }
 }
@@ -331,20 +484,152 @@ impl Drop for RefreshTicket {
 }
 
 impl RefreshTicket {
-    /// `"POST <auth endpoint>/v1/authentication/refresh"`, for errors and logs.
+    /// `"POST <auth endpoint>/v1/authentication/refresh"` (or the IMDS read, or the
+    /// federation, this ticket is for), for errors and logs.
     pub fn endpoint(&self) -> String {
-        format!(
-            "POST {}{REFRESH_PATH}",
-            self.principal
-                .auth_endpoint
-                .as_deref()
-                .unwrap_or("<no auth endpoint>")
-        )
+        let auth = self
+            .principal
+            .auth_endpoint
+            .as_deref()
+            .unwrap_or("<no auth endpoint>");
+        match (self.exchange, &self.principal.source) {
+            (Exchange::Imds(path), Source::Instance { imds, .. }) => format!("GET {imds}{path}"),
+            (Exchange::Federate, _) => format!("POST {auth}{FEDERATION_PATH}"),
+            _ => format!("POST {auth}{REFRESH_PATH}"),
+        }
     }
 
-    /// The refresh request, signed at wall-clock time `now` with the session key as keyId
-    /// `ST$<current token>`. Its body holds the token: never log it.
+    /// The operation this ticket's exchange is, for logs.
+    pub fn operation(&self) -> &'static str {
+        match self.exchange {
+            Exchange::Refresh => REFRESH_OPERATION,
+            Exchange::Imds(_) => IMDS_OPERATION,
+            Exchange::Federate => FEDERATION_OPERATION,
+        }
+    }
+
+    /// The exchange did not get an answer (`error`, from the transport): for an IMDS read,
+    /// this says it was IMDS that could not be reached, and is final (a machine without IMDS
+    /// will not grow one); anything else is returned as it is.
+    pub fn fail(self, error: Error) -> Error {
+        match (self.exchange, &self.principal.source) {
+            (Exchange::Imds(path), Source::Instance { imds, .. }) => {
+                Error::Token(TokenError::ImdsUnreachable {
+                    url: format!("{imds}{path}"),
+                    reason: error.to_string(),
+                })
+            }
+            _ => error,
+        }
+    }
+
+    /// The request to send, at wall-clock time `now`: the refresh, signed with the session key
+    /// as keyId `ST$<current token>` (its body holds the token: never log it); or an IMDS read;
+    /// or the federation, signed with the leaf key.
     pub fn request(&self, now: SystemTime) -> Result<http::Request<RequestBody>, Error> {
+        match self.exchange {
+            Exchange::Refresh => self.refresh_request(now),
+            Exchange::Imds(path) => self.imds_request(path),
+            Exchange::Federate => self.federation_request(now),
+        }
+    }
+
+    fn imds_request(&self, path: &str) -> Result<http::Request<RequestBody>, Error> {
+        let Source::Instance { imds, .. } = &self.principal.source else {
+            return Err(Error::Misuse("an IMDS read on a session-token principal"));
+        };
+        let url = format!("{imds}{path}");
+        let mut req = http::Request::get(&url)
+            .body(RequestBody::Empty)
+            .map_err(|e| Error::InvalidRequest {
+                operation: IMDS_OPERATION,
+                reason: format!("cannot build the IMDS request for {url}: {e}"),
+            })?;
+        let headers = req.headers_mut();
+        headers.insert(
+            http::header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer Oracle"),
+        );
+        headers.insert(
+            http::header::USER_AGENT,
+            HeaderValue::from_static(crate::context::USER_AGENT),
+        );
+        Ok(req)
+    }
+
+    fn federation_request(&self, now: SystemTime) -> Result<http::Request<RequestBody>, Error> {
+        let base = self
+            .principal
+            .auth_endpoint
+            .as_deref()
+            .ok_or(Error::Token(TokenError::NoAuthEndpoint))?;
+        let Source::Instance { public_key, .. } = &self.principal.source else {
+            return Err(Error::Misuse("a federation on a session-token principal"));
+        };
+        let (body, key_pem, key_id, seed) = {
+            let mut st = self.principal.lock();
+            let (Some((leaf_pem, tenancy, fingerprint)), Some(key), Some(intermediate)) = (
+                st.imds.leaf.clone(),
+                st.imds.key.clone(),
+                st.imds.intermediate.clone(),
+            ) else {
+                return Err(Error::Misuse("a federation before the IMDS reads"));
+            };
+            let certificate = x509::pem_body(&leaf_pem).unwrap_or_default();
+            let intermediates: Vec<String> = split_pem_blocks(&intermediate)
+                .iter()
+                .filter_map(|b| x509::pem_body(b))
+                .collect();
+            let body = serde_json::to_vec(&serde_json::json!({
+                "certificate": certificate,
+                "publicKey": public_key,
+                "intermediateCertificates": intermediates,
+                "purpose": "DEFAULT",
+                "fingerprintAlgorithm": "SHA256",
+            }))
+            .map_err(|_| Error::Misuse("the federation body could not be written"))?;
+            let mut seed = [0u8; 32];
+            st.rng.fill_bytes(&mut seed);
+            (
+                Bytes::from(body),
+                key,
+                KeyId::X509Federation {
+                    tenancy,
+                    fingerprint,
+                },
+                seed,
+            )
+        };
+        let leaf_key = PrivateKey::from_pem(key_pem.expose(), None, "the leaf key from IMDS")?;
+        let signer = RequestSigner::new(key_id, default_backend(&leaf_key, seed))
+            .with_date_header(self.principal.date_header);
+        let url = format!("{base}{FEDERATION_PATH}");
+        let mut req = http::Request::post(&url)
+            .body(RequestBody::Bytes(body.clone()))
+            .map_err(|e| Error::InvalidRequest {
+                operation: FEDERATION_OPERATION,
+                reason: format!("cannot build the federation request for {url}: {e}"),
+            })?;
+        let headers = req.headers_mut();
+        headers.insert(
+            http::header::USER_AGENT,
+            HeaderValue::from_static(crate::context::USER_AGENT),
+        );
+        headers.insert(
+            http::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        signer
+            .sign(&mut req, SignBody::Hashed(&body), now)
+            .map_err(Error::Signing)?;
+        Ok(req)
+    }
+
+    fn refresh_request(&self, now: SystemTime) -> Result<http::Request<RequestBody>, Error> {
         let base = self
             .principal
             .auth_endpoint
@@ -392,6 +677,9 @@ impl RefreshTicket {
         now: SystemTime,
     ) -> Result<(), Error> {
         let endpoint = self.endpoint();
+        if let Exchange::Imds(path) = self.exchange {
+            return self.complete_imds(path, status, body);
+        }
         if !status.is_success() {
             let error = crate::operation::service_error(
                 REFRESH_OPERATION,
@@ -402,6 +690,14 @@ impl RefreshTicket {
             );
             if error.retry_class().is_some() {
                 return Err(Error::from(error));
+            }
+            if self.exchange == Exchange::Federate {
+                return Err(Error::Token(TokenError::FederationRefused {
+                    status: status.as_u16(),
+                    code: error.code,
+                    endpoint,
+                    opc_request_id: error.opc_request_id,
+                }));
             }
             return Err(Error::Token(TokenError::RefreshRefused {
                 status: status.as_u16(),
@@ -423,7 +719,11 @@ impl RefreshTicket {
         let reply: Reply =
             serde_json::from_slice(body).map_err(|_| bad("the body is not that JSON object"))?;
         let token = zeroize::Zeroizing::new(reply.token.ok_or_else(|| bad("`token` is missing"))?);
-        let claims = parse_claims(&token, "the refresh reply").map_err(Error::Token)?;
+        let source_name = match self.exchange {
+            Exchange::Federate => "the federation reply",
+            _ => "the refresh reply",
+        };
+        let claims = parse_claims(&token, source_name).map_err(Error::Token)?;
         let principal = Arc::clone(&self.principal);
         let mut st = principal.lock();
         let secret = Secret::new(token.trim().to_string());
@@ -437,6 +737,9 @@ impl RefreshTicket {
         st.generation += 1;
         st.stale = false;
         st.refreshes += 1;
+        // The next federation reads IMDS afresh (a rotated leaf), and the leaf key is not kept
+        // longer than needed.
+        st.imds = ImdsReads::default();
         let at = principal.schedule(&mut st, now);
         st.refresh_at = Some(at);
         if st.in_flight == Some(self.id) {
@@ -449,4 +752,43 @@ impl RefreshTicket {
         );
         Ok(())
     }
+
+    /// An IMDS read answered: keep what it says for the federation.
+    fn complete_imds(self, path: &str, status: StatusCode, body: &[u8]) -> Result<(), Error> {
+        let Source::Instance { imds, .. } = &self.principal.source else {
+            return Err(Error::Misuse("an IMDS read on a session-token principal"));
+        };
+        let url = format!("{imds}{path}");
+        if !status.is_success() {
+            return Err(Error::Token(TokenError::ImdsRefused {
+                url,
+                status: status.as_u16(),
+            }));
+        }
+        let text = zeroize::Zeroizing::new(String::from_utf8_lossy(body).into_owned());
+        let mut st = self.principal.lock();
+        match path {
+            "/instance/region" => st.imds.region = Some(text.trim().to_string()),
+            "/identity/cert.pem" => {
+                let what = "leaf certificate from IMDS";
+                let der = x509::pem_to_der(&text, what).map_err(TokenError::from)?;
+                let tenancy = x509::tenancy_from_subject(&der, what).map_err(TokenError::from)?;
+                let fingerprint = x509::sha256_fingerprint(&der);
+                st.tenancy = Some(tenancy.clone());
+                st.imds.leaf = Some((text.to_string(), tenancy, fingerprint));
+            }
+            "/identity/key.pem" => st.imds.key = Some(Secret::new(text.to_string())),
+            _ => st.imds.intermediate = Some(text.to_string()),
+        }
+        Ok(())
+    }
+}
+
+/// The `-----BEGIN CERTIFICATE-----` blocks of `pem`, each whole.
+fn split_pem_blocks(pem: &str) -> Vec<String> {
+    const END: &str = "-----END CERTIFICATE-----";
+    pem.split_inclusive(END)
+        .filter(|b| b.contains("-----BEGIN CERTIFICATE-----"))
+        .map(str::to_string)
+        .collect()
 }

@@ -171,6 +171,14 @@ pub enum KeyId {
     },
     /// A security (session) token: `ST$<token>`.
     SessionToken(Secret),
+    /// An instance certificate, for the federation request only:
+    /// `<tenancy>/fed-x509-sha256/<SHA-256 of the leaf certificate>`.
+    X509Federation {
+        /// Tenancy OCID, from the certificate's subject.
+        tenancy: String,
+        /// SHA-256 of the leaf certificate's DER, upper-case hex pairs joined by `:`.
+        fingerprint: String,
+    },
 }
 
 impl KeyId {
@@ -183,6 +191,10 @@ impl KeyId {
                 fingerprint,
             } => format!("{tenancy}/{user}/{fingerprint}"),
             KeyId::SessionToken(t) => format!("ST${}", t.expose()),
+            KeyId::X509Federation {
+                tenancy,
+                fingerprint,
+            } => format!("{tenancy}/fed-x509-sha256/{fingerprint}"),
         })
     }
 }
@@ -190,7 +202,9 @@ impl KeyId {
 impl fmt::Debug for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeyId::ApiKey { .. } => write!(f, "KeyId({})", self.render().as_str()),
+            KeyId::ApiKey { .. } | KeyId::X509Federation { .. } => {
+                write!(f, "KeyId({})", self.render().as_str())
+            }
             KeyId::SessionToken(_) => f.write_str("KeyId(ST$<redacted>)"),
         }
     }

@@ -63,6 +63,45 @@ pub enum TokenError {
         "cannot refresh the session token: no auth endpoint (give the client a region, or `auth_endpoint(url)`)"
     )]
     NoAuthEndpoint,
+    /// The instance metadata service (IMDS) could not be reached: the code is not running on
+    /// an OCI instance, or the IMDS endpoint given is wrong.
+    #[error(
+        "instance principals: the instance metadata service (IMDS) at {url} is unreachable ({reason}); is this an OCI instance? (`OCI_METADATA_BASE_URL` / `imds_endpoint(url)` override it)"
+    )]
+    ImdsUnreachable {
+        /// The IMDS URL asked.
+        url: String,
+        /// The transport's reason.
+        reason: String,
+    },
+    /// The instance metadata service (IMDS) answered with an error.
+    #[error(
+        "instance principals: the instance metadata service (IMDS) answered {status} for {url}"
+    )]
+    ImdsRefused {
+        /// The IMDS URL asked.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The instance's certificate from IMDS cannot be used.
+    #[error("instance principals: {0}")]
+    Certificate(#[from] super::x509::CertificateError),
+    /// The auth service refused to federate the instance certificate.
+    #[error(
+        "instance principals: the auth service refused the certificate federation ({status} {code}) at {endpoint}{}",
+        opc_request_id.as_ref().map(|id| format!("; opc-request-id {id}")).unwrap_or_default()
+    )]
+    FederationRefused {
+        /// HTTP status of the refusal.
+        status: u16,
+        /// OCI error code.
+        code: String,
+        /// `POST <auth endpoint>/v1/x509`.
+        endpoint: String,
+        /// The service's request id, for a support ticket.
+        opc_request_id: Option<String>,
+    },
 }
 
 /// Reads the claims of `token` (a JWT: `header.payload.signature`, base64url) without checking
