@@ -175,6 +175,7 @@ mod auth;
 mod conn;
 mod fault;
 mod identity;
+mod instance;
 mod keys;
 pub mod model;
 mod object_storage;
@@ -370,6 +371,10 @@ pub struct Stats {
     /// in `auth_failures` or are answered 4xx, and every refresh request is in
     /// `operations["RefreshSessionToken"]`).
     pub token_refreshes: u64,
+    /// Session tokens issued by the instance-principal federation endpoint (`POST /v1/x509`;
+    /// every federation request is in `operations["FederateInstancePrincipal"]`, every IMDS
+    /// read in `operations["InstanceMetadata"]`).
+    pub federations: u64,
 }
 
 impl Stats {
@@ -483,6 +488,9 @@ impl Emulator {
             format!("{tenancy_id}/{user_id}/{}", key.fingerprint),
             key.public.clone(),
         );
+        let identity =
+            instance::issue_identity(&mut registry, &mut state.rng, &tenancy_id, 1, true, None)
+                .map_err(EmulatorError::Key)?;
 
         let app = Arc::new(App {
             state: Mutex::new(state),
@@ -501,7 +509,10 @@ impl Emulator {
                 .home_region
                 .clone()
                 .filter(|home| !home.trim().eq_ignore_ascii_case(config.region.trim())),
-            session_token_lifetime: config.session_token_lifetime,
+            session_token_lifetime_ms: AtomicU64::new(
+                u64::try_from(config.session_token_lifetime.as_millis()).unwrap_or(u64::MAX),
+            ),
+            instance: Mutex::new(identity),
         });
 
         let std_listener = std::net::TcpListener::bind(config.listen)?;
@@ -794,6 +805,50 @@ impl Emulator {
 
     /// A snapshot of the counters.
     pub fn stats(&self) -> Stats {
+        self.stats_now()
+    }
+
+    /// From now on, the session tokens the refresh and federation endpoints issue live
+    /// `lifetime` (whole seconds; at least one), instead of
+    /// [`EmulatorConfig::session_token_lifetime`]. Tokens already issued keep their `exp`.
+    pub fn set_session_token_lifetime(&self, lifetime: Duration) {
+        self.app.session_token_lifetime_ms.store(
+            u64::try_from(lifetime.as_millis()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// The instance metadata service's v2 base URL (`<url>/opc/v2`), for an instance-principal
+    /// client's `imds_endpoint`; the federation endpoint is at [`Emulator::url`], its auth
+    /// endpoint.
+    pub fn imds_url(&self) -> String {
+        format!("{}/opc/v2", self.url)
+    }
+
+    /// Rotates the instance's leaf certificate (and key): IMDS serves the new one, and only the
+    /// new one federates. With `tenancy_in_subject` false, the new leaf's subject lacks
+    /// `OU=opc-tenant:<tenancy>` (a certificate clients must refuse). Returns the leaf's serial.
+    pub fn rotate_instance_certificate(
+        &self,
+        tenancy_in_subject: bool,
+    ) -> Result<u64, EmulatorError> {
+        let (tenancy, mut rng) = self.app.token_rng();
+        let mut identity = self.app.instance.lock().unwrap_or_else(|e| e.into_inner());
+        let mut keys = self.app.keys.write().unwrap_or_else(|e| e.into_inner());
+        let next = instance::issue_identity(
+            &mut keys,
+            &mut rng,
+            &tenancy,
+            identity.serial + 1,
+            tenancy_in_subject,
+            Some(&identity),
+        )
+        .map_err(EmulatorError::Key)?;
+        *identity = next;
+        Ok(identity.serial)
+    }
+
+    fn stats_now(&self) -> Stats {
         let c = &self.app.counters;
         let ops = c.ops.lock().unwrap_or_else(|e| e.into_inner());
         let fired = self.app.faults.fired();
@@ -809,6 +864,7 @@ impl Emulator {
                 .map(|(k, v)| ((*k).to_string(), *v))
                 .collect(),
             token_refreshes: c.token_refreshes.load(Ordering::Relaxed),
+            federations: c.federations.load(Ordering::Relaxed),
         }
     }
 
@@ -819,6 +875,7 @@ impl Emulator {
         c.connections.store(0, Ordering::Relaxed);
         c.auth_failures.store(0, Ordering::Relaxed);
         c.token_refreshes.store(0, Ordering::Relaxed);
+        c.federations.store(0, Ordering::Relaxed);
         c.ops.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.app.faults.reset_fired();
     }

@@ -23,6 +23,7 @@ use crate::auth::{self, KeyRegistry, Principal, RequestFacts, Verified};
 use crate::conn::{ConnHandle, FaultListener, Plan};
 use crate::fault::{FaultKind, FaultTable};
 use crate::identity::{self, Kind, generic};
+use crate::instance;
 use crate::model::{self, Matched, NoMatch};
 use crate::object_storage as os;
 use crate::secrets;
@@ -45,6 +46,7 @@ pub(crate) struct Counters {
     pub connections: AtomicU64,
     pub auth_failures: AtomicU64,
     pub token_refreshes: AtomicU64,
+    pub federations: AtomicU64,
     pub ops: Mutex<BTreeMap<&'static str, u64>>,
 }
 
@@ -65,8 +67,11 @@ pub(crate) struct App {
     /// The home region Identity writes must go to, when it is not this emulator's region
     /// ([`crate::EmulatorConfig::home_region`]).
     pub identity_writes_go_to: Option<String>,
-    /// How long the session tokens the refresh endpoint issues live.
-    pub session_token_lifetime: Duration,
+    /// How long the session tokens the refresh and federation endpoints issue live, in
+    /// milliseconds (atomic: tests change it while clients run).
+    pub session_token_lifetime_ms: AtomicU64,
+    /// The instance identity IMDS serves (instance principals).
+    pub instance: Mutex<crate::instance::InstanceIdentity>,
 }
 
 impl App {
@@ -89,6 +94,11 @@ impl App {
         } else {
             sys - Duration::from_secs(skew.unsigned_abs())
         }
+    }
+
+    /// How long the session tokens the refresh and federation endpoints issue live.
+    pub(crate) fn session_token_lifetime(&self) -> Duration {
+        Duration::from_millis(self.session_token_lifetime_ms.load(Ordering::Relaxed))
     }
 
     /// The tenancy and a generator for a token's random parts, seeded from the state's.
@@ -278,13 +288,24 @@ async fn process(
             None,
         );
     }
+    // The instance metadata service (instance principals): not signed, but it wants its
+    // `Authorization: Bearer Oracle`, which it checks itself.
+    if let Some(path) = parts.uri.path().strip_prefix(instance::IMDS_PREFIX) {
+        os::drain(body, &parts.headers).await;
+        let region = app.lock().region.clone();
+        let identity = app.instance.lock().unwrap_or_else(|e| e.into_inner());
+        let reply = instance::serve_imds(path, &parts.headers, &region, &identity);
+        return (instance::IMDS_OPERATION, reply, None);
+    }
     // The operations and their paths are the API model's (`spec/`); a path it has no operation
     // for is answered as the service does, after authentication.
     // The auth service's refresh endpoint is not in the API model (it is the CLI's, not an SDK
     // service's); it is served beside the services, on the same address.
     let is_refresh = parts.method == Method::POST && parts.uri.path() == session::REFRESH_PATH;
+    let is_federation =
+        parts.method == Method::POST && parts.uri.path() == instance::FEDERATION_PATH;
     let route = match model::route(&parts.method, parts.uri.path()) {
-        _ if is_refresh => None,
+        _ if is_refresh || is_federation => None,
         Ok(r) => Some(r),
         Err(NoMatch::NotFound) => None,
         Err(NoMatch::BadSegment(seg)) => {
@@ -297,6 +318,8 @@ async fn process(
     };
     let op = if is_refresh {
         session::REFRESH_OPERATION
+    } else if is_federation {
+        instance::FEDERATION_OPERATION
     } else {
         route.as_ref().map_or("Unknown", |r| r.operation)
     };
@@ -328,6 +351,10 @@ async fn process(
             let keys = app.keys.read().unwrap_or_else(|e| e.into_inner());
             session::check(&keys, token, now, op).map(|()| v)
         }
+        // An instance leaf key signs its federation and nothing else.
+        None if instance::is_federation_key(&v) && op != instance::FEDERATION_OPERATION => Err(
+            "an instance certificate's key signs only the federation (POST /v1/x509); sign with the session token it gives (ST$<token>)".to_string(),
+        ),
         None => Ok(v),
     });
     let verified = match verified {
@@ -500,6 +527,29 @@ async fn serve_verified(
         return unauthenticated(message);
     }
 
+    if op == instance::FEDERATION_OPERATION {
+        // One lock at a time (the state's, the identity's, then the keys'): never two.
+        let (tenancy, mut rng) = app.token_rng();
+        let identity = app.instance.lock().unwrap_or_else(|e| e.into_inner());
+        let (reply, issued) = {
+            let mut keys = app.keys.write().unwrap_or_else(|e| e.into_inner());
+            instance::federate(
+                &mut keys,
+                &mut rng,
+                verified,
+                &identity,
+                &bytes,
+                &tenancy,
+                now,
+                app.session_token_lifetime(),
+            )
+        };
+        if issued {
+            app.counters.federations.fetch_add(1, Ordering::Relaxed);
+        }
+        return reply;
+    }
+
     if op == session::REFRESH_OPERATION {
         // One lock at a time (the state's, then the keys'): never both.
         let (tenancy, mut rng) = app.token_rng();
@@ -512,7 +562,7 @@ async fn serve_verified(
                 &bytes,
                 &tenancy,
                 now,
-                app.session_token_lifetime,
+                app.session_token_lifetime(),
             )
         };
         if issued {
