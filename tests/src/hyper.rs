@@ -85,9 +85,13 @@ impl Transport for Hyper {
     const NAME: &'static str = "hyper";
 
     fn connect(credentials: &Credentials, options: &ClientOptions) -> Result<Self, Error> {
-        let mut builder = connect_through_files(credentials, |path| {
-            Client::builder_from_config_file(Some(path), None)
-        })?;
+        // Instance principals take no files: the client reads the (emulated) IMDS.
+        let mut builder = match &options.imds_endpoint {
+            Some(imds) => Client::builder_instance_principal()?.imds_endpoint(imds),
+            None => connect_through_files(credentials, |path| {
+                Client::builder_from_config_file(Some(path), None)
+            })?,
+        };
         if let Some(endpoint) = &options.endpoint {
             builder = builder.endpoint(endpoint);
         }

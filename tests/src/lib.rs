@@ -161,6 +161,10 @@ macro_rules! scenarios {
             session_token_expires_mid_run,
             revoked_session_token_refreshes_once,
             malformed_session_token_is_a_typed_error,
+            instance_principal_walkthrough_across_expiry,
+            instance_principal_401_refederates_once,
+            instance_principal_without_imds_is_a_clear_error,
+            instance_certificate_without_tenancy_is_a_clear_error,
         );
     };
     (@fault_tests [$transport:ty] $($name:ident),* $(,)?) => {

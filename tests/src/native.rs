@@ -152,6 +152,39 @@ impl<T: Transport> Env<T> {
         }
     }
 
+    /// An emulator started with `config`, and an instance-principal client reading the
+    /// emulator's IMDS and federating at its auth endpoint (`options` may point IMDS
+    /// elsewhere, e.g. at a closed port).
+    pub fn start_instance(config: EmulatorConfig, options: ClientOptions) -> Env<T> {
+        let (page_size, empty_pages) = (config.page_size, config.empty_pages);
+        let emulator = Emulator::start_with(config).expect("the emulator starts");
+        let credentials = Credentials {
+            config_text: emulator.config_text("key.pem"),
+            key_pem: emulator.private_key_pem().to_string(),
+        };
+        let options = ClientOptions {
+            endpoint: Some(emulator.url().to_string()),
+            auth_endpoint: Some(emulator.url().to_string()),
+            imds_endpoint: Some(
+                options
+                    .imds_endpoint
+                    .clone()
+                    .unwrap_or_else(|| emulator.imds_url()),
+            ),
+            ..options
+        };
+        let client = T::connect(&credentials, &options)
+            .unwrap_or_else(|e| panic!("the {} instance-principal client connects: {e}", T::NAME));
+        Env {
+            emulator,
+            client,
+            credentials,
+            page_size,
+            empty_pages,
+            dir: tempfile::tempdir().expect("a temporary directory"),
+        }
+    }
+
     /// A default emulator and a client with its default settings.
     pub fn new() -> Env<T> {
         Self::start(EmulatorConfig::default(), ClientOptions::default())

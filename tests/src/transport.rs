@@ -23,6 +23,9 @@ pub struct ClientOptions {
     /// Where session-token refreshes go (the emulator's URL) instead of the region's auth
     /// endpoint. Native transports only.
     pub auth_endpoint: Option<String>,
+    /// Builds an instance-principal client reading this IMDS base URL (the emulator's
+    /// `<url>/opc/v2`) instead of one from the credentials. Native transports only.
+    pub imds_endpoint: Option<String>,
 }
 
 /// What a client is built from, as text (a browser has no files): an OCI config file whose

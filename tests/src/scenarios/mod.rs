@@ -13,6 +13,8 @@ mod e2e;
 #[cfg(not(target_arch = "wasm32"))]
 mod faults;
 #[cfg(not(target_arch = "wasm32"))]
+mod instance;
+#[cfg(not(target_arch = "wasm32"))]
 mod session;
 
 pub use breadth::{
@@ -32,6 +34,11 @@ pub use faults::{
     lost_conditional_put_response, lost_create_bucket_response, lost_create_responses,
     lost_delete_response, retries_exhausted_within_budget, retry_after_is_waited_for, run_with,
     stalled_response_times_out, status_faults_are_retried,
+};
+#[cfg(not(target_arch = "wasm32"))]
+pub use instance::{
+    instance_certificate_without_tenancy_is_a_clear_error, instance_principal_401_refederates_once,
+    instance_principal_walkthrough_across_expiry, instance_principal_without_imds_is_a_clear_error,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use session::{
