@@ -1,0 +1,275 @@
+//! The instance-principal token principal on a virtual clock: the IMDS reads and the
+//! federation it yields, one ticket each, what they look like on the wire, re-reading IMDS
+//! after a 401, and the typed errors (which never quote a key or a token).
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
+use http::{HeaderMap, StatusCode};
+use ocisdk_core::RequestBody;
+use ocisdk_core::auth::RefreshTicket;
+use ocisdk_core::auth::x509::CertificateError;
+use ocisdk_core::auth::{PrivateKey, SessionTokenPrincipal, TokenError, TokenStep};
+use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
+
+const T0: u64 = 1_700_000_000;
+const TENANCY: &str = "ocid1.tenancy.oc1..unittest";
+const IMDS: &str = "http://imds.test/opc/v2";
+const AUTH: &str = "https://auth.test";
+const LEAF_KEY: &str = include_str!("fixtures/keys/pkcs8.pem");
+
+fn at(secs: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(T0 + secs)
+}
+
+fn jwt(iat: u64, exp: u64, marker: &str) -> String {
+    format!(
+        "{}.{}.{}",
+        B64URL.encode(br#"{"alg":"RS256"}"#),
+        B64URL.encode(format!(
+            r#"{{"iat":{},"exp":{},"jti":"{marker}"}}"#,
+            T0 + iat,
+            T0 + exp
+        )),
+        B64URL.encode("sig")
+    )
+}
+
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        out.extend([0x82, (len >> 8) as u8, len as u8]);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// A certificate skeleton whose subject has `OU=<ou>`: all the client reads.
+fn cert_pem(ou: &str) -> String {
+    let ou_attr = tlv(
+        0x31,
+        &tlv(
+            0x30,
+            &[tlv(0x06, &[0x55, 0x04, 0x0b]), tlv(0x0c, ou.as_bytes())].concat(),
+        ),
+    );
+    let tbs = tlv(
+        0x30,
+        &[
+            tlv(0xa0, &tlv(0x02, &[2])),
+            tlv(0x02, &[7]),
+            tlv(0x30, &tlv(0x06, &[0x2a])),
+            tlv(0x30, &[]),
+            tlv(0x30, &[]),
+            tlv(0x30, &ou_attr),
+        ]
+        .concat(),
+    );
+    let der = tlv(0x30, &[tbs, tlv(0x30, &[]), tlv(0x03, &[0])].concat());
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        B64.encode(der)
+    )
+}
+
+fn principal() -> Arc<SessionTokenPrincipal> {
+    let session_key =
+        PrivateKey::from_pem(include_str!("fixtures/keys/doc_1024.pem"), None, "session").unwrap();
+    Arc::new(SessionTokenPrincipal::instance(
+        &session_key,
+        &format!("{IMDS}/"),
+        Some(AUTH.to_string()),
+        [5; 32],
+    ))
+}
+
+fn ticket(p: &Arc<SessionTokenPrincipal>, now: SystemTime) -> RefreshTicket {
+    match p.poll(now) {
+        TokenStep::Refresh(t) => t,
+        other => panic!("expected a ticket, got {other:?}"),
+    }
+}
+
+fn key_id(req: &http::Request<RequestBody>) -> String {
+    let auth = req.headers()["authorization"].to_str().unwrap();
+    let start = auth.find("keyId=\"").unwrap() + 7;
+    auth[start..].split('"').next().unwrap().to_string()
+}
+
+/// Drives the four IMDS reads, checking each request, answering with `cert`.
+fn read_imds(p: &Arc<SessionTokenPrincipal>, now: SystemTime, cert: &str) -> Result<(), Error> {
+    for (path, body) in [
+        ("/instance/region", "us-ashburn-1\n"),
+        ("/identity/cert.pem", cert),
+        ("/identity/key.pem", LEAF_KEY),
+        ("/identity/intermediate.pem", &cert_pem("intermediate")),
+    ] {
+        let t = ticket(p, now);
+        let req = t.request(now).unwrap();
+        assert_eq!(req.method(), http::Method::GET);
+        assert_eq!(req.uri().to_string(), format!("{IMDS}{path}"));
+        assert_eq!(req.headers()["authorization"], "Bearer Oracle");
+        // Others wait while a read is in flight.
+        assert!(matches!(p.poll(now), TokenStep::Wait(_)));
+        t.complete(StatusCode::OK, &HeaderMap::new(), body.as_bytes(), now)?;
+    }
+    Ok(())
+}
+
+fn federate(p: &Arc<SessionTokenPrincipal>, now: SystemTime, token: &str) {
+    let t = ticket(p, now);
+    let req = t.request(now).unwrap();
+    assert_eq!(req.method(), http::Method::POST);
+    assert_eq!(req.uri().to_string(), format!("{AUTH}/v1/x509"));
+    let kid = key_id(&req);
+    assert!(
+        kid.starts_with(&format!("{TENANCY}/fed-x509-sha256/")),
+        "{kid}"
+    );
+    assert_eq!(kid.rsplit('/').next().unwrap().len(), 32 * 3 - 1);
+    let RequestBody::Bytes(body) = req.body() else {
+        panic!("a body in memory")
+    };
+    let body: serde_json::Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(body["purpose"], "DEFAULT");
+    assert_eq!(body["fingerprintAlgorithm"], "SHA256");
+    assert_eq!(
+        body["intermediateCertificates"].as_array().unwrap().len(),
+        1
+    );
+    let cert = body["certificate"].as_str().unwrap();
+    assert!(!cert.contains("BEGIN") && !cert.contains('\n'));
+    let public = body["publicKey"].as_str().unwrap();
+    assert!(!public.contains("BEGIN") && !public.contains('\n'));
+    let reply = serde_json::to_vec(&serde_json::json!({ "token": token })).unwrap();
+    t.complete(StatusCode::OK, &HeaderMap::new(), &reply, now)
+        .unwrap();
+}
+
+#[test]
+fn the_first_poll_federates_then_calls_sign_with_the_token() {
+    let p = principal();
+    assert!(p.is_instance_principal());
+    assert_eq!(p.generation(), 0);
+    read_imds(&p, at(0), &cert_pem(&format!("opc-tenant:{TENANCY}"))).unwrap();
+    assert_eq!(p.tenancy().as_deref(), Some(TENANCY));
+    let token = jwt(0, 1200, "first");
+    federate(&p, at(0), &token);
+    assert_eq!((p.generation(), p.refreshes()), (1, 1));
+    let TokenStep::Sign { signer, generation } = p.poll(at(1)) else {
+        panic!("a token: sign")
+    };
+    assert_eq!(generation, 1);
+    let mut req = http::Request::get("https://x.test/a")
+        .body(RequestBody::Empty)
+        .unwrap();
+    signer
+        .sign(&mut req, ocisdk_core::auth::SignBody::Unsigned, at(1))
+        .unwrap();
+    assert_eq!(key_id(&req), format!("ST${token}"));
+
+    // Due ahead of exp: the whole round again, IMDS first (a rotated leaf is read).
+    let due = p.refresh_due().unwrap();
+    assert!(due < at(1200) && due >= at(1200 - 90), "{due:?}");
+    read_imds(&p, due, &cert_pem(&format!("opc-tenant:{TENANCY}"))).unwrap();
+    federate(&p, due, &jwt(1130, 2330, "second"));
+    assert_eq!(p.generation(), 2);
+
+    // A 401 on the current token: one more round, starting at IMDS.
+    p.unauthorized(2);
+    let t = ticket(&p, due);
+    assert!(
+        t.endpoint().ends_with("/instance/region"),
+        "{}",
+        t.endpoint()
+    );
+}
+
+#[test]
+fn imds_and_federation_failures_are_typed_and_never_quote_secrets() {
+    let p = principal();
+    // IMDS not answering: named, with its URL.
+    let t = ticket(&p, at(0));
+    let err = t.fail(Error::Transport(TransportError::new(
+        TransportErrorKind::Connect,
+        "connection refused".to_string(),
+    )));
+    assert!(
+        matches!(&err, Error::Token(TokenError::ImdsUnreachable { url, .. }) if url == &format!("{IMDS}/instance/region")),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("IMDS"), "{err}");
+    assert!(!err.is_retryable());
+    // IMDS refusing (no bearer header, say).
+    let t = ticket(&p, at(0));
+    let err = t
+        .complete(StatusCode::UNAUTHORIZED, &HeaderMap::new(), b"", at(0))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Token(TokenError::ImdsRefused { status: 401, .. })
+        ),
+        "{err:?}"
+    );
+    // A leaf without a tenancy in its subject.
+    let err = read_imds(&p, at(0), &cert_pem("opc-instance:ocid1.instance.oc1..x")).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Token(TokenError::Certificate(CertificateError::NoTenancy { .. }))
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("opc-tenant"), "{err}");
+
+    // A good round up to the federation, which is refused, then answered with a non-JWT.
+    let p = principal();
+    read_imds(&p, at(0), &cert_pem(&format!("opc-tenant:{TENANCY}"))).unwrap();
+    let t = ticket(&p, at(0));
+    let err = t
+        .complete(
+            StatusCode::UNAUTHORIZED,
+            &HeaderMap::new(),
+            br#"{"code":"NotAuthenticated","message":"no"}"#,
+            at(0),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Token(TokenError::FederationRefused { status: 401, code, .. }) if code == "NotAuthenticated"
+        ),
+        "{err:?}"
+    );
+    let t = ticket(&p, at(0));
+    let reply = br#"{"token":"SECRETMARKER.SECRETMARKER"}"#;
+    let err = t
+        .complete(StatusCode::OK, &HeaderMap::new(), reply, at(0))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Token(TokenError::Malformed { .. })),
+        "{err:?}"
+    );
+    let shown = format!("{err} {err:?} {p:?}");
+    assert!(!shown.contains("SECRETMARKER"), "{shown}");
+    assert!(!shown.contains("PRIVATE KEY"), "{shown}");
+    // A 5xx stays retryable, and the next attempt federates again without re-reading IMDS.
+    let t = ticket(&p, at(0));
+    let err = t
+        .complete(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &HeaderMap::new(),
+            b"{}",
+            at(0),
+        )
+        .unwrap_err();
+    assert!(err.is_retryable(), "{err:?}");
+    assert!(ticket(&p, at(0)).endpoint().ends_with("/v1/x509"));
+}
