@@ -64,6 +64,16 @@
 //! [`Emulator::expire_session_tokens`] and [`Emulator::revoke_session_tokens`] end tokens on
 //! demand, and [`Stats::token_refreshes`] counts refreshes.
 //!
+//! # Instance principals
+//! The instance metadata service (IMDS v2: `GET /opc/v2/instance/region`,
+//! `/opc/v2/identity/{cert,key,intermediate}.pem`, needing `Authorization: Bearer Oracle`) and
+//! the federation endpoint (`POST /v1/x509`) are served on the same address
+//! ([`Emulator::imds_url`]). The leaf certificate is self-issued with `OU=opc-tenant:<tenancy>`;
+//! a federation signed by the current leaf key and carrying the current leaf gets a session
+//! token (as the refresh endpoint issues them) bound to its `publicKey`.
+//! [`Emulator::rotate_instance_certificate`] rotates the leaf (optionally without a tenancy in
+//! its subject), and [`Stats::federations`] counts federations.
+//!
 //! # Errors
 //! Bodies are `{"code": …, "message": …}`; every response has `opc-request-id` (prefixed by the
 //! client's own `opc-request-id` and `/` when one was sent) and CORS headers.
