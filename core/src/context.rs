@@ -149,8 +149,14 @@ impl Context {
         &self.signer
     }
 
-    /// The tenancy OCID.
+    /// The tenancy OCID. An instance-principal client learns it from its certificate: until
+    /// its first call has read that, this is empty.
     pub fn tenancy(&self) -> &str {
+        if self.tenancy.is_empty()
+            && let Some(tenancy) = self.session.as_ref().and_then(|p| p.first_tenancy())
+        {
+            return tenancy;
+        }
         &self.tenancy
     }
 

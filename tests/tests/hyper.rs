@@ -10,3 +10,11 @@ fn concurrent_calls_share_one_session_token_refresh() {
         ocisdk_tests::scenarios::concurrent_calls_share_one_refresh(),
     );
 }
+
+/// Issue 12: 64 concurrent first calls of an instance-principal client share one federation.
+#[test]
+fn concurrent_first_calls_share_one_instance_federation() {
+    <ocisdk_tests::Hyper as ocisdk_tests::NativeTransport>::block_on(
+        ocisdk_tests::scenarios::concurrent_first_calls_share_one_federation(),
+    );
+}

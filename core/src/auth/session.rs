@@ -25,7 +25,7 @@
 //! The tenancy comes from the leaf certificate's subject (`OU=opc-tenant:<ocid>`).
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -222,6 +222,9 @@ pub struct SessionTokenPrincipal {
     refresh_ahead: Duration,
     max_jitter: Duration,
     state: Mutex<State>,
+    /// Instance principals: the tenancy of the first leaf certificate read, kept for the life
+    /// of the client so that [`Context::tenancy`](crate::Context::tenancy) can lend it.
+    first_tenancy: OnceLock<String>,
 }
 
 impl fmt::Debug for SessionTokenPrincipal {
@@ -249,6 +252,7 @@ impl SessionTokenPrincipal {
             auth_endpoint: auth_endpoint.map(|e| e.trim_end_matches('/').to_string()),
             refresh_ahead: DEFAULT_REFRESH_AHEAD,
             max_jitter: DEFAULT_REFRESH_JITTER,
+            first_tenancy: OnceLock::new(),
             state: Mutex::new(State {
                 token: token.token,
                 claims: token.claims,
@@ -298,6 +302,7 @@ impl SessionTokenPrincipal {
             auth_endpoint: auth_endpoint.map(|e| e.trim_end_matches('/').to_string()),
             refresh_ahead: DEFAULT_REFRESH_AHEAD,
             max_jitter: DEFAULT_REFRESH_JITTER,
+            first_tenancy: OnceLock::new(),
             state: Mutex::new(State {
                 signer: RequestSigner::new(KeyId::SessionToken(token.clone()), backend),
                 token,
@@ -321,6 +326,12 @@ impl SessionTokenPrincipal {
     /// Instance principals: the tenancy named by the last leaf certificate read from IMDS.
     pub fn tenancy(&self) -> Option<String> {
         self.lock().tenancy.clone()
+    }
+
+    /// Instance principals: the tenancy of the first leaf certificate read (an instance does
+    /// not change tenancy), once the first call has read it.
+    pub fn first_tenancy(&self) -> Option<&str> {
+        self.first_tenancy.get().map(String::as_str)
     }
 
     /// Whether this is an instance principal (it federates through IMDS).
@@ -775,6 +786,7 @@ impl RefreshTicket {
                 let tenancy = x509::tenancy_from_subject(&der, what).map_err(TokenError::from)?;
                 let fingerprint = x509::sha256_fingerprint(&der);
                 st.tenancy = Some(tenancy.clone());
+                let _ = self.principal.first_tenancy.set(tenancy.clone());
                 st.imds.leaf = Some((text.to_string(), tenancy, fingerprint));
             }
             "/identity/key.pem" => st.imds.key = Some(Secret::new(text.to_string())),

@@ -49,8 +49,10 @@ pub async fn instance_principal_walkthrough_across_expiry<T: Transport>() {
     let env = Env::<T>::start_instance(config, ClientOptions::default());
     let p = principal(&env);
     assert_eq!(p.generation(), 0, "no token before the first call");
+    assert_eq!(env.client.tenancy(), "", "not known before the first call");
     env.client.execute(GetNamespace::new()).await.unwrap();
     assert_eq!(p.tenancy().as_deref(), Some(env.emulator.tenancy_id()));
+    assert_eq!(env.client.tenancy(), env.emulator.tenancy_id());
     let stats = env.emulator.stats();
     assert_eq!(stats.federations, 1, "{stats:?}");
     assert_eq!(stats.operation("InstanceMetadata"), 4, "{stats:?}");
@@ -165,4 +167,34 @@ pub async fn instance_certificate_without_tenancy_is_a_clear_error<T: Transport>
     let stats = env.emulator.stats();
     assert_eq!(stats.federations, 0, "{stats:?}");
     assert_eq!(stats.operation("GetNamespace"), 0, "{stats:?}");
+}
+
+/// 64 concurrent first calls of a fresh instance-principal client (no token yet) share one
+/// round: 4 IMDS reads and one federation, whichever calls happen to send them.
+pub async fn concurrent_first_calls_share_one_federation() {
+    const CALLS: usize = 64;
+    let env = Env::<crate::hyper::Hyper>::start_instance(
+        EmulatorConfig::default(),
+        ClientOptions::default(),
+    );
+    let c = &env.client;
+    let tenancy = env.emulator.tenancy_id().to_string();
+    let started = Instant::now();
+    let calls = (0..CALLS).map(|_| c.execute(ListUsers::new(&tenancy)));
+    let results = futures_util::future::join_all(calls).await;
+    let took = started.elapsed();
+    for r in &results {
+        assert!(r.is_ok(), "{r:?}");
+    }
+    let stats = env.emulator.stats();
+    eprintln!(
+        "hyper: {CALLS} concurrent first calls of an instance principal took {took:.1?}: {} IMDS reads, {} federations, {} auth failures",
+        stats.operation("InstanceMetadata"),
+        stats.federations,
+        stats.auth_failures
+    );
+    assert_eq!(stats.federations, 1, "{stats:?}");
+    assert_eq!(stats.operation("InstanceMetadata"), 4, "{stats:?}");
+    assert_eq!(stats.auth_failures, 0, "{stats:?}");
+    assert_eq!(stats.operation("ListUsers"), CALLS as u64);
 }

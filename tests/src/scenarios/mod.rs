@@ -37,6 +37,7 @@ pub use faults::{
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use instance::{
+    concurrent_first_calls_share_one_federation,
     instance_certificate_without_tenancy_is_a_clear_error, instance_principal_401_refederates_once,
     instance_principal_walkthrough_across_expiry, instance_principal_without_imds_is_a_clear_error,
 };
