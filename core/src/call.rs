@@ -273,6 +273,11 @@ impl<O: Operation> Call<O> {
     /// Plans a call of `op` against `ctx`. Nothing is sent until [`Call::poll`].
     pub fn new(ctx: Arc<Context>, op: O) -> Self {
         let planned = op.plan().and_then(|plan| {
+            // An instance principal that takes its region from IMDS knows the base only after
+            // its first round: `start_attempt` fills it in then.
+            if ctx.endpoints_pending() {
+                return Ok((String::new(), plan));
+            }
             let base = ctx.endpoints().base(O::SERVICE)?;
             refuse_keys_in_clear::<O>(&plan, &base)?;
             Ok((base, plan))
@@ -289,6 +294,7 @@ impl<O: Operation> Call<O> {
         };
         let url = plan
             .as_ref()
+            .filter(|_| !base.is_empty())
             .map(|p| format!("{base}{}", p.path_and_query()))
             .unwrap_or_default();
         let endpoint = plan
@@ -430,6 +436,20 @@ impl<O: Operation> Inner<O> {
                 }
             },
         };
+        // The endpoints came from IMDS during the principal's round: the URL is known now.
+        if self.url.is_empty()
+            && let Some(plan) = &self.plan
+        {
+            let base = match self.ctx.endpoints().base(O::SERVICE) {
+                Ok(base) => base,
+                Err(e) => return Step::Done(Err(e)),
+            };
+            if let Err(e) = refuse_keys_in_clear::<O>(plan, &base) {
+                return Step::Done(Err(e));
+            }
+            self.url = format!("{base}{}", plan.path_and_query());
+            self.endpoint = format!("{} {}", plan.method, self.url);
+        }
         // An API-key client signs with the context's signer, borrowed (no copy per attempt).
         let ctx = Arc::clone(&self.ctx);
         let signer = session_signer.as_ref().unwrap_or_else(|| ctx.signer());

@@ -139,9 +139,22 @@ impl Context {
         self.with_rng(|rng| rng.next_u32())
     }
 
-    /// The endpoints requests go to.
+    /// The endpoints requests go to. An instance-principal client built without a region
+    /// or endpoints has its region's once its first call has read IMDS
+    /// ([`Context::endpoints_pending`] says whether that has happened).
     pub fn endpoints(&self) -> &Endpoints {
+        if let Some(endpoints) = self.session.as_ref().and_then(|p| p.imds_endpoints()) {
+            return endpoints;
+        }
         &self.endpoints
+    }
+
+    /// Whether the endpoints are still to come from IMDS (an instance-principal client built
+    /// without a region or endpoints, before its first call has read the region).
+    pub fn endpoints_pending(&self) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(|p| p.region_from_imds() && p.imds_endpoints().is_none())
     }
 
     /// The signer.
@@ -212,9 +225,9 @@ impl ClientConfig {
     /// obtains by itself from the instance metadata service (IMDS, at
     /// [`DEFAULT_IMDS_ENDPOINT`](crate::auth::DEFAULT_IMDS_ENDPOINT), or
     /// `OCI_METADATA_BASE_URL` where there is an environment) and the auth service's
-    /// federation endpoint, and refreshes before it expires. Give it a region (or endpoints):
-    /// the region is not read from IMDS yet. The tenancy is known after the first call
-    /// ([`SessionTokenPrincipal::tenancy`]). `seed` (32 random bytes) generates the RSA-2048
+    /// federation endpoint, and refreshes before it expires. Without a region or endpoints,
+    /// the region IMDS names gives the endpoints and the auth endpoint, from the first call
+    /// on. The tenancy is known after the first call ([`Context::tenancy`]). `seed` (32 random bytes) generates the RSA-2048
     /// session key, which takes a moment.
     pub fn instance_principal(seed: [u8; 32]) -> Result<Self, Error> {
         let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
@@ -350,11 +363,19 @@ impl ClientConfig {
     /// the default (switched off by `OCI_SDK_DEFAULT_RETRY_ENABLED=false` where there is an
     /// environment). Fails when there is neither an endpoint nor a known region.
     pub fn build(self, seed: [u8; 32]) -> Result<Context, Error> {
+        // Instance principals may leave the region to IMDS: the calls learn their endpoints
+        // from the principal's first round (until then, this placeholder is never used).
+        let region_from_imds =
+            self.instance.is_some() && self.endpoints.is_none() && self.region.is_none();
+        let endpoints = match (region_from_imds, self.endpoints) {
+            (true, _) => Some(Endpoints::single("https://region-from-imds.invalid")),
+            (false, e) => e,
+        };
         #[cfg(feature = "fs")]
-        let endpoints = Endpoints::choose_from_env(self.endpoints, self.region.as_deref())?;
+        let endpoints = Endpoints::choose_from_env(endpoints, self.region.as_deref())?;
         #[cfg(not(feature = "fs"))]
         let endpoints = Endpoints::choose(
-            self.endpoints,
+            endpoints,
             self.region.as_deref(),
             &crate::region::RegionSources::default(),
         )?;
@@ -390,9 +411,12 @@ impl ClientConfig {
         if let Some((key, imds)) = self.instance {
             let mut principal_seed = [0u8; 32];
             ctx.with_rng(|rng| rng.fill_bytes(&mut principal_seed));
-            let principal =
+            let mut principal =
                 SessionTokenPrincipal::instance(&key, &imds, auth_endpoint, principal_seed)
                     .with_date_header(date_header);
+            if region_from_imds {
+                principal = principal.with_region_from_imds();
+            }
             return Ok(ctx.with_session(Arc::new(principal)));
         }
         Ok(match self.session {
@@ -541,7 +565,7 @@ macro_rules! client_accessors {
 
         /// A builder for instance principals: the client gets its credentials from the
         /// instance metadata service and the auth service's federation endpoint, refreshing
-        /// them before they expire. Give it a region (`.region(..)`); see
+        /// them before they expire. Without `.region(..)` or an endpoint, IMDS names the region; see
         /// [`ClientConfig::instance_principal`]($crate::context::ClientConfig::instance_principal).
         pub fn builder_instance_principal() -> Result<ClientBuilder, $crate::error::Error> {
             let config = $crate::context::ClientConfig::instance_principal($seed()?)?;

@@ -273,3 +273,45 @@ fn imds_and_federation_failures_are_typed_and_never_quote_secrets() {
     assert!(err.is_retryable(), "{err:?}");
     assert!(ticket(&p, at(0)).endpoint().ends_with("/v1/x509"));
 }
+
+/// A client built with no region and no endpoint takes both from IMDS: the region it names
+/// gives the federation's `https://auth.<region>.<domain>` and the call's endpoint.
+#[test]
+fn the_region_comes_from_imds_when_none_is_given() {
+    use bytes::Bytes;
+    use ocisdk_core::call::run_in_memory;
+    use ocisdk_core::clock::{Instant, Now};
+    use ocisdk_identity::ListUsers;
+
+    let mut config = ocisdk_core::ClientConfig::instance_principal([9; 32]).unwrap();
+    config.set_imds_endpoint(IMDS);
+    let ctx = Arc::new(config.build([1; 32]).unwrap());
+    assert!(ctx.endpoints_pending());
+    let token = jwt(0, 1200, "t");
+    let mut seen = Vec::new();
+    let now = Now::new(Instant::from_origin(Duration::from_secs(1)), at(1));
+    run_in_memory(ctx.call(ListUsers::new("t")), now, None, |req| {
+        let uri = req.uri().to_string();
+        seen.push(uri.clone());
+        let body = match uri.strip_prefix(IMDS) {
+            Some("/instance/region") => "iad".to_string(),
+            Some("/identity/cert.pem") => cert_pem(&format!("opc-tenant:{TENANCY}")),
+            Some("/identity/key.pem") => LEAF_KEY.to_string(),
+            Some(_) => cert_pem("intermediate"),
+            None if uri.ends_with("/v1/x509") => serde_json::json!({ "token": token }).to_string(),
+            None => "[]".to_string(),
+        };
+        Ok(http::Response::new(Bytes::from(body)))
+    })
+    .unwrap();
+    assert_eq!(
+        seen[4..],
+        [
+            "https://auth.us-ashburn-1.oraclecloud.com/v1/x509".to_string(),
+            "https://identity.us-ashburn-1.oci.oraclecloud.com/20160918/users?compartmentId=t"
+                .to_string(),
+        ]
+    );
+    assert!(!ctx.endpoints_pending());
+    assert_eq!(ctx.tenancy(), TENANCY);
+}

@@ -225,6 +225,11 @@ pub struct SessionTokenPrincipal {
     /// Instance principals: the tenancy of the first leaf certificate read, kept for the life
     /// of the client so that [`Context::tenancy`](crate::Context::tenancy) can lend it.
     first_tenancy: OnceLock<String>,
+    /// Instance principals built without a region or endpoints: the endpoints of the region
+    /// IMDS named first (an instance does not move), for the calls and the federation.
+    imds_endpoints: OnceLock<crate::endpoint::Endpoints>,
+    /// Whether to resolve the IMDS region into [`Self::imds_endpoints`].
+    region_from_imds: bool,
 }
 
 impl fmt::Debug for SessionTokenPrincipal {
@@ -253,6 +258,8 @@ impl SessionTokenPrincipal {
             refresh_ahead: DEFAULT_REFRESH_AHEAD,
             max_jitter: DEFAULT_REFRESH_JITTER,
             first_tenancy: OnceLock::new(),
+            imds_endpoints: OnceLock::new(),
+            region_from_imds: false,
             state: Mutex::new(State {
                 token: token.token,
                 claims: token.claims,
@@ -303,6 +310,8 @@ impl SessionTokenPrincipal {
             refresh_ahead: DEFAULT_REFRESH_AHEAD,
             max_jitter: DEFAULT_REFRESH_JITTER,
             first_tenancy: OnceLock::new(),
+            imds_endpoints: OnceLock::new(),
+            region_from_imds: false,
             state: Mutex::new(State {
                 signer: RequestSigner::new(KeyId::SessionToken(token.clone()), backend),
                 token,
@@ -332,6 +341,35 @@ impl SessionTokenPrincipal {
     /// not change tenancy), once the first call has read it.
     pub fn first_tenancy(&self) -> Option<&str> {
         self.first_tenancy.get().map(String::as_str)
+    }
+
+    /// Instance principals: the client has no region or endpoints of its own; they come from
+    /// the region IMDS names (see [`SessionTokenPrincipal::imds_endpoints`]).
+    pub fn with_region_from_imds(mut self) -> Self {
+        self.region_from_imds = true;
+        self
+    }
+
+    /// Whether the client's endpoints come from the IMDS region.
+    pub fn region_from_imds(&self) -> bool {
+        self.region_from_imds
+    }
+
+    /// The endpoints of the region IMDS named, once read (only with
+    /// [`with_region_from_imds`](Self::with_region_from_imds)).
+    pub fn imds_endpoints(&self) -> Option<&crate::endpoint::Endpoints> {
+        self.imds_endpoints.get()
+    }
+
+    /// The auth endpoint federations and refreshes go to: the one given, else the IMDS
+    /// region's `https://auth.<region>.<domain>`.
+    fn auth_base(&self) -> Option<String> {
+        self.auth_endpoint.clone().or_else(|| {
+            self.imds_endpoints
+                .get()
+                .and_then(|e| e.region())
+                .map(|r| r.endpoint("auth"))
+        })
     }
 
     /// Whether this is an instance principal (it federates through IMDS).
@@ -500,9 +538,8 @@ impl RefreshTicket {
     pub fn endpoint(&self) -> String {
         let auth = self
             .principal
-            .auth_endpoint
-            .as_deref()
-            .unwrap_or("<no auth endpoint>");
+            .auth_base()
+            .unwrap_or_else(|| "<no auth endpoint>".to_string());
         match (self.exchange, &self.principal.source) {
             (Exchange::Imds(path), Source::Instance { imds, .. }) => format!("GET {imds}{path}"),
             (Exchange::Federate, _) => format!("POST {auth}{FEDERATION_PATH}"),
@@ -571,8 +608,7 @@ impl RefreshTicket {
     fn federation_request(&self, now: SystemTime) -> Result<http::Request<RequestBody>, Error> {
         let base = self
             .principal
-            .auth_endpoint
-            .as_deref()
+            .auth_base()
             .ok_or(Error::Token(TokenError::NoAuthEndpoint))?;
         let Source::Instance { public_key, .. } = &self.principal.source else {
             return Err(Error::Misuse("a federation on a session-token principal"));
@@ -779,7 +815,23 @@ impl RefreshTicket {
         let text = zeroize::Zeroizing::new(String::from_utf8_lossy(body).into_owned());
         let mut st = self.principal.lock();
         match path {
-            "/instance/region" => st.imds.region = Some(text.trim().to_string()),
+            "/instance/region" => {
+                let region = text.trim().to_string();
+                if self.principal.region_from_imds && self.principal.imds_endpoints.get().is_none()
+                {
+                    #[cfg(feature = "fs")]
+                    let endpoints =
+                        crate::endpoint::Endpoints::choose_from_env(None, Some(&region));
+                    #[cfg(not(feature = "fs"))]
+                    let endpoints = crate::endpoint::Endpoints::choose(
+                        None,
+                        Some(&region),
+                        &crate::region::RegionSources::default(),
+                    );
+                    let _ = self.principal.imds_endpoints.set(endpoints?);
+                }
+                st.imds.region = Some(region);
+            }
             "/identity/cert.pem" => {
                 let what = "leaf certificate from IMDS";
                 let der = x509::pem_to_der(&text, what).map_err(TokenError::from)?;
