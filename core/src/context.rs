@@ -227,8 +227,8 @@ impl ClientConfig {
     /// `OCI_METADATA_BASE_URL` where there is an environment) and the auth service's
     /// federation endpoint, and refreshes before it expires. Without a region or endpoints,
     /// the region IMDS names gives the endpoints and the auth endpoint, from the first call
-    /// on. The tenancy is known after the first call ([`Context::tenancy`]). `seed` (32 random bytes) generates the RSA-2048
-    /// session key, which takes a moment.
+    /// on. The tenancy is known after the first call ([`Context::tenancy`]). `seed` (32
+    /// random bytes) generates the RSA-2048 session key, which takes a moment.
     pub fn instance_principal(seed: [u8; 32]) -> Result<Self, Error> {
         let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
         let key = rsa::RsaPrivateKey::new(&mut rng, 2048).map_err(|e| {
@@ -565,8 +565,8 @@ macro_rules! client_accessors {
 
         /// A builder for instance principals: the client gets its credentials from the
         /// instance metadata service and the auth service's federation endpoint, refreshing
-        /// them before they expire. Without `.region(..)` or an endpoint, IMDS names the region; see
-        /// [`ClientConfig::instance_principal`]($crate::context::ClientConfig::instance_principal).
+        /// them before they expire. Without `.region(..)` or an endpoint, IMDS names the
+        /// region; see [`ClientConfig::instance_principal`]($crate::context::ClientConfig::instance_principal).
         pub fn builder_instance_principal() -> Result<ClientBuilder, $crate::error::Error> {
             let config = $crate::context::ClientConfig::instance_principal($seed()?)?;
             Ok(ClientBuilder::from_config(config))

@@ -37,9 +37,9 @@ fn sleep_until(t: SystemTime) {
 }
 
 /// The first call federates (4 IMDS reads, one `POST /v1/x509`); the emulator's tokens live
-/// 6 s (later ones an hour), so the client re-federates 3 to 4.5 s before `exp`. The walkthrough starts 10 ms before
-/// that point: exactly one re-federation happens inside it, and calls go on past the first
-/// token's `exp` without a 401.
+/// 6 s (later ones an hour), so the client re-federates 3 to 4.5 s before `exp`. The
+/// walkthrough starts 10 ms before that point: exactly one re-federation happens inside it,
+/// and calls go on past the first token's `exp` without a 401.
 pub async fn instance_principal_walkthrough_across_expiry<T: Transport>() {
     let started = Instant::now();
     let config = EmulatorConfig {
@@ -105,6 +105,12 @@ pub async fn instance_principal_401_refederates_once<T: Transport>() {
     let tenancy = env.emulator.tenancy_id().to_string();
     let p = principal(&env);
     c.execute(GetNamespace::new()).await.unwrap();
+    // IMDS wants its bearer header, as on an instance; other paths are not there.
+    let imds = env.emulator.imds_url();
+    let plain = c
+        .unsigned("GET", &format!("{imds}/instance/region"), None)
+        .await;
+    assert_eq!(plain.map(|r| r.status), Ok(401));
     assert_eq!(env.emulator.rotate_instance_certificate(true).unwrap(), 2);
     assert_eq!(env.emulator.revoke_session_tokens(), 1);
     let users = c.execute(ListUsers::new(&tenancy)).await;
