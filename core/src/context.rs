@@ -248,7 +248,9 @@ impl ClientConfig {
         #[cfg(feature = "std")]
         let imds = std::env::var("OCI_METADATA_BASE_URL")
             .ok()
-            .filter(|v| !v.trim().is_empty())
+            // As the official SDKs do: trimmed, and whitespace-only counts as unset.
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
             .unwrap_or_else(|| crate::auth::DEFAULT_IMDS_ENDPOINT.to_string());
         #[cfg(not(feature = "std"))]
         let imds = crate::auth::DEFAULT_IMDS_ENDPOINT.to_string();
