@@ -650,30 +650,13 @@ impl RefreshTicket {
         let leaf_key = PrivateKey::from_pem(key_pem.expose(), None, "the leaf key from IMDS")?;
         let signer = RequestSigner::new(key_id, default_backend(&leaf_key, seed))
             .with_date_header(self.principal.date_header);
-        let url = format!("{base}{FEDERATION_PATH}");
-        let mut req = http::Request::post(&url)
-            .body(RequestBody::Bytes(body.clone()))
-            .map_err(|e| Error::InvalidRequest {
-                operation: FEDERATION_OPERATION,
-                reason: format!("cannot build the federation request for {url}: {e}"),
-            })?;
-        let headers = req.headers_mut();
-        headers.insert(
-            http::header::USER_AGENT,
-            HeaderValue::from_static(crate::context::USER_AGENT),
-        );
-        headers.insert(
-            http::header::ACCEPT,
-            HeaderValue::from_static("application/json"),
-        );
-        headers.insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        signer
-            .sign(&mut req, SignBody::Hashed(&body), now)
-            .map_err(Error::Signing)?;
-        Ok(req)
+        signed_json_post(
+            &signer,
+            &format!("{base}{FEDERATION_PATH}"),
+            body,
+            (FEDERATION_OPERATION, "federation"),
+            now,
+        )
     }
 
     fn refresh_request(&self, now: SystemTime) -> Result<http::Request<RequestBody>, Error> {
@@ -690,26 +673,13 @@ impl RefreshTicket {
             .map_err(|_| Error::Misuse("the refresh body could not be written"))?;
             (st.signer.clone(), Bytes::from(body))
         };
-        let url = format!("{base}{REFRESH_PATH}");
-        let mut req = http::Request::post(&url)
-            .body(RequestBody::Bytes(body.clone()))
-            .map_err(|e| Error::InvalidRequest {
-                operation: REFRESH_OPERATION,
-                reason: format!("cannot build the refresh request for {url}: {e}"),
-            })?;
-        let headers = req.headers_mut();
-        headers.insert(
-            http::header::USER_AGENT,
-            HeaderValue::from_static(crate::context::USER_AGENT),
-        );
-        headers.insert(
-            http::header::ACCEPT,
-            HeaderValue::from_static("application/json"),
-        );
-        signer
-            .sign(&mut req, SignBody::Hashed(&body), now)
-            .map_err(Error::Signing)?;
-        Ok(req)
+        signed_json_post(
+            &signer,
+            &format!("{base}{REFRESH_PATH}"),
+            body,
+            (REFRESH_OPERATION, "refresh"),
+            now,
+        )
     }
 
     /// The refresh reply arrived (status, headers, whole body) at wall-clock time `now`. On
@@ -849,6 +819,37 @@ impl RefreshTicket {
 }
 
 /// The `-----BEGIN CERTIFICATE-----` blocks of `pem`, each whole.
+/// A JSON POST to the auth service signed by `signer`: the federation and the refresh. The signer
+/// adds `content-type: application/json` for the hashed body. `what` = (the operation errors
+/// name, the word for the request in a build error).
+fn signed_json_post(
+    signer: &RequestSigner,
+    url: &str,
+    body: Bytes,
+    (operation, what): (&'static str, &str),
+    now: SystemTime,
+) -> Result<http::Request<RequestBody>, Error> {
+    let mut req = http::Request::post(url)
+        .body(RequestBody::Bytes(body.clone()))
+        .map_err(|e| Error::InvalidRequest {
+            operation,
+            reason: format!("cannot build the {what} request for {url}: {e}"),
+        })?;
+    let headers = req.headers_mut();
+    headers.insert(
+        http::header::USER_AGENT,
+        HeaderValue::from_static(crate::context::USER_AGENT),
+    );
+    headers.insert(
+        http::header::ACCEPT,
+        HeaderValue::from_static("application/json"),
+    );
+    signer
+        .sign(&mut req, SignBody::Hashed(&body), now)
+        .map_err(Error::Signing)?;
+    Ok(req)
+}
+
 fn split_pem_blocks(pem: &str) -> Vec<String> {
     const END: &str = "-----END CERTIFICATE-----";
     pem.split_inclusive(END)
