@@ -461,6 +461,19 @@ pub(crate) fn check_string_map(name: &str, v: &Value) -> Result<Value, ApiError>
     }
 }
 
+/// The tags an update body sets: `freeformTags` and `definedTags`, each `None` when absent or
+/// null (left as they are), checked as on create.
+pub(crate) fn update_tags(
+    body: &serde_json::Map<String, Value>,
+) -> Result<(Option<Value>, Option<Value>), ApiError> {
+    let present = |name| body.get(name).filter(|v| !v.is_null());
+    let freeform = present("freeformTags")
+        .map(|v| check_string_map("freeformTags", v))
+        .transpose()?;
+    let defined = present("definedTags").map(check_defined_tags).transpose()?;
+    Ok((freeform, defined))
+}
+
 /// `definedTags`: namespace → {key → value}.
 pub(crate) fn check_defined_tags(v: &Value) -> Result<Value, ApiError> {
     match v {

@@ -10,7 +10,7 @@ use crate::keys::{ocid, random_hex};
 use crate::server::Ctx;
 use crate::state::{
     ApiError, Created, Group, IamCommon, Membership, Reply, State, User, check_defined_tags,
-    check_string_map, opt_str, paginate, parse_body, req_str, rfc3339, seq_key,
+    check_string_map, opt_str, paginate, parse_body, req_str, rfc3339, seq_key, update_tags,
 };
 
 /// Which IAM collection a handler works on.
@@ -272,16 +272,7 @@ pub(crate) fn update(
     if let Some(d) = &description {
         validate_description(d)?;
     }
-    let freeform = body
-        .get("freeformTags")
-        .filter(|v| !v.is_null())
-        .map(|v| check_string_map("freeformTags", v))
-        .transpose()?;
-    let defined = body
-        .get("definedTags")
-        .filter(|v| !v.is_null())
-        .map(check_defined_tags)
-        .transpose()?;
+    let (freeform, defined) = update_tags(&body)?;
     let (email, db_user_name) = if kind == Kind::User {
         (opt_str(&body, "email")?, opt_str(&body, "dbUserName")?)
     } else {

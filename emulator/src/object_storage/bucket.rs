@@ -12,7 +12,7 @@ use crate::keys::{ocid, uuid};
 use crate::server::Ctx;
 use crate::state::{
     ApiError, Bucket, Created, Reply, State, check_defined_tags, check_string_map, opt_bool,
-    opt_str, paginate, parse_body, req_str, rfc3339,
+    opt_str, paginate, parse_body, req_str, rfc3339, update_tags,
 };
 
 fn validate_bucket_name(name: &str) -> Result<(), ApiError> {
@@ -353,16 +353,7 @@ pub(crate) fn update_bucket(
         .filter(|v| !v.is_null())
         .map(|v| check_string_map("metadata", v))
         .transpose()?;
-    let freeform = body
-        .get("freeformTags")
-        .filter(|v| !v.is_null())
-        .map(|v| check_string_map("freeformTags", v))
-        .transpose()?;
-    let defined = body
-        .get("definedTags")
-        .filter(|v| !v.is_null())
-        .map(check_defined_tags)
-        .transpose()?;
+    let (freeform, defined) = update_tags(&body)?;
     let events = opt_bool(&body, "objectEventsEnabled")?;
     let kms = opt_str(&body, "kmsKeyId")?;
     let etag = uuid(&mut st.rng);
