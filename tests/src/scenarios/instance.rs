@@ -4,7 +4,7 @@
 //! used), and a missing IMDS or a leaf certificate without a tenancy is a clear error. Native
 //! only: each scenario starts its own in-process emulator and reads its counters.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use ocisdk_core::Error;
 use ocisdk_core::auth::x509::CertificateError;
@@ -14,6 +14,7 @@ use ocisdk_identity::ListUsers;
 use ocisdk_object_storage::GetNamespace;
 
 use crate::native::{Env, portable_config};
+use crate::scenarios::session::{calls_until, sleep_until};
 use crate::scenarios::walkthrough_without_faults;
 use crate::transport::{ClientOptions, Transport};
 
@@ -27,13 +28,6 @@ fn principal<T: Transport>(env: &Env<T>) -> std::sync::Arc<SessionTokenPrincipal
         .clone();
     assert!(p.is_instance_principal());
     p
-}
-
-/// Sleeps until the wall clock reaches `t`.
-fn sleep_until(t: SystemTime) {
-    if let Ok(d) = t.duration_since(SystemTime::now()) {
-        std::thread::sleep(d);
-    }
 }
 
 /// The first call federates (4 IMDS reads, one `POST /v1/x509`); the emulator's tokens live
@@ -68,15 +62,7 @@ pub async fn instance_principal_walkthrough_across_expiry<T: Transport>() {
     walkthrough_without_faults(&env).await;
     let walkthrough = walkthrough_started.elapsed();
     let during = p.refreshes();
-    let mut calls = 0;
-    while SystemTime::now() < first_exp + Duration::from_secs(1) {
-        env.client
-            .execute(GetNamespace::new())
-            .await
-            .unwrap_or_else(|e| panic!("{}: a call across the token's expiry: {e}", T::NAME));
-        calls += 1;
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let calls = calls_until(&env, first_exp + Duration::from_secs(1)).await;
     let stats = env.emulator.stats();
     eprintln!(
         "{}: instance principal: walkthrough took {walkthrough:.1?} ({} federations by its end); {calls} calls after it; {} requests, {} federations, {} IMDS reads, {} auth failures in {:.1?}",

@@ -27,10 +27,26 @@ fn principal<T: Transport>(env: &Env<T>) -> std::sync::Arc<SessionTokenPrincipal
 
 /// Sleeps (the calling thread: both native runners drive scenarios on a thread of their own)
 /// until the wall clock reaches `t`.
-fn sleep_until(t: SystemTime) {
+pub(super) fn sleep_until(t: SystemTime) {
     if let Ok(d) = t.duration_since(SystemTime::now()) {
         std::thread::sleep(d);
     }
+}
+
+/// Calls GetNamespace every 100 ms until the wall clock reaches `until`, each call required to
+/// succeed (the token principal keeps the client signed across its token's expiry); returns how
+/// many calls were made.
+pub(super) async fn calls_until<T: Transport>(env: &Env<T>, until: SystemTime) -> u32 {
+    let mut calls = 0;
+    while SystemTime::now() < until {
+        env.client
+            .execute(GetNamespace::new())
+            .await
+            .unwrap_or_else(|e| panic!("{}: a call across the token's expiry: {e}", T::NAME));
+        calls += 1;
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    calls
 }
 
 /// The first token lives 6 s; the client refreshes it 3 to 4.5 s before its `exp` (half its
@@ -58,15 +74,7 @@ pub async fn session_token_expires_mid_run<T: Transport>() {
     walkthrough_without_faults(&env).await;
     let walkthrough = walkthrough_started.elapsed();
     let refreshed_during_walkthrough = p.refreshes();
-    let mut calls = 0;
-    while SystemTime::now() < first_exp + Duration::from_secs(1) {
-        env.client
-            .execute(GetNamespace::new())
-            .await
-            .unwrap_or_else(|e| panic!("{}: a call across the token's expiry: {e}", T::NAME));
-        calls += 1;
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let calls = calls_until(&env, first_exp + Duration::from_secs(1)).await;
     let stats = env.emulator.stats();
     eprintln!(
         "{}: refresh due {:.1} s before the first token's exp; walkthrough took {walkthrough:.1?} ({} refresh in it); {calls} calls after it, to 1 s past that exp; {} requests, {} token refreshes, {} auth failures in {:.1?}",
