@@ -22,29 +22,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const URL: Option<&str> = option_env!("OCISDK_WASM_TEST_URL");
-const CONFIG: Option<&str> = option_env!("OCISDK_WASM_TEST_CONFIG");
-const KEY: Option<&str> = option_env!("OCISDK_WASM_TEST_KEY");
-
-const NOT_SET: &str = "emulator settings missing: run these tests with transport-wasm/tests/run.sh";
-
-fn url() -> &'static str {
-    URL.expect(NOT_SET)
-}
-
-/// A client of the emulator, retrying fast so fault scenarios stay quick.
-fn client() -> Client {
-    Client::builder_from_config_text(CONFIG.expect(NOT_SET), None, KEY.expect(NOT_SET))
-        .unwrap()
-        .endpoint(url())
-        .retry_policy(RetryPolicy {
-            base_delay: Duration::from_millis(20),
-            max_jitter: Duration::from_millis(10),
-            ..RetryPolicy::default()
-        })
-        .build()
-        .unwrap()
-}
+mod common;
+use common::{client, config, key, url};
 
 /// A name no other test (or earlier run) uses.
 fn unique(prefix: &str) -> String {
@@ -183,14 +162,13 @@ async fn timeout_aborts_a_stalled_request() {
         ))
         .await
         .unwrap();
-    let impatient =
-        Client::builder_from_config_text(CONFIG.expect(NOT_SET), None, KEY.expect(NOT_SET))
-            .unwrap()
-            .endpoint(url())
-            .retry_policy(RetryPolicy::disabled())
-            .timeout(Some(Duration::from_millis(300)))
-            .build()
-            .unwrap();
+    let impatient = Client::builder_from_config_text(config(), None, key())
+        .unwrap()
+        .endpoint(url())
+        .retry_policy(RetryPolicy::disabled())
+        .timeout(Some(Duration::from_millis(300)))
+        .build()
+        .unwrap();
     let err = ObjectStorageClient::new(impatient.clone())
         .get_bucket(GetBucket::new(&ns, &bucket))
         .await

@@ -13,34 +13,14 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
-
-use ocisdk_core::RetryPolicy;
 use ocisdk_object_storage::{
     CreateBucket, CreateBucketDetails, DeleteBucket, DeleteObject, GetBucket, GetNamespace,
     GetObject, ListBuckets, ObjectStorageClient, PutObject,
 };
-use ocisdk_wasm::{Client, ocisdk_core};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const URL: Option<&str> = option_env!("OCISDK_WASM_TEST_URL");
-const CONFIG: Option<&str> = option_env!("OCISDK_WASM_TEST_CONFIG");
-const KEY: Option<&str> = option_env!("OCISDK_WASM_TEST_KEY");
-
-const NOT_SET: &str = "emulator settings missing: run these tests with transport-wasm/tests/run.sh";
-
-fn client() -> Client {
-    Client::builder_from_config_text(CONFIG.expect(NOT_SET), None, KEY.expect(NOT_SET))
-        .unwrap()
-        .endpoint(URL.expect(NOT_SET))
-        .retry_policy(RetryPolicy {
-            base_delay: Duration::from_millis(20),
-            max_jitter: Duration::from_millis(10),
-            ..RetryPolicy::default()
-        })
-        .build()
-        .unwrap()
-}
+mod common;
+use common::client;
 
 /// One test, so the three faults (each firing once) meet their calls in this order.
 #[wasm_bindgen_test]

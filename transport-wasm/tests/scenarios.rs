@@ -11,11 +11,7 @@ use ocisdk_tests::{ClientOptions, Credentials, RemoteEnv};
 use ocisdk_wasm::Client;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const URL: Option<&str> = option_env!("OCISDK_WASM_TEST_URL");
-const CONFIG: Option<&str> = option_env!("OCISDK_WASM_TEST_CONFIG");
-const KEY: Option<&str> = option_env!("OCISDK_WASM_TEST_KEY");
-
-const NOT_SET: &str = "emulator settings missing: run these tests with transport-wasm/tests/run.sh";
+mod common;
 
 /// The emulator's page size (`--page-size 2` in run.sh).
 const PAGE_SIZE: usize = 2;
@@ -23,11 +19,11 @@ const PAGE_SIZE: usize = 2;
 /// An environment on the emulator run.sh started, with a fresh prefix for the names.
 fn env() -> RemoteEnv<Client> {
     let credentials = Credentials {
-        config_text: CONFIG.expect(NOT_SET).to_string(),
-        key_pem: KEY.expect(NOT_SET).to_string(),
+        config_text: common::config().to_string(),
+        key_pem: common::key().to_string(),
     };
     RemoteEnv::new(
-        URL.expect(NOT_SET),
+        common::url(),
         credentials,
         ClientOptions::default(),
         PAGE_SIZE,
