@@ -63,6 +63,10 @@ use http::header::{HeaderMap, HeaderValue};
 use http::{Method, StatusCode};
 
 use crate::auth::session::{RefreshTicket, TokenStep};
+
+/// The most token exchanges one call makes (an instance principal's round is five; a 401 may
+/// need a second round).
+const MAX_TOKEN_STEPS: u32 = 16;
 use crate::auth::signer::{RequestSigner, SignBody};
 use crate::body::{DownloadMeter, Upload, UploadMeter, UploadSource};
 use crate::clock::{Instant, Now};
@@ -217,6 +221,8 @@ struct Inner<O: Operation> {
     refresh: Option<RefreshTicket>,
     /// Refresh exchanges of this call that failed (bounded by the retry policy's attempts).
     refresh_failures: u32,
+    /// Token exchanges (or local renewals) this call has made, capped at [`MAX_TOKEN_STEPS`].
+    token_steps: u32,
     /// The session token generation the last attempt was signed with.
     signed_generation: Option<u64>,
     /// A 401 already made this call refresh once: a second 401 is final.
@@ -326,6 +332,7 @@ impl<O: Operation> Call<O> {
                 lost: None,
                 refresh: None,
                 refresh_failures: 0,
+                token_steps: 0,
                 signed_generation: None,
                 reauthenticated: false,
             }),
@@ -406,33 +413,47 @@ impl<O: Operation> Inner<O> {
         // token about to expire. The refresh is an ordinary `Send`; the transport cannot tell.
         let session_signer = match self.ctx.session().cloned() {
             None => None,
-            Some(principal) => match principal.poll(now.wall) {
-                TokenStep::Sign { signer, generation } => {
-                    self.signed_generation = Some(generation);
-                    Some(signer)
-                }
-                TokenStep::Wait(wait) => {
-                    let until = self.latest.saturating_add(wait);
-                    return Step::Sleep {
-                        until,
-                        call: Call {
-                            inner: self,
-                            idle: Idle::Backoff(until),
-                        },
-                    };
-                }
-                TokenStep::Refresh(ticket) => {
-                    let request = match ticket.request(now.wall) {
-                        Ok(request) => request,
-                        Err(e) => return Step::Done(Err(e)),
-                    };
-                    self.started.get_or_insert(self.latest);
-                    self.refresh = Some(ticket);
-                    return Step::Send {
-                        request,
-                        upload: None,
-                        exchange: Exchange { inner: self },
-                    };
+            Some(principal) => loop {
+                // A source that keeps handing out tokens already due (a clock far ahead of the
+                // service's, a file holding an expired token) would refresh forever: past the
+                // cap, the call signs with what it has and lets the service decide.
+                let step = if self.token_steps >= MAX_TOKEN_STEPS {
+                    let (signer, generation) = principal.current();
+                    TokenStep::Sign { signer, generation }
+                } else {
+                    principal.poll(now.wall)
+                };
+                match step {
+                    TokenStep::Sign { signer, generation } => {
+                        self.signed_generation = Some(generation);
+                        break Some(signer);
+                    }
+                    TokenStep::Wait(wait) => {
+                        let until = self.latest.saturating_add(wait);
+                        return Step::Sleep {
+                            until,
+                            call: Call {
+                                inner: self,
+                                idle: Idle::Backoff(until),
+                            },
+                        };
+                    }
+                    TokenStep::Refresh(mut ticket) => {
+                        self.token_steps += 1;
+                        let request = match ticket.request(now.wall) {
+                            // The source had the token at hand: sign with it.
+                            Ok(None) => continue,
+                            Ok(Some(request)) => request,
+                            Err(e) => return Step::Done(Err(e)),
+                        };
+                        self.started.get_or_insert(self.latest);
+                        self.refresh = Some(ticket);
+                        return Step::Send {
+                            request,
+                            upload: None,
+                            exchange: Exchange { inner: self },
+                        };
+                    }
                 }
             },
         };

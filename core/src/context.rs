@@ -143,7 +143,7 @@ impl Context {
     /// or endpoints has its region's once its first call has read IMDS
     /// ([`Context::endpoints_pending`] says whether that has happened).
     pub fn endpoints(&self) -> &Endpoints {
-        if let Some(endpoints) = self.session.as_ref().and_then(|p| p.imds_endpoints()) {
+        if let Some(endpoints) = self.session.as_ref().and_then(|p| p.learned_endpoints()) {
             return endpoints;
         }
         &self.endpoints
@@ -154,7 +154,7 @@ impl Context {
     pub fn endpoints_pending(&self) -> bool {
         self.session
             .as_ref()
-            .is_some_and(|p| p.region_from_imds() && p.imds_endpoints().is_none())
+            .is_some_and(|p| p.region_from_source() && p.learned_endpoints().is_none())
     }
 
     /// The signer.
@@ -417,7 +417,7 @@ impl ClientConfig {
                 SessionTokenPrincipal::instance(&key, &imds, auth_endpoint, principal_seed)
                     .with_date_header(date_header);
             if region_from_imds {
-                principal = principal.with_region_from_imds();
+                principal = principal.with_region_from_source();
             }
             return Ok(ctx.with_session(Arc::new(principal)));
         }

@@ -89,9 +89,20 @@ fn principal() -> Arc<SessionTokenPrincipal> {
     ))
 }
 
+/// The next ticket, its request made (what a call does before it sends anything).
 fn ticket(p: &Arc<SessionTokenPrincipal>, now: SystemTime) -> RefreshTicket {
+    ticket_and_request(p, now).0
+}
+
+fn ticket_and_request(
+    p: &Arc<SessionTokenPrincipal>,
+    now: SystemTime,
+) -> (RefreshTicket, http::Request<RequestBody>) {
     match p.poll(now) {
-        TokenStep::Refresh(t) => t,
+        TokenStep::Refresh(mut t) => {
+            let req = t.request(now).unwrap().expect("an exchange to send");
+            (t, req)
+        }
         other => panic!("expected a ticket, got {other:?}"),
     }
 }
@@ -110,8 +121,7 @@ fn read_imds(p: &Arc<SessionTokenPrincipal>, now: SystemTime, cert: &str) -> Res
         ("/identity/key.pem", LEAF_KEY),
         ("/identity/intermediate.pem", &cert_pem("intermediate")),
     ] {
-        let t = ticket(p, now);
-        let req = t.request(now).unwrap();
+        let (t, req) = ticket_and_request(p, now);
         assert_eq!(req.method(), http::Method::GET);
         assert_eq!(req.uri().to_string(), format!("{IMDS}{path}"));
         assert_eq!(req.headers()["authorization"], "Bearer Oracle");
@@ -123,8 +133,7 @@ fn read_imds(p: &Arc<SessionTokenPrincipal>, now: SystemTime, cert: &str) -> Res
 }
 
 fn federate(p: &Arc<SessionTokenPrincipal>, now: SystemTime, token: &str) {
-    let t = ticket(p, now);
-    let req = t.request(now).unwrap();
+    let (t, req) = ticket_and_request(p, now);
     assert_eq!(req.method(), http::Method::POST);
     assert_eq!(req.uri().to_string(), format!("{AUTH}/v1/x509"));
     let kid = key_id(&req);
@@ -155,7 +164,7 @@ fn federate(p: &Arc<SessionTokenPrincipal>, now: SystemTime, token: &str) {
 #[test]
 fn the_first_poll_federates_then_calls_sign_with_the_token() {
     let p = principal();
-    assert!(p.is_instance_principal());
+    assert_eq!(p.kind(), "instance principal");
     assert_eq!(p.generation(), 0);
     read_imds(&p, at(0), &cert_pem(&format!("opc-tenant:{TENANCY}"))).unwrap();
     assert_eq!(p.tenancy().as_deref(), Some(TENANCY));

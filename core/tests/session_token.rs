@@ -89,7 +89,7 @@ fn a_token_is_refreshed_ahead_of_exp_with_jitter() {
         p.poll(due - Duration::from_millis(1)),
         TokenStep::Sign { .. }
     ));
-    let TokenStep::Refresh(ticket) = p.poll(due) else {
+    let TokenStep::Refresh(mut ticket) = p.poll(due) else {
         panic!("due, so refresh")
     };
     // Everybody else waits while it is in flight.
@@ -100,6 +100,7 @@ fn a_token_is_refreshed_ahead_of_exp_with_jitter() {
         }
     }
     let new = jwt(Some(3540), 3540 + 3600, "second");
+    ticket.request(due).unwrap().unwrap();
     ticket
         .complete(StatusCode::OK, &HeaderMap::new(), &refresh_reply(&new), due)
         .unwrap();
@@ -149,10 +150,10 @@ fn a_short_token_is_refreshed_at_half_its_life_not_at_once() {
 fn the_refresh_request_is_signed_with_the_session_key_as_st_key_id() {
     let p = principal(3600, 1);
     let first = jwt(Some(0), 3600, "first");
-    let TokenStep::Refresh(ticket) = p.poll(at(4000)) else {
+    let TokenStep::Refresh(mut ticket) = p.poll(at(4000)) else {
         panic!("expired, so refresh")
     };
-    let req = ticket.request(at(4000)).unwrap();
+    let req = ticket.request(at(4000)).unwrap().unwrap();
     assert_eq!(req.method(), http::Method::POST);
     assert_eq!(
         req.uri().to_string(),
@@ -200,9 +201,10 @@ fn a_401_marks_only_the_current_token_stale() {
         TokenStep::Sign { generation: 1, .. }
     ));
     p.unauthorized(1);
-    let TokenStep::Refresh(ticket) = p.poll(at(1)) else {
+    let TokenStep::Refresh(mut ticket) = p.poll(at(1)) else {
         panic!("a 401 on the current token refreshes it, due or not")
     };
+    ticket.request(at(1)).unwrap().unwrap();
     ticket
         .complete(
             StatusCode::OK,
@@ -225,9 +227,10 @@ fn refusals_and_bad_replies_are_typed_and_never_quote_the_token() {
     let p = principal(60, 1);
     let first = jwt(Some(0), 60, "first");
     let refuse = |status: u16, body: &[u8]| {
-        let TokenStep::Refresh(ticket) = p.poll(at(100)) else {
+        let TokenStep::Refresh(mut ticket) = p.poll(at(100)) else {
             panic!()
         };
+        ticket.request(at(100)).unwrap().unwrap();
         ticket
             .complete(
                 StatusCode::from_u16(status).unwrap(),

@@ -1,17 +1,22 @@
 //! Credentials and request signing: private keys, key ids, the RSA backends and token
-//! principals (session tokens that refresh, instance principals).
+//! principals (session tokens that refresh, instance principals, and the [`TokenSource`]
+//! trait for other ways of obtaining tokens).
 
+pub mod instance;
 pub mod keys;
 pub mod provider;
+pub mod refresh;
 pub mod session;
 pub mod signer;
+pub mod source;
 pub mod token;
 pub mod x509;
 
+pub use instance::{DEFAULT_IMDS_ENDPOINT, InstanceFederation};
 pub use keys::*;
 pub use provider::*;
-pub use session::{
-    DEFAULT_IMDS_ENDPOINT, RefreshTicket, SessionToken, SessionTokenPrincipal, TokenStep,
-};
+pub use refresh::SessionRefresh;
+pub use session::{RefreshTicket, SessionToken, SessionTokenPrincipal, TokenStep};
 pub use signer::{DateHeader, KeyId, RequestSigner, RsaBackend, SignBody, SigningError};
+pub use source::{Completed, NewToken, SourceCx, SourceStep, TokenSource};
 pub use token::{TokenClaims, TokenError};

@@ -63,6 +63,15 @@ pub enum TokenError {
         "cannot refresh the session token: no auth endpoint (give the client a region, or `auth_endpoint(url)`)"
     )]
     NoAuthEndpoint,
+    /// The token has expired and its source has no newer one (a resource principal's token
+    /// given as a value rather than a file to read again, a file nobody renewed).
+    #[error("the {kind}'s session token has expired and there is no newer one: {hint}")]
+    Expired {
+        /// The principal (`"resource principal"`).
+        kind: &'static str,
+        /// What would give a newer token.
+        hint: &'static str,
+    },
     /// The instance metadata service (IMDS) could not be reached: the code is not running on
     /// an OCI instance, or the IMDS endpoint given is wrong.
     #[error(
