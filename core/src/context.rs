@@ -202,8 +202,62 @@ pub struct ClientConfig {
     retry: Option<RetryPolicy>,
     session: Option<SessionToken>,
     auth_endpoint: Option<String>,
-    /// Instance principals: the session key and the IMDS base URL.
-    instance: Option<(crate::auth::PrivateKey, String)>,
+    /// A token principal (instance, resource, …): built into the context by [`Self::build`].
+    principal: Option<PrincipalSpec>,
+}
+
+/// A token principal a configuration describes: its session key, where its tokens come from,
+/// and its first token when one is at hand.
+#[derive(Clone)]
+struct PrincipalSpec {
+    key: crate::auth::PrivateKey,
+    source: SourceSpec,
+    first_token: Option<(crate::config::Secret, &'static str)>,
+}
+
+/// Where a principal's tokens come from. A configuration is `Clone` and a source is state, so
+/// a configuration keeps how to make one.
+#[derive(Clone)]
+enum SourceSpec {
+    /// Instance principals: the IMDS base URL.
+    Instance(String),
+    /// Any other source.
+    Make(Arc<dyn Fn() -> Box<dyn crate::auth::TokenSource> + Send + Sync>),
+}
+
+impl fmt::Debug for PrincipalSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let source = match &self.source {
+            SourceSpec::Instance(imds) => format!("instance principal (IMDS {imds})"),
+            SourceSpec::Make(_) => "token source".to_string(),
+        };
+        f.debug_struct("PrincipalSpec")
+            .field("source", &source)
+            .field(
+                "first_token",
+                &self.first_token.as_ref().map(|(_, from)| from),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// A fresh RSA-2048 session key from `seed` (32 random bytes; it takes a moment), and 32 more
+/// bytes drawn after it for whatever signs with it.
+pub fn generate_session_key(
+    seed: [u8; 32],
+    what: &'static str,
+) -> Result<(crate::auth::PrivateKey, [u8; 32]), Error> {
+    let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
+    let key = rsa::RsaPrivateKey::new(&mut rng, 2048).map_err(|e| {
+        Error::Signing(crate::auth::SigningError {
+            backend: "portable",
+            reason: format!("cannot generate the session key: {e}"),
+        })
+    })?;
+    let key = crate::auth::PrivateKey::from_rsa(key, what)?;
+    let mut next = [0u8; 32];
+    rng.fill_bytes(&mut next);
+    Ok((key, next))
 }
 
 impl ClientConfig {
@@ -217,7 +271,7 @@ impl ClientConfig {
             retry: None,
             session: None,
             auth_endpoint: None,
-            instance: None,
+            principal: None,
         }
     }
 
@@ -230,21 +284,6 @@ impl ClientConfig {
     /// on. The tenancy is known after the first call ([`Context::tenancy`]). `seed` (32
     /// random bytes) generates the RSA-2048 session key, which takes a moment.
     pub fn instance_principal(seed: [u8; 32]) -> Result<Self, Error> {
-        let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
-        let key = rsa::RsaPrivateKey::new(&mut rng, 2048).map_err(|e| {
-            Error::Signing(crate::auth::SigningError {
-                backend: "portable",
-                reason: format!("cannot generate the session key: {e}"),
-            })
-        })?;
-        let key = crate::auth::PrivateKey::from_rsa(key, "the instance-principal session key")?;
-        let mut backend_seed = [0u8; 32];
-        rng.fill_bytes(&mut backend_seed);
-        // Until the first federation the context's signer is never used: the principal signs.
-        let signer = RequestSigner::new(
-            crate::auth::KeyId::SessionToken(crate::config::Secret::new(String::new())),
-            crate::auth::signer::default_backend(&key, backend_seed),
-        );
         #[cfg(feature = "std")]
         let imds = std::env::var("OCI_METADATA_BASE_URL")
             .ok()
@@ -254,15 +293,66 @@ impl ClientConfig {
             .unwrap_or_else(|| crate::auth::DEFAULT_IMDS_ENDPOINT.to_string());
         #[cfg(not(feature = "std"))]
         let imds = crate::auth::DEFAULT_IMDS_ENDPOINT.to_string();
+        let (key, backend_seed) = generate_session_key(seed, "the instance-principal session key")?;
+        Ok(Self::principal_config(
+            key,
+            backend_seed,
+            SourceSpec::Instance(imds.trim_end_matches('/').to_string()),
+        ))
+    }
+
+    /// A configuration whose calls sign with session tokens from the sources `make_source`
+    /// makes (one per client built), bound to `session_key`. The tenancy and region are
+    /// whatever is set on the configuration (a source may also name them as it goes, as
+    /// instance principals do). `seed` (32 random bytes) blinds the session key's signatures.
+    pub fn token_principal(
+        session_key: crate::auth::PrivateKey,
+        make_source: impl Fn() -> Box<dyn crate::auth::TokenSource> + Send + Sync + 'static,
+        seed: [u8; 32],
+    ) -> Self {
+        Self::principal_config(session_key, seed, SourceSpec::Make(Arc::new(make_source)))
+    }
+
+    fn principal_config(key: crate::auth::PrivateKey, seed: [u8; 32], source: SourceSpec) -> Self {
+        // Until the principal has a token the context's signer is never used: the principal
+        // signs.
+        let signer = RequestSigner::new(
+            crate::auth::KeyId::SessionToken(crate::config::Secret::new(String::new())),
+            crate::auth::signer::default_backend(&key, seed),
+        );
         let mut config = ClientConfig::new(signer, String::new());
-        config.instance = Some((key, imds.trim_end_matches('/').to_string()));
-        Ok(config)
+        config.principal = Some(PrincipalSpec {
+            key,
+            source,
+            first_token: None,
+        });
+        config
+    }
+
+    /// A token principal starts with `jwt` (from `source_name`, named if it is not a JWT with
+    /// `exp`) instead of obtaining one on the first call.
+    pub fn set_first_token(&mut self, jwt: &str, source_name: &'static str) {
+        if let Some(p) = &mut self.principal {
+            p.first_token = Some((
+                crate::config::Secret::new(jwt.trim().to_string()),
+                source_name,
+            ));
+        }
+    }
+
+    /// Sets the tenancy (a principal's configuration learns it from its environment).
+    pub fn set_tenancy(&mut self, tenancy: impl Into<String>) {
+        self.tenancy = tenancy.into();
     }
 
     /// Instance principals: reads the instance metadata service at `base_url` (its v2 base,
     /// e.g. `http://169.254.169.254/opc/v2`, or an emulator's) instead of the default.
     pub fn set_imds_endpoint(&mut self, base_url: &str) {
-        if let Some((_, imds)) = &mut self.instance {
+        if let Some(PrincipalSpec {
+            source: SourceSpec::Instance(imds),
+            ..
+        }) = &mut self.principal
+        {
             *imds = base_url.trim_end_matches('/').to_string();
         }
     }
@@ -365,12 +455,13 @@ impl ClientConfig {
     /// the default (switched off by `OCI_SDK_DEFAULT_RETRY_ENABLED=false` where there is an
     /// environment). Fails when there is neither an endpoint nor a known region.
     pub fn build(self, seed: [u8; 32]) -> Result<Context, Error> {
-        // Instance principals may leave the region to IMDS: the calls learn their endpoints
-        // from the principal's first round (until then, this placeholder is never used).
-        let region_from_imds =
-            self.instance.is_some() && self.endpoints.is_none() && self.region.is_none();
-        let endpoints = match (region_from_imds, self.endpoints) {
-            (true, _) => Some(Endpoints::single("https://region-from-imds.invalid")),
+        // A token principal may leave the region to its source (instance principals: IMDS):
+        // the calls learn their endpoints from the principal's first round (until then, this
+        // placeholder is never used).
+        let region_from_source =
+            self.principal.is_some() && self.endpoints.is_none() && self.region.is_none();
+        let endpoints = match (region_from_source, self.endpoints) {
+            (true, _) => Some(Endpoints::single("https://region-from-source.invalid")),
             (false, e) => e,
         };
         #[cfg(feature = "fs")]
@@ -396,7 +487,7 @@ impl ClientConfig {
         let auth_endpoint = self
             .auth_endpoint
             .or_else(|| endpoints.region().map(|r| r.endpoint("auth")));
-        if (self.session.is_some() || self.instance.is_some())
+        if (self.session.is_some() || self.principal.is_some())
             && let Some(base) = &auth_endpoint
             && crate::endpoint::is_plain_http(base)
             && !crate::endpoint::is_loopback(base)
@@ -410,13 +501,28 @@ impl ClientConfig {
         let ctx = Context::new(self.signer, endpoints, seed)
             .with_tenancy(self.tenancy)
             .with_retry_policy(policy);
-        if let Some((key, imds)) = self.instance {
+        if let Some(spec) = self.principal {
             let mut principal_seed = [0u8; 32];
             ctx.with_rng(|rng| rng.fill_bytes(&mut principal_seed));
-            let mut principal =
-                SessionTokenPrincipal::instance(&key, &imds, auth_endpoint, principal_seed)
-                    .with_date_header(date_header);
-            if region_from_imds {
+            let source = match spec.source {
+                SourceSpec::Instance(imds) => {
+                    Box::new(crate::auth::InstanceFederation::new(&imds)) as Box<_>
+                }
+                SourceSpec::Make(make) => make(),
+            };
+            let mut principal = SessionTokenPrincipal::with_source(
+                source,
+                &spec.key,
+                auth_endpoint,
+                principal_seed,
+            )
+            .with_date_header(date_header);
+            if let Some((jwt, source_name)) = spec.first_token {
+                principal = principal
+                    .with_first_token(jwt.expose(), source_name)
+                    .map_err(Error::Token)?;
+            }
+            if region_from_source {
                 principal = principal.with_region_from_source();
             }
             return Ok(ctx.with_session(Arc::new(principal)));
