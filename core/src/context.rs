@@ -201,6 +201,8 @@ pub struct ClientConfig {
     endpoints: Option<Endpoints>,
     retry: Option<RetryPolicy>,
     session: Option<SessionToken>,
+    /// Write refreshed session tokens back to the `security_token_file`.
+    write_back_session_token: bool,
     auth_endpoint: Option<String>,
     /// A token principal (instance, resource, …): built into the context by [`Self::build`].
     principal: Option<PrincipalSpec>,
@@ -270,6 +272,7 @@ impl ClientConfig {
             endpoints: None,
             retry: None,
             session: None,
+            write_back_session_token: false,
             auth_endpoint: None,
             principal: None,
         }
@@ -424,6 +427,13 @@ impl ClientConfig {
         self.auth_endpoint = Some(base_url.trim_end_matches('/').to_string());
     }
 
+    /// Writes each refreshed session token back to the profile's `security_token_file`
+    /// (see [`SessionRefresh::writing_back_to`](crate::auth::SessionRefresh::writing_back_to));
+    /// off by default. Only configurations read from a file have one to write.
+    pub fn set_write_back_session_token(&mut self, on: bool) {
+        self.write_back_session_token = on;
+    }
+
     /// The session token calls sign with, if this configuration has one.
     pub fn session_token(&self) -> Option<&SessionToken> {
         self.session.as_ref()
@@ -531,8 +541,13 @@ impl ClientConfig {
             Some(token) => {
                 let mut principal_seed = [0u8; 32];
                 ctx.with_rng(|rng| rng.fill_bytes(&mut principal_seed));
-                let principal = SessionTokenPrincipal::new(token, auth_endpoint, principal_seed)
-                    .with_date_header(date_header);
+                let source = match self.write_back_session_token {
+                    true => crate::auth::SessionRefresh::writing_back_to(token.source_name()),
+                    false => crate::auth::SessionRefresh::default(),
+                };
+                let principal =
+                    SessionTokenPrincipal::refreshing(token, source, auth_endpoint, principal_seed)
+                        .with_date_header(date_header);
                 ctx.with_session(Arc::new(principal))
             }
             None => ctx,
@@ -589,6 +604,14 @@ macro_rules! client_builder_setters {
         /// refresh.
         pub fn auth_endpoint(mut self, base_url: &str) -> Self {
             self.config.set_auth_endpoint(base_url);
+            self
+        }
+
+        /// Session tokens: writes each refreshed token back to the profile's
+        /// `security_token_file` (atomically, owner-only), so the OCI CLI and the next run see
+        /// the live token. Off by default.
+        pub fn write_back_session_token(mut self, on: bool) -> Self {
+            self.config.set_write_back_session_token(on);
             self
         }
 
@@ -668,6 +691,17 @@ macro_rules! client_accessors {
             profile: Option<&str>,
         ) -> Result<ClientBuilder, $crate::error::Error> {
             let config = $crate::context::ClientConfig::from_config_file(path, profile, $seed()?)?;
+            Ok(ClientBuilder::from_config(config))
+        }
+
+        /// A builder with credentials from the provider chain: `OCI_CLI_AUTH`, the
+        /// `OCI_CLI_*` environment, the config profile, resource principals, then (if
+        /// `options` opt in) instance principals; see [`$crate::auth::chain`]. Without any,
+        /// the error lists what each step looked at.
+        pub fn builder_from_default_chain(
+            options: &$crate::auth::chain::ChainOptions,
+        ) -> Result<ClientBuilder, $crate::error::Error> {
+            let config = $crate::context::ClientConfig::from_default_chain(options, $seed()?)?;
             Ok(ClientBuilder::from_config(config))
         }
 

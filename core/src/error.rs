@@ -113,6 +113,9 @@ pub enum Error {
     /// cannot send as asked).
     #[error("misuse: {0}")]
     Misuse(&'static str),
+    /// The provider chain found no credentials; it says what each step looked at.
+    #[error(transparent)]
+    Credentials(#[from] crate::auth::chain::NoCredentials),
 }
 
 impl Error {
@@ -242,6 +245,7 @@ impl Error {
             Error::InvalidRequest { .. } => "InvalidRequest",
             Error::RetriesExhausted { .. } => "RetriesExhausted",
             Error::Misuse(_) => "Misuse",
+            Error::Credentials(_) => "Credentials",
         }
     }
 }

@@ -574,3 +574,71 @@ fn a_one_shot_upload_is_never_started_with_a_token_that_is_due() {
     assert!(!upload.rewind);
     assert_eq!(p.refreshes(), 1);
 }
+
+#[test]
+fn a_refreshed_token_is_written_back_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("token");
+    let first = jwt(Some(0), 60, "first");
+    std::fs::write(&path, &first).unwrap();
+    let refresh = |source: ocisdk_core::auth::SessionRefresh| {
+        let token = SessionToken::new(&first, &path.display().to_string(), backend()).unwrap();
+        let p = Arc::new(SessionTokenPrincipal::refreshing(
+            token,
+            source,
+            Some("https://auth.test".into()),
+            [1; 32],
+        ));
+        let TokenStep::Refresh(mut ticket) = p.poll(at(59)) else {
+            panic!("due")
+        };
+        ticket.request(at(59)).unwrap().unwrap();
+        let new = jwt(Some(59), 3659, "second");
+        ticket
+            .complete(
+                StatusCode::OK,
+                &HeaderMap::new(),
+                &refresh_reply(&new),
+                at(59),
+            )
+            .unwrap();
+        new
+    };
+    // By default the file is left as it was.
+    refresh(ocisdk_core::auth::SessionRefresh::default());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), first);
+    // Asked: the file holds the new token, owner-only, and no temporary file is left behind.
+    let new = refresh(ocisdk_core::auth::SessionRefresh::writing_back_to(
+        path.display().to_string(),
+    ));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), new);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    // A file that cannot be written does not fail the refresh: the token in memory is good.
+    let token = SessionToken::new(&first, "/nonexistent/dir/token", backend()).unwrap();
+    let p = Arc::new(SessionTokenPrincipal::refreshing(
+        token,
+        ocisdk_core::auth::SessionRefresh::writing_back_to("/nonexistent/dir/token"),
+        Some("https://auth.test".into()),
+        [1; 32],
+    ));
+    let TokenStep::Refresh(mut ticket) = p.poll(at(59)) else {
+        panic!("due")
+    };
+    ticket.request(at(59)).unwrap().unwrap();
+    let new = jwt(Some(59), 3659, "third");
+    ticket
+        .complete(
+            StatusCode::OK,
+            &HeaderMap::new(),
+            &refresh_reply(&new),
+            at(59),
+        )
+        .unwrap();
+    assert_eq!(p.current_token().expose(), new);
+}

@@ -2,6 +2,7 @@
 //! principals (session tokens that refresh, instance principals, and the [`TokenSource`]
 //! trait for other ways of obtaining tokens).
 
+pub mod chain;
 pub mod instance;
 pub mod keys;
 pub mod provider;

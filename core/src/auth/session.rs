@@ -51,6 +51,8 @@ pub struct SessionToken {
     token: Secret,
     claims: TokenClaims,
     backend: Arc<dyn RsaBackend>,
+    /// Where the token came from (the `security_token_file` path), for errors and write-back.
+    source_name: String,
 }
 
 impl fmt::Debug for SessionToken {
@@ -76,7 +78,13 @@ impl SessionToken {
             token: Secret::new(jwt.trim().to_string()),
             claims,
             backend,
+            source_name: source_name.to_string(),
         })
+    }
+
+    /// Where the token came from (the `security_token_file` path, or a description).
+    pub fn source_name(&self) -> &str {
+        &self.source_name
     }
 
     /// When the token expires, as its `exp` says.
@@ -190,9 +198,20 @@ impl SessionTokenPrincipal {
     /// an emulator's URL; `None`: a refresh fails with [`TokenError::NoAuthEndpoint`]).
     /// `seed` (32 random bytes from the adapter) draws the refresh jitter.
     pub fn new(token: SessionToken, auth_endpoint: Option<String>, seed: [u8; 32]) -> Self {
+        Self::refreshing(token, SessionRefresh::default(), auth_endpoint, seed)
+    }
+
+    /// [`new`](Self::new) with the refresh `source` given (e.g. one that writes each refreshed
+    /// token back to its file: [`SessionRefresh::writing_back_to`]).
+    pub fn refreshing(
+        token: SessionToken,
+        source: SessionRefresh,
+        auth_endpoint: Option<String>,
+        seed: [u8; 32],
+    ) -> Self {
         let backend = token.backend.clone();
         Self::build(
-            Box::new(SessionRefresh::default()),
+            Box::new(source),
             backend,
             None,
             Some(token),
