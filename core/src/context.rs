@@ -398,6 +398,30 @@ impl ClientConfig {
         Ok(ClientConfig::from_profile_auth(auth))
     }
 
+    /// A session-token configuration from text, for hosts without files (a browser, a
+    /// worker): the profile's text (`tenancy`, `region`; `user` and `fingerprint` are not
+    /// needed), the session key's PEM and the token (`oci session authenticate` writes them
+    /// to `key_file` and `security_token_file`). Calls sign as `ST$<token>` and refresh it
+    /// ahead of its expiry. A token that is not a JWT with `exp` is [`Error::Token`].
+    pub fn from_session_token_text(
+        config_text: &str,
+        profile: Option<&str>,
+        key_pem: &str,
+        token: &str,
+        seed: [u8; 32],
+    ) -> Result<Self, Error> {
+        let config = crate::config::ConfigFile::parse(config_text, "<config text>")?;
+        let profile = config.profile(profile.unwrap_or(crate::config::DEFAULT_PROFILE))?;
+        let auth = crate::auth::signer_from_profile_parts(
+            &profile,
+            key_pem,
+            "<key PEM>",
+            Some((token, "<session token>")),
+            seed,
+        )?;
+        Ok(ClientConfig::from_profile_auth(auth))
+    }
+
     /// Uses the public endpoints of `region` (an identifier like `us-ashburn-1` or a code like
     /// `iad`) unless explicit endpoints are set.
     pub fn set_region(&mut self, region: impl Into<String>) {

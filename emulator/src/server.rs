@@ -297,6 +297,23 @@ async fn process(
         let reply = instance::serve_imds(path, &parts.headers, &region, &identity);
         return (instance::IMDS_OPERATION, reply, None);
     }
+    // The sign-in stand-in (see `session::SIGN_IN_PATH`): unsigned, as a browser test calls it.
+    if parts.method == Method::POST && parts.uri.path() == session::SIGN_IN_PATH {
+        let bytes = match axum::body::to_bytes(body, JSON_BODY_LIMIT).await {
+            Ok(b) => b,
+            Err(_) => {
+                let e = ApiError::invalid(format!("the body exceeds {JSON_BODY_LIMIT} bytes"));
+                return (session::SIGN_IN_OPERATION, e.into_reply(), None);
+            }
+        };
+        let now = app.now();
+        let (tenancy, mut rng) = app.token_rng();
+        let (reply, _) = {
+            let mut keys = app.keys.write().unwrap_or_else(|e| e.into_inner());
+            session::sign_in(&mut keys, &mut rng, &bytes, &tenancy, now)
+        };
+        return (session::SIGN_IN_OPERATION, reply, None);
+    }
     // The operations and their paths are the API model's (`spec/`); a path it has no operation
     // for is answered as the service does, after authentication.
     // The auth service's refresh endpoint is not in the API model (it is the CLI's, not an SDK

@@ -168,3 +168,69 @@ pub(crate) fn refresh(
         true,
     )
 }
+
+/// The emulator's stand-in for `oci session authenticate` (a browser sign-in, which has no API):
+/// `POST /_emulator/session-token` with `{"publicKey": "<PEM>", "lifetimeSeconds": N}` issues a
+/// session token bound to that key. Not an OCI endpoint, and unsigned so that a test in a
+/// browser can call it with a bare `fetch`; it only signs in keys the emulator already trusts
+/// as API keys, and the token is worthless without that key's private half (every request
+/// using it must be signed with it).
+pub(crate) const SIGN_IN_PATH: &str = "/_emulator/session-token";
+
+/// The operation name of the sign-in in stats and logs.
+pub(crate) const SIGN_IN_OPERATION: &str = "EmulatorSessionSignIn";
+
+/// Serves the sign-in ([`SIGN_IN_PATH`]). Returns the reply and whether a token was issued.
+pub(crate) fn sign_in(
+    keys: &mut KeyRegistry,
+    rng: &mut ChaCha20Rng,
+    body: &[u8],
+    tenancy: &str,
+    now: SystemTime,
+) -> (Reply, bool) {
+    let bad = |message: String| {
+        (
+            ApiError::new(StatusCode::BAD_REQUEST, "InvalidParameter", message).into_reply(),
+            false,
+        )
+    };
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return bad("the request body is not JSON".to_string());
+    };
+    let Some(pem) = value.get("publicKey").and_then(|v| v.as_str()) else {
+        return (ApiError::missing("publicKey").into_reply(), false);
+    };
+    let key = match crate::keys::parse_public_pem(pem) {
+        Ok(key) => key,
+        Err(e) => return bad(format!("publicKey: {e}")),
+    };
+    let lifetime = match value.get("lifetimeSeconds") {
+        None => Duration::from_secs(3600),
+        Some(v) => match v.as_u64().filter(|n| (1..=86_400).contains(n)) {
+            Some(n) => Duration::from_secs(n),
+            None => return bad("lifetimeSeconds must be a whole number from 1 to 86400".into()),
+        },
+    };
+    // Users' API keys only: an instance's leaf key is registered too (under its federation
+    // keyId), but it signs in nobody.
+    let trusted = keys
+        .api_keys
+        .iter()
+        .any(|(id, trusted)| *trusted == key && !id.contains("/fed-x509"));
+    if !trusted {
+        return (
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "NotAuthenticated",
+                "publicKey is not the public half of an API key this emulator trusts",
+            )
+            .into_reply(),
+            false,
+        );
+    }
+    let token = issue(keys, rng, key, tenancy, now, lifetime);
+    (
+        Reply::json(StatusCode::OK, &json!({ "token": token })),
+        true,
+    )
+}

@@ -400,6 +400,55 @@ fn session_tokens_and_extra_api_keys() {
     assert!(emu.add_api_key("t", "u", "f", "not a pem").is_err());
 }
 
+/// The sign-in stand-in (`POST /_emulator/session-token`): a token for a trusted API key's
+/// public half, usable only with that key, and nothing for any other key.
+#[test]
+fn sign_in_issues_session_tokens_for_trusted_keys_only() {
+    let emu = emulator();
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(TEST_KEY).unwrap();
+    let public = key
+        .to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap();
+    let unsigned = Sign {
+        unsigned: true,
+        ..Sign::default()
+    };
+    let c = Client::new(&emu);
+    let sign_in = |body: serde_json::Value| {
+        c.send(
+            "POST",
+            "/_emulator/session-token",
+            &[("content-type", "application/json")],
+            Some(&serde_json::to_vec(&body).unwrap()),
+            &unsigned,
+        )
+    };
+    let r = sign_in(json!({"publicKey": public, "lifetimeSeconds": 120}));
+    assert_eq!(r.status, 200, "{}", r.message());
+    let token = r.json()["token"].as_str().unwrap().to_string();
+    let c = Client::with_key(&emu, TEST_KEY, &format!("ST${token}"));
+    assert_eq!(c.get("/n/").status, 200);
+
+    // A key the emulator does not trust as an API key (an instance's leaf key).
+    let stranger = include_str!("../src/instance_key_a.pub.pem");
+    let c = Client::new(&emu);
+    let sign_in = |body: serde_json::Value| {
+        c.send(
+            "POST",
+            "/_emulator/session-token",
+            &[("content-type", "application/json")],
+            Some(&serde_json::to_vec(&body).unwrap()),
+            &unsigned,
+        )
+    };
+    sign_in(json!({"publicKey": stranger})).assert_error(401, "NotAuthenticated");
+    sign_in(json!({"publicKey": public, "lifetimeSeconds": 0}))
+        .assert_error(400, "InvalidParameter");
+    sign_in(json!({"publicKey": "not a pem"})).assert_error(400, "InvalidParameter");
+    sign_in(json!({})).assert_error(400, "MissingParameter");
+}
+
 #[test]
 fn cors() {
     let emu = emulator();

@@ -126,6 +126,21 @@ impl Client {
         Ok(ClientBuilder::from_config(config))
     }
 
+    /// A builder for a session token (`oci session authenticate`'s): the profile's text, the
+    /// session key's PEM and the token's text. Calls sign as `ST$<token>` and refresh it
+    /// through the auth endpoint (the region's, or `auth_endpoint(url)`) before it expires;
+    /// see [`ClientConfig::from_session_token_text`].
+    pub fn builder_from_session_token_text(
+        config_text: &str,
+        profile: Option<&str>,
+        key_pem: &str,
+        token: &str,
+    ) -> Result<ClientBuilder, Error> {
+        let config =
+            ClientConfig::from_session_token_text(config_text, profile, key_pem, token, seed()?)?;
+        Ok(ClientBuilder::from_config(config))
+    }
+
     /// Runs any operation whose request and response bodies fit in memory: a request type of
     /// any service crate (`ocisdk_identity::GetUser`, …).
     pub async fn send<O: Operation>(&self, op: O) -> Result<Response<O::Output>, Error> {

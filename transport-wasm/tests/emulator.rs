@@ -211,3 +211,99 @@ fn clock_is_date_now() {
     assert!(ocisdk_wasm::is_forbidden_header("content-length"));
     assert!(!ocisdk_wasm::is_forbidden_header("x-date"));
 }
+
+/// Calls `globalThis[name](args...)` and awaits the promise it returns.
+async fn call_global(name: &str, args: &[wasm_bindgen::JsValue]) -> wasm_bindgen::JsValue {
+    let global = js_sys::global();
+    let f: js_sys::Function = Reflect::get(&global, &name.into())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let promise = f
+        .apply(&global, &args.iter().collect::<js_sys::Array>())
+        .unwrap();
+    JsFuture::from(js_sys::Promise::resolve(&promise))
+        .await
+        .unwrap()
+}
+
+async fn sleep_ms(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let global = js_sys::global();
+        let set_timeout: js_sys::Function = Reflect::get(&global, &"setTimeout".into())
+            .unwrap()
+            .dyn_into()
+            .unwrap();
+        set_timeout
+            .call2(&global, &resolve, &wasm_bindgen::JsValue::from(ms))
+            .unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+/// Signs in at the emulator's stand-in for `oci session authenticate` (`POST
+/// /_emulator/session-token`) with a bare `fetch`: a session token bound to `public_pem`.
+async fn sign_in(public_pem: &str, lifetime_secs: u32) -> String {
+    let init = js_sys::Object::new();
+    Reflect::set(&init, &"method".into(), &"POST".into()).unwrap();
+    let body = js_sys::Object::new();
+    Reflect::set(&body, &"publicKey".into(), &public_pem.into()).unwrap();
+    Reflect::set(&body, &"lifetimeSeconds".into(), &lifetime_secs.into()).unwrap();
+    let body = js_sys::JSON::stringify(&body).unwrap();
+    Reflect::set(&init, &"body".into(), &body).unwrap();
+    let url = format!("{}/_emulator/session-token", url());
+    let response = call_global("fetch", &[url.into(), init.into()]).await;
+    let json: js_sys::Function = Reflect::get(&response, &"json".into())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let reply = JsFuture::from(js_sys::Promise::resolve(&json.call0(&response).unwrap()))
+        .await
+        .unwrap();
+    Reflect::get(&reply, &"token".into())
+        .unwrap()
+        .as_string()
+        .expect("the sign-in answers with a token")
+}
+
+/// A session token in the browser (issue 12): the client signs as `ST$<token>` with the
+/// session key and, as the token nears its `exp`, refreshes it at the auth endpoint (the
+/// emulator's) through `fetch` like any other request, with no error for the calls around it.
+#[wasm_bindgen_test]
+async fn session_token_is_refreshed_before_it_expires() {
+    let public = ocisdk_core::auth::PrivateKey::from_pem(key(), None, "the test key")
+        .unwrap()
+        .public_key_pem();
+    // Four seconds of life: due two to three seconds in (half its life, less jitter).
+    let token = sign_in(&public, 4).await;
+    let client = Client::builder_from_session_token_text(config(), None, key(), &token)
+        .unwrap()
+        .endpoint(url())
+        .auth_endpoint(url())
+        .build()
+        .unwrap();
+    let principal = client
+        .context()
+        .session()
+        .expect("a session principal")
+        .clone();
+    let first_expiry = principal.expires();
+    let start = js_sys::Date::now();
+    let mut calls = 0;
+    while js_sys::Date::now() - start < 6_000.0 {
+        let ns = namespace(&client).await;
+        assert!(!ns.is_empty());
+        calls += 1;
+        sleep_ms(250).await;
+    }
+    assert!(calls >= 10, "{calls} calls");
+    assert_eq!(principal.refreshes(), 1, "one refresh in six seconds");
+    assert_eq!(principal.generation(), 2);
+    assert!(principal.expires() > first_expiry);
+    // A token that is not a JWT is refused when the client is built, without quoting it.
+    let Err(err) = Client::builder_from_session_token_text(config(), None, key(), "SECRET.not-jwt")
+    else {
+        panic!("a malformed token is an error")
+    };
+    assert!(!format!("{err} {err:?}").contains("SECRET"), "{err}");
+}
