@@ -324,3 +324,51 @@ fn the_region_comes_from_imds_when_none_is_given() {
     assert!(!ctx.endpoints_pending());
     assert_eq!(ctx.tenancy(), TENANCY);
 }
+
+/// The default IMDS address unreachable: the next try reads IMDS over IPv6 (the failure in
+/// between stays retryable); both unreachable: one error naming both. A given endpoint has no
+/// fallback.
+#[test]
+fn the_default_imds_falls_back_to_ipv6_once() {
+    let session_key =
+        PrivateKey::from_pem(include_str!("fixtures/keys/doc_1024.pem"), None, "session").unwrap();
+    let p = Arc::new(SessionTokenPrincipal::instance(
+        &session_key,
+        ocisdk_core::auth::DEFAULT_IMDS_ENDPOINT,
+        Some(AUTH.to_string()),
+        [5; 32],
+    ));
+    let refused = || {
+        Error::Transport(TransportError::new(
+            TransportErrorKind::Connect,
+            "no route to host".to_string(),
+        ))
+    };
+    let (t, req) = ticket_and_request(&p, at(0));
+    assert_eq!(
+        req.uri().to_string(),
+        "http://169.254.169.254/opc/v2/instance/region"
+    );
+    let err = t.fail(refused());
+    assert!(err.is_retryable(), "{err:?}");
+    let (t, req) = ticket_and_request(&p, at(0));
+    assert_eq!(
+        req.uri().to_string(),
+        "http://[fd00:c1::a9fe:a9fe]/opc/v2/instance/region"
+    );
+    let err = t.fail(refused());
+    assert!(!err.is_retryable(), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("[fd00:c1::a9fe:a9fe]") && text.contains("169.254.169.254"),
+        "{text}"
+    );
+
+    // An endpoint given (an emulator, a proxy) is the only one tried.
+    let p = principal();
+    let (t, _) = ticket_and_request(&p, at(0));
+    assert!(matches!(
+        t.fail(refused()),
+        Error::Token(TokenError::ImdsUnreachable { .. })
+    ));
+}

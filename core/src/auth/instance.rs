@@ -33,6 +33,10 @@ pub const IMDS_OPERATION: &str = "InstanceMetadata";
 /// let `OCI_METADATA_BASE_URL` override it.
 pub const DEFAULT_IMDS_ENDPOINT: &str = "http://169.254.169.254/opc/v2";
 
+/// The same service's IPv6 address, for IPv6-only instances: tried when the default IPv4
+/// address cannot be reached (the official SDKs fall back the same way; `oci-protocol.md` §10).
+pub const IPV6_IMDS_ENDPOINT: &str = "http://[fd00:c1::a9fe:a9fe]/opc/v2";
+
 /// The IMDS reads of a round, in order.
 const REGION: &str = "/instance/region";
 const CERT: &str = "/identity/cert.pem";
@@ -54,6 +58,11 @@ struct ImdsReads {
 /// An instance's identity from IMDS, federated into session tokens.
 pub struct InstanceFederation {
     imds: String,
+    /// The IPv6 address still to try when the default IPv4 one is unreachable; `None` once
+    /// tried, or when the IMDS endpoint was given.
+    ipv6_fallback: Option<&'static str>,
+    /// The IMDS base URLs tried and found unreachable, for the error.
+    unreachable: Vec<String>,
     reads: ImdsReads,
     /// The exchange in flight: an IMDS path, or `None` for the federation.
     pending: Option<&'static str>,
@@ -63,8 +72,11 @@ pub struct InstanceFederation {
 impl InstanceFederation {
     /// Reads IMDS at `imds_endpoint` (its v2 base, [`DEFAULT_IMDS_ENDPOINT`]).
     pub fn new(imds_endpoint: &str) -> Self {
+        let imds = imds_endpoint.trim_end_matches('/').to_string();
         InstanceFederation {
-            imds: imds_endpoint.trim_end_matches('/').to_string(),
+            ipv6_fallback: (imds == DEFAULT_IMDS_ENDPOINT).then_some(IPV6_IMDS_ENDPOINT),
+            unreachable: Vec::new(),
+            imds,
             reads: ImdsReads::default(),
             pending: None,
             endpoint: String::new(),
@@ -241,15 +253,34 @@ impl TokenSource for InstanceFederation {
     }
 
     /// An IMDS read that got no answer says it was IMDS that could not be reached, and is
-    /// final (a machine without IMDS will not grow one).
+    /// final (a machine without IMDS will not grow one) — except that the default IPv4 address
+    /// is followed by the IPv6 one: that failure stays the transport's retryable error, and the
+    /// call's next try reads IMDS over IPv6.
     fn fail(&mut self, error: Error) -> Error {
-        match self.pending {
-            Some(path) => Error::Token(TokenError::ImdsUnreachable {
-                url: format!("{}{path}", self.imds),
-                reason: error.to_string(),
-            }),
-            None => error,
+        let Some(path) = self.pending else {
+            return error;
+        };
+        let connect_failed = matches!(
+            &error,
+            Error::Transport(e) if e.retry_class().is_some()
+        );
+        if connect_failed && let Some(ipv6) = self.ipv6_fallback.take() {
+            tracing::debug!(
+                imds = self.imds.as_str(),
+                "IMDS unreachable over IPv4; trying {ipv6}"
+            );
+            self.unreachable
+                .push(std::mem::replace(&mut self.imds, ipv6.to_string()));
+            return error;
         }
+        let mut url = format!("{}{path}", self.imds);
+        for earlier in &self.unreachable {
+            url.push_str(&format!(" (and {earlier}{path})"));
+        }
+        Error::Token(TokenError::ImdsUnreachable {
+            url,
+            reason: error.to_string(),
+        })
     }
 }
 
