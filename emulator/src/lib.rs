@@ -62,7 +62,11 @@
 //! issues a new JWT for the same key that lives [`EmulatorConfig::session_token_lifetime`]. A
 //! token past its `exp` is refused with `401 NotAuthenticated` everywhere, its refresh included;
 //! [`Emulator::expire_session_tokens`] and [`Emulator::revoke_session_tokens`] end tokens on
-//! demand, and [`Stats::token_refreshes`] counts refreshes.
+//! demand, and [`Stats::token_refreshes`] counts refreshes. For a client that cannot call
+//! this API (a browser test), `POST /_emulator/session-token` with `{"publicKey": "<PEM>",
+//! "lifetimeSeconds": N}` stands in for `oci session authenticate`: it issues a token for the
+//! public half of an API key the emulator trusts (and no other), unsigned, since the token is
+//! worthless without the private key. It is the emulator's, not an OCI endpoint.
 //!
 //! # Instance principals
 //! The instance metadata service (IMDS v2: `GET /opc/v2/instance/region`,
