@@ -301,6 +301,41 @@ impl ClientConfig {
         ))
     }
 
+    /// A configuration for resource principals (version 2.2: OCI Functions and other
+    /// resources), from the process environment: see
+    /// [`resource_principal_from`](Self::resource_principal_from).
+    #[cfg(feature = "std")]
+    pub fn resource_principal(seed: [u8; 32]) -> Result<Self, Error> {
+        Self::resource_principal_from(|var| std::env::var(var).ok(), seed)
+    }
+
+    /// A configuration for resource principals (version 2.2), reading its variables through
+    /// `lookup` (`OCI_RESOURCE_PRINCIPAL_VERSION`, `…_RPST`, `…_PRIVATE_PEM`,
+    /// `…_PRIVATE_PEM_PASSPHRASE`, `…_REGION`; see [`crate::auth::resource`]). Calls sign
+    /// as `ST$<RPST>` with the private key; the tenancy is the token's `res_tenant`, the region
+    /// `OCI_RESOURCE_PRINCIPAL_REGION` (unless endpoints are set). The token and key are read
+    /// and checked now; when they are file paths, they are read again as the token nears its
+    /// `exp` and after a 401, so the platform's renewals are picked up. `seed` (32 random
+    /// bytes) blinds the key's signatures.
+    pub fn resource_principal_from(
+        lookup: impl Fn(&str) -> Option<String>,
+        seed: [u8; 32],
+    ) -> Result<Self, Error> {
+        let env = crate::auth::ResourcePrincipalEnv::from_lookup(lookup)
+            .map_err(|e| Error::Token(e.into()))?;
+        let loaded = env.load()?;
+        let source = loaded.source;
+        let mut config = Self::token_principal(
+            loaded.key,
+            move || Box::new(source.clone()) as Box<dyn crate::auth::TokenSource>,
+            seed,
+        );
+        config.set_first_token(loaded.token.expose(), crate::auth::resource::RPST_VAR);
+        config.set_tenancy(loaded.claims.tenancy);
+        config.set_region(env.region());
+        Ok(config)
+    }
+
     /// A configuration whose calls sign with session tokens from the sources `make_source`
     /// makes (one per client built), bound to `session_key`. The tenancy and region are
     /// whatever is set on the configuration (a source may also name them as it goes, as
@@ -677,6 +712,15 @@ macro_rules! client_accessors {
         /// region; see [`ClientConfig::instance_principal`]($crate::context::ClientConfig::instance_principal).
         pub fn builder_instance_principal() -> Result<ClientBuilder, $crate::error::Error> {
             let config = $crate::context::ClientConfig::instance_principal($seed()?)?;
+            Ok(ClientBuilder::from_config(config))
+        }
+
+        /// A builder for resource principals (version 2.2, as in OCI Functions): the client
+        /// signs with the token and key the `OCI_RESOURCE_PRINCIPAL_*` variables give, reading
+        /// them again from their files as they are renewed; see
+        /// [`ClientConfig::resource_principal_from`]($crate::context::ClientConfig::resource_principal_from).
+        pub fn builder_resource_principal() -> Result<ClientBuilder, $crate::error::Error> {
+            let config = $crate::context::ClientConfig::resource_principal($seed()?)?;
             Ok(ClientBuilder::from_config(config))
         }
     };

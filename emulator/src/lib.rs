@@ -211,6 +211,7 @@ pub use keys::{
 };
 pub use model::operation_names;
 pub use secrets::DEFAULT_VAULT_ID;
+pub use session::{RESOURCE_COMPARTMENT, RESOURCE_ID};
 pub use support::{OperationSupport, Support, operation_support, operations_table};
 // For `fuzz/` only: the signature verifier without a server (see its doc).
 #[doc(hidden)]
@@ -721,6 +722,50 @@ impl Emulator {
             now,
             lifetime,
         ))
+    }
+
+    /// Issues a resource principal session token (RPST) bound to `public_key_pem` (the key a
+    /// resource-principal environment's `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM` holds) that
+    /// expires `lifetime` from now (whole seconds, at least one), as the platform of an OCI
+    /// Function hands one out: its claims name the emulator's tenancy (`res_tenant`),
+    /// [`RESOURCE_COMPARTMENT`] and [`RESOURCE_ID`]; requests signed with keyId `ST$<rpst>`
+    /// and that key verify until then. [`Emulator::revoke_session_tokens`] and
+    /// [`Emulator::expire_session_tokens`] apply to it too.
+    pub fn issue_resource_principal_token(
+        &self,
+        public_key_pem: &str,
+        lifetime: Duration,
+    ) -> Result<String, EmulatorError> {
+        let key: RsaPublicKey = parse_public_pem(public_key_pem)?;
+        let (tenancy, mut rng) = self.app.token_rng();
+        let now = self.app.now();
+        Ok(session::issue_resource(
+            &mut self.registry(),
+            &mut rng,
+            key,
+            &tenancy,
+            now,
+            lifetime,
+        ))
+    }
+
+    /// Writes a resource-principal (2.2) environment's files into `dir`: `rp_key.pem` (the
+    /// emulator's key serves as the resource's key) and `rpst` (a token from
+    /// [`Emulator::issue_resource_principal_token`] living `lifetime`). Returns their paths
+    /// (key, token), for `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM` and `OCI_RESOURCE_PRINCIPAL_RPST`.
+    pub fn write_resource_principal(
+        &self,
+        dir: &Path,
+        lifetime: Duration,
+    ) -> Result<(PathBuf, PathBuf), EmulatorError> {
+        create_private_dir_all(dir)?;
+        let dir = std::fs::canonicalize(dir)?;
+        let key_path = dir.join("rp_key.pem");
+        write_private(&key_path, self.private_key_pem.as_bytes())?;
+        let token = self.issue_resource_principal_token(&self.public_key_pem, lifetime)?;
+        let token_path = dir.join("rpst");
+        write_private(&token_path, token.as_bytes())?;
+        Ok((key_path, token_path))
     }
 
     /// Revokes every session token issued so far: from now on each is refused with `401

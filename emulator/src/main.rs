@@ -589,6 +589,20 @@ fn run(args: Args) -> Result<(), String> {
         ),
         None => None,
     };
+    // Beside the generated config, a resource-principal (2.2) environment's files, written
+    // before the URL is printed for the same reason as the config.
+    let resource_principal = match &state_dir {
+        Some(dir) => {
+            let lifetime = Duration::from_secs(args.session_token_lifetime.unwrap_or(3600));
+            Some(emu.write_resource_principal(dir, lifetime).map_err(|e| {
+                format!(
+                    "cannot write the resource principal into {}: {e}",
+                    dir.display()
+                )
+            })?)
+        }
+        None => None,
+    };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{}", emu.url());
     let _ = out.flush();
@@ -666,6 +680,23 @@ fn run(args: Args) -> Result<(), String> {
         emu.url()
     );
     let _ = writeln!(out, "vault:       {}", emu.vault_id());
+    let _ = writeln!(
+        out,
+        "imds:        {} (instance principals: OCI_METADATA_BASE_URL; federation at {}/v1/x509)",
+        emu.imds_url(),
+        emu.url()
+    );
+    if let Some((key, rpst)) = &resource_principal {
+        let _ = writeln!(out, "rp rpst:     {}", rpst.display());
+        let _ = writeln!(out, "rp key:      {}", key.display());
+        let _ = writeln!(
+            out,
+            "resource principal: OCI_RESOURCE_PRINCIPAL_VERSION=2.2 OCI_RESOURCE_PRINCIPAL_RPST={} OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM={} OCI_RESOURCE_PRINCIPAL_REGION={}",
+            rpst.display(),
+            key.display(),
+            emu.region()
+        );
+    }
     let mut names: Vec<&str> = args.secrets.iter().map(|(n, _)| n.as_str()).collect();
     names.sort_unstable();
     names.dedup();
