@@ -154,7 +154,20 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
     if !has("date") && !has("x-date") {
         return Err("missing required signed header date (or x-date)".into());
     }
+    // The official Python SDK signs its instance-principal federation with `date
+    // (request-target)` and the body headers only, without `host` (oci 2.189.0,
+    // `oci/auth/federation_client.py`, `AuthTokenRequestSigner`: `generic_headers = ["date",
+    // "(request-target)"]`), and the auth service takes it: a federation keyId
+    // (`<tenancy>/fed-x509/…`, `<tenancy>/fed-x509-sha256/…`) does not need `host` signed.
+    let federation = principal.token.is_none()
+        && matches!(
+            principal.user.as_deref(),
+            Some("fed-x509" | "fed-x509-sha256")
+        );
     for required in ["(request-target)", "host"] {
+        if required == "host" && federation {
+            continue;
+        }
         if !has(required) {
             return Err(format!("missing required signed header {required}"));
         }

@@ -133,8 +133,16 @@ fn certificate(
         .to_public_key_der()
         .map_err(|e| format!("cannot encode the leaf public key: {e}"))?;
     let alg = tlv(0x30, &[tlv(0x06, SHA256_RSA), vec![0x05, 0x00]].concat());
-    // A positive INTEGER: a leading zero byte keeps the top bit clear.
-    let serial = tlv(0x02, &[&[0u8][..], &serial.to_be_bytes()].concat());
+    // A positive INTEGER in DER's minimal form (strict parsers, such as the `cryptography`
+    // package the official Python SDK reads certificates with, refuse redundant leading zero
+    // bytes): no leading zeros, but one zero byte when the top bit would read as a sign.
+    let bytes = serial.to_be_bytes();
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len() - 1);
+    let mut content = bytes[first..].to_vec();
+    if content[0] & 0x80 != 0 {
+        content.insert(0, 0);
+    }
+    let serial = tlv(0x02, &content);
     let validity = tlv(
         0x30,
         &[tlv(0x17, b"250101000000Z"), tlv(0x17, b"491231235959Z")].concat(),
