@@ -137,7 +137,10 @@ fn certificate(
     // package the official Python SDK reads certificates with, refuse redundant leading zero
     // bytes): no leading zeros, but one zero byte when the top bit would read as a sign.
     let bytes = serial.to_be_bytes();
-    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len() - 1);
+    let first = bytes
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(bytes.len() - 1);
     let mut content = bytes[first..].to_vec();
     if content[0] & 0x80 != 0 {
         content.insert(0, 0);
