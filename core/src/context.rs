@@ -309,30 +309,31 @@ impl ClientConfig {
         Self::resource_principal_from(|var| std::env::var(var).ok(), seed)
     }
 
-    /// A configuration for resource principals (version 2.2), reading its variables through
-    /// `lookup` (`OCI_RESOURCE_PRINCIPAL_VERSION`, `…_RPST`, `…_PRIVATE_PEM`,
-    /// `…_PRIVATE_PEM_PASSPHRASE`, `…_REGION`; see [`crate::auth::resource`]). Calls sign
-    /// as `ST$<RPST>` with the private key; the tenancy is the token's `res_tenant`, the region
-    /// `OCI_RESOURCE_PRINCIPAL_REGION` (unless endpoints are set). The token and key are read
-    /// and checked now; when they are file paths, they are read again as the token nears its
-    /// `exp` and after a 401, so the platform's renewals are picked up. `seed` (32 random
-    /// bytes) blinds the key's signatures.
+    /// A configuration for resource principals, reading its variables through `lookup`.
+    /// Version 2.2 (`OCI_RESOURCE_PRINCIPAL_VERSION`, `…_RPST`, `…_PRIVATE_PEM`,
+    /// `…_PRIVATE_PEM_PASSPHRASE`, `…_REGION`; see [`crate::auth::resource`]): calls sign
+    /// as `ST$<RPST>` with the private key; the tenancy is the token's `res_tenant`. The token
+    /// and key are read and checked now; when they are file paths, they are read again as the
+    /// token nears its `exp` and after a 401, so the platform's renewals are picked up.
+    /// Versions 2.1, 2.1.1 and 2.1.2 (`…_RPT_ENDPOINT`, `…_RPST_ENDPOINT`, `…_RESOURCE_ID`,
+    /// `…_TENANCY_ID`, the key and region): the first call obtains the token through two
+    /// exchanges signed with the resource's key
+    /// ([`ResourcePrincipalV21Source`](crate::auth::resource::ResourcePrincipalV21Source)).
+    /// The region is `OCI_RESOURCE_PRINCIPAL_REGION` (unless endpoints are set). `seed` (32
+    /// random bytes) blinds the key's signatures.
     pub fn resource_principal_from(
         lookup: impl Fn(&str) -> Option<String>,
         seed: [u8; 32],
     ) -> Result<Self, Error> {
-        let env = crate::auth::ResourcePrincipalEnv::from_lookup(lookup)
-            .map_err(|e| Error::Token(e.into()))?;
-        let loaded = env.load()?;
-        let source = loaded.source;
-        let mut config = Self::token_principal(
-            loaded.key,
-            move || Box::new(source.clone()) as Box<dyn crate::auth::TokenSource>,
-            seed,
-        );
-        config.set_first_token(loaded.token.expose(), crate::auth::resource::RPST_VAR);
-        config.set_tenancy(loaded.claims.tenancy);
-        config.set_region(env.region());
+        let setup = crate::auth::resource::ResourcePrincipalSetup::from_lookup(lookup)?;
+        let mut config = Self::token_principal(setup.key.clone(), setup.source_factory(), seed);
+        if let Some(token) = &setup.first_token {
+            config.set_first_token(token.expose(), crate::auth::resource::RPST_VAR);
+        }
+        if let Some(tenancy) = &setup.tenancy {
+            config.set_tenancy(tenancy.clone());
+        }
+        config.set_region(setup.region.clone());
         Ok(config)
     }
 

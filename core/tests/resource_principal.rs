@@ -124,7 +124,13 @@ fn the_environment_is_read_through_the_lookup_with_errors_naming_the_variable() 
             known_elsewhere: true
         }
     );
-    assert!(err(&v).to_string().contains("only 2.2"), "{}", err(&v));
+    assert!(
+        err(&v)
+            .to_string()
+            .contains("2.2, 2.1, 2.1.1 and 2.1.2 are"),
+        "{}",
+        err(&v)
+    );
     for var in [RPST_VAR, PEM_VAR, REGION_VAR] {
         let mut v = good.clone();
         v.remove(var);
@@ -337,5 +343,182 @@ fn bad_values_name_the_variable_and_never_quote_the_value() {
     assert!(
         matches!(&err, Error::Token(TokenError::ResourcePrincipal(ResourcePrincipalError::FileUnreadable { var: RPST_VAR, path, .. })) if path == "/nonexistent/rpst"),
         "{err:?}"
+    );
+}
+
+/// The variables of a 2.1.x environment whose key is `KEY_A`.
+fn v21_vars(version: &str) -> HashMap<&'static str, String> {
+    use ocisdk_core::auth::resource::{
+        RESOURCE_ID_VAR, RPST_ENDPOINT_VAR, RPT_ENDPOINT_VAR, TENANCY_ID_VAR,
+    };
+    let mut vars = HashMap::from([
+        (VERSION_VAR, version.to_string()),
+        (RPT_ENDPOINT_VAR, "https://rpt.test/".to_string()),
+        (RPST_ENDPOINT_VAR, "https://auth.test".to_string()),
+        (RESOURCE_ID_VAR, "ocid1.fnfunc.oc1..f".to_string()),
+        (PEM_VAR, KEY_A.to_string()),
+        (REGION_VAR, "us-phoenix-1".to_string()),
+    ]);
+    if version != "2.1" {
+        vars.insert(TENANCY_ID_VAR, TENANCY.to_string());
+    }
+    vars
+}
+
+#[test]
+fn version_2_1_x_obtains_the_token_through_two_exchanges_signed_as_the_resource() {
+    use http::{HeaderMap, StatusCode};
+    use ocisdk_core::auth::ResourcePrincipalSetup;
+    for (version, key_id, path) in [
+        (
+            "2.1",
+            "resource/v2.1/ocid1.fnfunc.oc1..f".to_string(),
+            "/20180711/resourcePrincipalTokenV2/ocid1.fnfunc.oc1..f",
+        ),
+        (
+            "2.1.1",
+            format!("resource/v2.1.1/{TENANCY}/ocid1.fnfunc.oc1..f"),
+            "/20180711/resourcePrincipalTokenV2/ocid1.fnfunc.oc1..f",
+        ),
+        (
+            "2.1.2",
+            format!("resource/v2.1.2/{TENANCY}/ocid1.fnfunc.oc1..f"),
+            "/20180711/resourcePrincipalTokenV212/ocid1.fnfunc.oc1..f",
+        ),
+    ] {
+        let vars = v21_vars(version);
+        let setup = ResourcePrincipalSetup::from_lookup(lookup(&vars)).unwrap();
+        assert!(
+            setup.first_token.is_none(),
+            "{version}: no token before the first call"
+        );
+        assert_eq!(setup.tenancy.is_some(), version != "2.1", "{version}");
+        let p = Arc::new(SessionTokenPrincipal::with_source(
+            setup.source_factory()(),
+            &setup.key,
+            None,
+            [9; 32],
+        ));
+        let TokenStep::Refresh(mut ticket) = p.poll(at(0)) else {
+            panic!("no token yet")
+        };
+        let rpt = ticket.request(at(0)).unwrap().unwrap();
+        assert_eq!(rpt.method(), http::Method::GET);
+        assert_eq!(rpt.uri().to_string(), format!("https://rpt.test{path}"));
+        let auth = rpt.headers()["authorization"].to_str().unwrap().to_string();
+        assert!(auth.contains(&format!("keyId=\"{key_id}\"")), "{auth}");
+        assert!(
+            auth.contains("headers=\"date (request-target) host\""),
+            "{auth}"
+        );
+        let reply =
+            br#"{"resourcePrincipalToken":"RPT-1","servicePrincipalSessionToken":"SPST-1"}"#;
+        ticket
+            .complete(StatusCode::OK, &HeaderMap::new(), reply, at(0))
+            .unwrap();
+        assert_eq!(p.generation(), 0, "one exchange to go");
+        let TokenStep::Refresh(mut ticket) = p.poll(at(0)) else {
+            panic!("the round goes on")
+        };
+        let rpst_req = ticket.request(at(0)).unwrap().unwrap();
+        assert_eq!(rpst_req.method(), http::Method::POST);
+        assert_eq!(
+            rpst_req.uri().to_string(),
+            "https://auth.test/v1/resourcePrincipalSessionToken"
+        );
+        let auth = rpst_req.headers()["authorization"].to_str().unwrap();
+        assert!(auth.contains(&format!("keyId=\"{key_id}\"")), "{auth}");
+        let RequestBody::Bytes(body) = rpst_req.body() else {
+            panic!("a JSON body")
+        };
+        let body: serde_json::Value = serde_json::from_slice(body).unwrap();
+        let public: String = PrivateKey::from_pem(KEY_A, None, "a")
+            .unwrap()
+            .public_key_pem()
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "resourcePrincipalToken": "RPT-1",
+                "servicePrincipalSessionToken": "SPST-1",
+                "sessionPublicKey": public,
+            })
+        );
+        let token = rpst(0, 600, version);
+        let reply = serde_json::to_vec(&serde_json::json!({ "token": token })).unwrap();
+        ticket
+            .complete(StatusCode::OK, &HeaderMap::new(), &reply, at(0))
+            .unwrap();
+        assert_eq!(p.generation(), 1);
+        assert_eq!(p.tenancy().as_deref(), Some(TENANCY), "from res_tenant");
+        let signer = poll(&p, at(1)).unwrap();
+        assert!(authorization(&signer).contains(&format!("keyId=\"ST${token}\"")));
+        // A refusal is typed, names the endpoint and never quotes the tokens.
+        p.unauthorized(1);
+        let TokenStep::Refresh(mut ticket) = p.poll(at(2)) else {
+            panic!("a 401 starts a round")
+        };
+        ticket.request(at(2)).unwrap().unwrap();
+        let err = ticket
+            .complete(
+                StatusCode::NOT_FOUND,
+                &HeaderMap::new(),
+                br#"{"code":"NotAuthorizedOrNotFound","message":"no"}"#,
+                at(2),
+            )
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Token(TokenError::ResourcePrincipal(ResourcePrincipalError::Refused { status: 404, endpoint, .. })) if endpoint.contains(path)),
+            "{err:?}"
+        );
+    }
+}
+
+#[test]
+fn version_2_1_x_variables_are_checked_when_the_client_is_built() {
+    use ocisdk_core::auth::ResourcePrincipalSetup;
+    use ocisdk_core::auth::resource::{RESOURCE_ID_VAR, RPT_ENDPOINT_VAR, TENANCY_ID_VAR};
+    for (version, var) in [
+        ("2.1", RPT_ENDPOINT_VAR),
+        ("2.1", RESOURCE_ID_VAR),
+        ("2.1.1", TENANCY_ID_VAR),
+        ("2.1.2", PEM_VAR),
+        ("2.1", REGION_VAR),
+    ] {
+        let mut vars = v21_vars(version);
+        vars.remove(var);
+        let err = ResourcePrincipalSetup::from_lookup(lookup(&vars)).unwrap_err();
+        assert!(
+            matches!(&err, Error::Token(TokenError::ResourcePrincipal(ResourcePrincipalError::VariableMissing { var: v })) if *v == var),
+            "{version} without {var}: {err:?}"
+        );
+    }
+    let mut vars = v21_vars("2.1");
+    vars.insert(PEM_VAR, "SECRETSECRET".into());
+    let err = ResourcePrincipalSetup::from_lookup(lookup(&vars)).unwrap_err();
+    assert!(
+        matches!(&err, Error::Key(k) if k.source_name() == PEM_VAR),
+        "{err:?}"
+    );
+    assert!(!format!("{err} {err:?}").contains("SECRETSECRET"));
+    // 2.1.2's token path may be given, with or without a `{}` for the resource.
+    let mut vars = v21_vars("2.1.2");
+    vars.insert("OCI_RESOURCE_PRINCIPAL_RPT_PATH", "/custom/{}".into());
+    let setup = ResourcePrincipalSetup::from_lookup(lookup(&vars)).unwrap();
+    let p = Arc::new(SessionTokenPrincipal::with_source(
+        setup.source_factory()(),
+        &setup.key,
+        None,
+        [9; 32],
+    ));
+    let TokenStep::Refresh(mut ticket) = p.poll(at(0)) else {
+        panic!("no token yet")
+    };
+    let req = ticket.request(at(0)).unwrap().unwrap();
+    assert_eq!(
+        req.uri().to_string(),
+        "https://rpt.test/custom/ocid1.fnfunc.oc1..f"
     );
 }

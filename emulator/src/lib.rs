@@ -189,6 +189,7 @@ mod instance;
 mod keys;
 pub mod model;
 mod object_storage;
+mod resource;
 mod secrets;
 mod server;
 mod session;
@@ -747,6 +748,23 @@ impl Emulator {
             now,
             lifetime,
         ))
+    }
+
+    /// Registers `public_key_pem` as the key of the emulator's resource ([`RESOURCE_ID`]) for
+    /// resource principals 2.1, 2.1.1 and 2.1.2: requests signed with it as keyId
+    /// `resource/v2.1/<resource>` or `resource/v2.1.x/<tenancy>/<resource>` may ask for a
+    /// resource principal token (`GET /20180711/resourcePrincipalTokenV2/<resource>`) and
+    /// exchange it for an RPST (`POST /v1/resourcePrincipalSessionToken`), both at
+    /// [`Emulator::url`]; the RPST lives as the session tokens do
+    /// ([`EmulatorConfig::session_token_lifetime`]). Every exchange is in
+    /// [`Stats::operations`] (`GetResourcePrincipalToken`, `GetResourcePrincipalSessionToken`).
+    pub fn add_resource_principal_key(&self, public_key_pem: &str) -> Result<(), EmulatorError> {
+        let key: RsaPublicKey = parse_public_pem(public_key_pem)?;
+        let mut keys = self.registry();
+        for key_id in resource::key_ids(&self.tenancy_id) {
+            keys.api_keys.insert(key_id, key.clone());
+        }
+        Ok(())
     }
 
     /// Writes a resource-principal (2.2) environment's files into `dir`: `rp_key.pem` (the

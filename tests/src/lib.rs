@@ -170,6 +170,7 @@ macro_rules! scenarios {
             resource_principal_401_rereads_once,
             inline_resource_principal_token_expires,
             resource_principal_bad_variables_are_clear_errors,
+            resource_principal_v21_walkthrough_and_401,
         );
     };
     (@fault_tests [$transport:ty] $($name:ident),* $(,)?) => {

@@ -18,7 +18,8 @@ pub use keys::*;
 pub use provider::*;
 pub use refresh::SessionRefresh;
 pub use resource::{
-    ResourceClaims, ResourcePrincipalEnv, ResourcePrincipalError, ResourcePrincipalSource,
+    ResourceClaims, ResourcePrincipalEnv, ResourcePrincipalError, ResourcePrincipalSetup,
+    ResourcePrincipalSource, ResourcePrincipalV21Source,
 };
 pub use session::{RefreshTicket, SessionToken, SessionTokenPrincipal, TokenStep};
 pub use signer::{DateHeader, KeyId, RequestSigner, RsaBackend, SignBody, SigningError};

@@ -44,9 +44,9 @@ pub const PASSPHRASE_VAR: &str = "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE"
 /// The variable naming the resource's region.
 pub const REGION_VAR: &str = "OCI_RESOURCE_PRINCIPAL_REGION";
 
-/// The versions the official SDKs know, of which only 2.2 is built here (the others obtain the
-/// RPST through exchanges with service endpoints the platform names).
-const KNOWN_ELSEWHERE: [&str; 5] = ["1.1", "2.1", "2.1.1", "2.1.2", "3.0"];
+/// The versions the official SDKs know that this one does not build (1.1 obtains its token
+/// through instance principals first; 3.0 nests resources).
+const KNOWN_ELSEWHERE: [&str; 2] = ["1.1", "3.0"];
 
 /// How long after finding a token file unchanged it is read again, while the token it holds
 /// is within its refresh margin. The platform renews the file in its own time; a read a second
@@ -75,7 +75,7 @@ pub enum ResourcePrincipalError {
     )]
     VersionMissing,
     /// `OCI_RESOURCE_PRINCIPAL_VERSION` names a version this SDK does not build.
-    #[error("resource principals: OCI_RESOURCE_PRINCIPAL_VERSION={found} is not supported{}", if *.known_elsewhere { " by this SDK yet (only 2.2 is)" } else { " (the official SDKs know 1.1, 2.1, 2.1.1, 2.1.2, 2.2 and 3.0; this one 2.2)" })]
+    #[error("resource principals: OCI_RESOURCE_PRINCIPAL_VERSION={found} is not supported{}", if *.known_elsewhere { " by this SDK yet (2.2, 2.1, 2.1.1 and 2.1.2 are)" } else { " (the official SDKs know 1.1, 2.1, 2.1.1, 2.1.2, 2.2 and 3.0; this one 2.2 and 2.1.x)" })]
     VersionUnsupported {
         /// The version found (not a secret: a version number, cut to 16 characters).
         found: String,
@@ -106,6 +106,29 @@ pub enum ResourcePrincipalError {
     NoFiles {
         /// The variable.
         var: &'static str,
+    },
+    /// A variable's value cannot be used.
+    #[error("resource principals: {var} cannot be used: {reason}")]
+    Invalid {
+        /// The variable.
+        var: &'static str,
+        /// What is wrong with it (never the value).
+        reason: &'static str,
+    },
+    /// A token endpoint (2.1.x) refused the resource's request.
+    #[error(
+        "resource principals: {endpoint} refused the resource's token request ({status} {code}){}",
+        opc_request_id.as_ref().map(|id| format!("; opc-request-id {id}")).unwrap_or_default()
+    )]
+    Refused {
+        /// HTTP status of the refusal.
+        status: u16,
+        /// OCI error code.
+        code: String,
+        /// `GET <RPT endpoint>/…` or `POST <RPST endpoint>/v1/resourcePrincipalSessionToken`.
+        endpoint: String,
+        /// The service's request id, for a support ticket.
+        opc_request_id: Option<String>,
     },
     /// The RPST has no `res_tenant` claim, so the tenancy is unknown.
     #[error("resource principals: the token from {source_name} has no `res_tenant` claim")]
@@ -252,6 +275,7 @@ impl ResourcePrincipalEnv {
                 .filter(|v| !v.is_empty())
         };
         let version = get(VERSION_VAR).ok_or(ResourcePrincipalError::VersionMissing)?;
+        // 2.1.x environments are read by `ResourcePrincipalSetup`; this reader is 2.2's.
         if version != "2.2" {
             return Err(ResourcePrincipalError::VersionUnsupported {
                 known_elsewhere: KNOWN_ELSEWHERE.contains(&version.as_str()),
@@ -317,22 +341,27 @@ impl ResourcePrincipalEnv {
     }
 
     fn read_key(&self) -> Result<(Secret, PrivateKey), Error> {
-        let pem = self.pem.read(PEM_VAR).map_err(TokenError::from)?;
-        let passphrase = match &self.passphrase {
-            Some(p) => Some(p.read(PASSPHRASE_VAR).map_err(TokenError::from)?),
-            None => None,
-        };
-        // A passphrase file ends with a newline like any text file; a passphrase does not.
-        let passphrase = passphrase.map(|p| Secret::new(p.expose().trim_end_matches(['\r', '\n'])));
-        let source = self.pem.source_name(PEM_VAR);
-        let key = PrivateKey::from_pem(
-            pem.expose(),
-            passphrase.as_ref().map(Secret::expose_bytes),
-            &source,
-        )
-        .map_err(|e| name_passphrase_var(e, &source))?;
-        Ok((pem, key))
+        read_key(&self.pem, self.passphrase.as_ref())
     }
+}
+
+/// Reads the key (and its passphrase) from their values or files: the PEM text and the key.
+fn read_key(pem: &Value, passphrase: Option<&Value>) -> Result<(Secret, PrivateKey), Error> {
+    let text = pem.read(PEM_VAR).map_err(TokenError::from)?;
+    let passphrase = match passphrase {
+        Some(p) => Some(p.read(PASSPHRASE_VAR).map_err(TokenError::from)?),
+        None => None,
+    };
+    // A passphrase file ends with a newline like any text file; a passphrase does not.
+    let passphrase = passphrase.map(|p| Secret::new(p.expose().trim_end_matches(['\r', '\n'])));
+    let source = pem.source_name(PEM_VAR);
+    let key = PrivateKey::from_pem(
+        text.expose(),
+        passphrase.as_ref().map(Secret::expose_bytes),
+        &source,
+    )
+    .map_err(|e| name_passphrase_var(e, &source))?;
+    Ok((text, key))
 }
 
 /// A key error says `pass_phrase` (the config file's word): here it is the variable.
@@ -440,5 +469,381 @@ impl TokenSource for ResourcePrincipalSource {
         Err(Error::Misuse(
             "a resource principal (2.2) makes no exchange to complete",
         ))
+    }
+}
+
+/// The variable naming the endpoint that hands out resource principal tokens (2.1.x, 1.1).
+pub const RPT_ENDPOINT_VAR: &str = "OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT";
+/// The variable naming the endpoint that exchanges them for session tokens (2.1.x, 1.1).
+pub const RPST_ENDPOINT_VAR: &str = "OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT";
+/// The variable naming the resource's OCID (2.1.x).
+pub const RESOURCE_ID_VAR: &str = "OCI_RESOURCE_PRINCIPAL_RESOURCE_ID";
+/// The variable naming the resource's tenancy (2.1.1, 2.1.2).
+pub const TENANCY_ID_VAR: &str = "OCI_RESOURCE_PRINCIPAL_TENANCY_ID";
+/// The variable holding the security context sent with the token request (2.1.2, optional).
+pub const SECURITY_CONTEXT_VAR: &str = "OCI_RESOURCE_PRINCIPAL_SECURITY_CONTEXT";
+/// The variable holding the token request's path (2.1.2, optional).
+pub const RPT_PATH_VAR: &str = "OCI_RESOURCE_PRINCIPAL_RPT_PATH";
+
+/// The operation name of the resource principal token request (2.1.x) in errors and logs.
+pub const RPT_OPERATION: &str = "GetResourcePrincipalToken";
+/// The operation name of the session token exchange (2.1.x) in errors and logs.
+pub const RPST_OPERATION: &str = "GetResourcePrincipalSessionToken";
+/// The path of the session token exchange on the RPST endpoint.
+pub const RPST_PATH: &str = "/v1/resourcePrincipalSessionToken";
+
+/// Resource principals 2.1, 2.1.1 and 2.1.2: the resource holds a key of its own (in
+/// `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM`, value or path, with its optional passphrase) and
+/// each round makes two exchanges signed with it as keyId `resource/v2.1/<resource>` (2.1) or
+/// `resource/v<version>/<tenancy>/<resource>`:
+///
+/// 1. `GET <RPT endpoint>/20180711/resourcePrincipalTokenV2/<resource>` (2.1.2:
+///    `…/resourcePrincipalTokenV212/<resource>`, or `OCI_RESOURCE_PRINCIPAL_RPT_PATH`, with a
+///    `security-context` header when `OCI_RESOURCE_PRINCIPAL_SECURITY_CONTEXT` is set) →
+///    `{"resourcePrincipalToken", "servicePrincipalSessionToken"}`;
+/// 2. `POST <RPST endpoint>/v1/resourcePrincipalSessionToken` with both and the key's public
+///    half (`sessionPublicKey`) → `{"token": "<RPST>"}`, bound to that same key.
+///
+/// A key file is read again at the start of each round (the platform may rotate it).
+#[derive(Clone)]
+pub struct ResourcePrincipalV21Source {
+    version: String,
+    rpt_url: String,
+    rpst_url: String,
+    resource_id: String,
+    tenancy: Option<String>,
+    security_context: Option<Secret>,
+    pem: Value,
+    passphrase: Option<Value>,
+    /// The key PEM text the principal signs with, and the key.
+    key: (Secret, PrivateKey),
+    /// The key changed this round: the token it ends with carries it.
+    key_changed: bool,
+    /// The tokens of step 1, for step 2.
+    tokens: Option<(Secret, Secret)>,
+    /// The exchange in flight: `true` for step 1.
+    pending_rpt: bool,
+    endpoint: String,
+}
+
+impl fmt::Debug for ResourcePrincipalV21Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResourcePrincipalV21Source")
+            .field("version", &self.version)
+            .field("rpt_url", &self.rpt_url)
+            .field("rpst_url", &self.rpst_url)
+            .field("resource_id", &self.resource_id)
+            .field("tenancy", &self.tenancy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ResourcePrincipalV21Source {
+    fn from_lookup(
+        version: &str,
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(ResourcePrincipalV21Source, String), Error> {
+        let required = |var: &'static str| {
+            get(var).ok_or(Error::Token(TokenError::from(
+                ResourcePrincipalError::VariableMissing { var },
+            )))
+        };
+        let rpt_endpoint = required(RPT_ENDPOINT_VAR)?;
+        let rpst_endpoint = required(RPST_ENDPOINT_VAR)?;
+        let resource_id = required(RESOURCE_ID_VAR)?;
+        let tenancy = match version {
+            "2.1" => None,
+            _ => Some(required(TENANCY_ID_VAR)?),
+        };
+        let pem = Value::from_text(required(PEM_VAR)?);
+        let passphrase = get(PASSPHRASE_VAR).map(Value::from_text);
+        // Optional in the official SDKs for 2.1.x, required here: without it a client would
+        // not know where its calls go.
+        let region = required(REGION_VAR)?;
+        let rpt_path = match (version, get(RPT_PATH_VAR)) {
+            ("2.1.2", Some(path)) if path.ends_with("{}") => path.replace("{}", &resource_id),
+            ("2.1.2", Some(path)) => format!("{}/{resource_id}", path.trim_end_matches('/')),
+            ("2.1.2", None) => format!("/20180711/resourcePrincipalTokenV212/{resource_id}"),
+            _ => format!("/20180711/resourcePrincipalTokenV2/{resource_id}"),
+        };
+        let security_context = match version {
+            "2.1.2" => get(SECURITY_CONTEXT_VAR).map(Secret::new),
+            _ => None,
+        };
+        let key = read_key(&pem, passphrase.as_ref())?;
+        let source = ResourcePrincipalV21Source {
+            version: version.to_string(),
+            rpt_url: format!("{}{rpt_path}", rpt_endpoint.trim_end_matches('/')),
+            rpst_url: format!("{}{RPST_PATH}", rpst_endpoint.trim_end_matches('/')),
+            resource_id,
+            tenancy,
+            security_context,
+            pem,
+            passphrase,
+            key,
+            key_changed: false,
+            tokens: None,
+            pending_rpt: false,
+            endpoint: String::new(),
+        };
+        Ok((source, region))
+    }
+
+    /// Signs as the resource (keyId `resource/v…`), with its key.
+    fn signer(&self, cx: &mut SourceCx<'_>) -> super::signer::RequestSigner {
+        let key_id = super::signer::KeyId::Resource {
+            version: self.version.clone(),
+            tenancy: self.tenancy.clone(),
+            resource: self.resource_id.clone(),
+        };
+        super::signer::RequestSigner::new(key_id, default_backend(&self.key.1, cx.seed()))
+            .with_date_header(cx.date_header())
+    }
+
+    fn rpt_request(
+        &mut self,
+        cx: &mut SourceCx<'_>,
+        now: SystemTime,
+    ) -> Result<http::Request<crate::operation::RequestBody>, Error> {
+        // A round starts: a rotated key file is read now, and used for both exchanges.
+        if self.pem.is_file() {
+            let key = read_key(&self.pem, self.passphrase.as_ref())?;
+            if key.0.expose() != self.key.0.expose() {
+                self.key = key;
+                self.key_changed = true;
+            }
+        }
+        let url = &self.rpt_url;
+        let mut req = http::Request::get(url)
+            .body(crate::operation::RequestBody::Empty)
+            .map_err(|e| Error::InvalidRequest {
+                operation: RPT_OPERATION,
+                reason: format!("cannot build the resource principal token request for {url}: {e}"),
+            })?;
+        let headers = req.headers_mut();
+        headers.insert(
+            http::header::USER_AGENT,
+            http::HeaderValue::from_static(crate::context::USER_AGENT),
+        );
+        headers.insert(
+            http::header::ACCEPT,
+            http::HeaderValue::from_static("application/json"),
+        );
+        if let Some(context) = &self.security_context {
+            let mut value = http::HeaderValue::from_str(context.expose()).map_err(|_| {
+                Error::Token(TokenError::from(ResourcePrincipalError::Invalid {
+                    var: SECURITY_CONTEXT_VAR,
+                    reason: "it is not a valid HTTP header value",
+                }))
+            })?;
+            value.set_sensitive(true);
+            req.headers_mut().insert("security-context", value);
+        }
+        self.signer(cx)
+            .sign(&mut req, super::signer::SignBody::Unsigned, now)
+            .map_err(Error::Signing)?;
+        Ok(req)
+    }
+
+    fn rpst_request(
+        &self,
+        cx: &mut SourceCx<'_>,
+        now: SystemTime,
+    ) -> Result<http::Request<crate::operation::RequestBody>, Error> {
+        let Some((rpt, spst)) = &self.tokens else {
+            return Err(Error::Misuse(
+                "a session token exchange before its token request",
+            ));
+        };
+        // The token is bound to the resource's own key, which is also the session key.
+        let public_key: String = self
+            .key
+            .1
+            .public_key_pem()
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let body = serde_json::json!({
+            "resourcePrincipalToken": rpt.expose(),
+            "servicePrincipalSessionToken": spst.expose(),
+            "sessionPublicKey": public_key,
+        });
+        super::source::signed_json_post(
+            &self.signer(cx),
+            &self.rpst_url,
+            &body,
+            (RPST_OPERATION, "resource principal session token"),
+            now,
+        )
+    }
+
+    fn refused(&self, status: u16, code: String, opc_request_id: Option<String>) -> TokenError {
+        TokenError::from(ResourcePrincipalError::Refused {
+            status,
+            code,
+            endpoint: self.endpoint.clone(),
+            opc_request_id,
+        })
+    }
+}
+
+impl TokenSource for ResourcePrincipalV21Source {
+    fn kind(&self) -> &'static str {
+        "resource principal"
+    }
+
+    fn next(&mut self, cx: &mut SourceCx<'_>, now: SystemTime) -> Result<SourceStep, Error> {
+        let (request, operation) = match self.tokens {
+            None => (self.rpt_request(cx, now)?, RPT_OPERATION),
+            Some(_) => (self.rpst_request(cx, now)?, RPST_OPERATION),
+        };
+        self.pending_rpt = operation == RPT_OPERATION;
+        self.endpoint = format!("{} {}", request.method(), request.uri());
+        Ok(SourceStep::Send {
+            request: Box::new(request),
+            operation,
+        })
+    }
+
+    fn complete(
+        &mut self,
+        cx: &mut SourceCx<'_>,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Completed, Error> {
+        if self.pending_rpt {
+            if !status.is_success() {
+                let error = crate::operation::service_error(
+                    RPT_OPERATION,
+                    &self.endpoint,
+                    status,
+                    headers,
+                    body,
+                );
+                if error.retry_class().is_some() {
+                    return Err(Error::from(error));
+                }
+                return Err(Error::Token(self.refused(
+                    status.as_u16(),
+                    error.code,
+                    error.opc_request_id,
+                )));
+            }
+            #[derive(serde::Deserialize)]
+            #[serde(rename_all = "camelCase")]
+            struct Reply {
+                resource_principal_token: Option<String>,
+                service_principal_session_token: Option<String>,
+            }
+            let bad = |reason| {
+                Error::Token(TokenError::BadRefreshReply {
+                    endpoint: self.endpoint.clone(),
+                    reason,
+                })
+            };
+            let reply: Reply = serde_json::from_slice(body)
+                .map_err(|_| bad("the body is not that JSON object"))?;
+            let (Some(rpt), Some(spst)) = (
+                reply.resource_principal_token,
+                reply.service_principal_session_token,
+            ) else {
+                return Err(bad(
+                    "`resourcePrincipalToken` or `servicePrincipalSessionToken` is missing",
+                ));
+            };
+            self.tokens = Some((Secret::new(rpt), Secret::new(spst)));
+            return Ok(Completed::More);
+        }
+        let token = super::source::token_reply(
+            (RPST_OPERATION, &self.endpoint),
+            status,
+            headers,
+            body,
+            "the resource principal session token reply",
+            |status, code, opc_request_id| self.refused(status, code, opc_request_id),
+        )?;
+        let claims =
+            ResourceClaims::from_token(&token.jwt, "the resource principal session token reply")?;
+        cx.learn_tenancy(claims.tenancy);
+        // Each round asks for a fresh resource principal token, as the official SDKs do.
+        self.tokens = None;
+        let token = if std::mem::take(&mut self.key_changed) {
+            token.with_key(default_backend(&self.key.1, cx.seed()))
+        } else {
+            token
+        };
+        Ok(Completed::Token(token))
+    }
+}
+
+/// What a resource-principal environment (any version this SDK builds) gives a client: the
+/// key it signs with, where its tokens come from, and what is known before the first call.
+#[derive(Debug)]
+pub struct ResourcePrincipalSetup {
+    /// The key requests sign with (the session key).
+    pub key: PrivateKey,
+    /// The first token, when the environment holds one (2.2).
+    pub first_token: Option<Secret>,
+    /// The tenancy, when known before the first call (2.2: the token's; 2.1.1, 2.1.2: the
+    /// variable's).
+    pub tenancy: Option<String>,
+    /// `OCI_RESOURCE_PRINCIPAL_REGION`.
+    pub region: String,
+    source: AnySource,
+}
+
+#[derive(Debug, Clone)]
+enum AnySource {
+    V22(ResourcePrincipalSource),
+    V21(ResourcePrincipalV21Source),
+}
+
+impl ResourcePrincipalSetup {
+    /// Reads the environment through `lookup` (empty values count as unset), by
+    /// `OCI_RESOURCE_PRINCIPAL_VERSION`: 2.2 ([`ResourcePrincipalEnv`]) or 2.1, 2.1.1, 2.1.2
+    /// ([`ResourcePrincipalV21Source`]). The key (and a 2.2 token) are read and checked now.
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<ResourcePrincipalSetup, Error> {
+        let get = |var: &str| {
+            lookup(var)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        match get(VERSION_VAR).as_deref() {
+            Some(version @ ("2.1" | "2.1.1" | "2.1.2")) => {
+                let (source, region) = ResourcePrincipalV21Source::from_lookup(version, &get)?;
+                Ok(ResourcePrincipalSetup {
+                    key: source.key.1.clone(),
+                    first_token: None,
+                    tenancy: source.tenancy.clone(),
+                    region,
+                    source: AnySource::V21(source),
+                })
+            }
+            _ => {
+                let env = ResourcePrincipalEnv::from_lookup(&lookup).map_err(TokenError::from)?;
+                let loaded = env.load()?;
+                Ok(ResourcePrincipalSetup {
+                    key: loaded.key,
+                    first_token: Some(loaded.token),
+                    tenancy: Some(loaded.claims.tenancy),
+                    region: env.region().to_string(),
+                    source: AnySource::V22(loaded.source),
+                })
+            }
+        }
+    }
+
+    /// Makes a fresh source each time it is called (one per client built).
+    pub fn source_factory(&self) -> impl Fn() -> Box<dyn TokenSource> + Send + Sync + 'static {
+        let source = self.source.clone();
+        move || -> Box<dyn TokenSource> {
+            match &source {
+                AnySource::V22(s) => Box::new(s.clone()),
+                AnySource::V21(s) => Box::new(s.clone()),
+            }
+        }
     }
 }

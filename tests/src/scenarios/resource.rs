@@ -265,9 +265,9 @@ pub async fn resource_principal_bad_variables_are_clear_errors<T: Transport>() {
     let err = connect(without(VERSION_VAR));
     assert_eq!(rp(&err), ResourcePrincipalError::VersionMissing);
     assert!(err.to_string().contains(VERSION_VAR), "{err}");
-    let err = connect(with(VERSION_VAR, "2.1"));
+    let err = connect(with(VERSION_VAR, "1.1"));
     assert!(
-        matches!(rp(&err), ResourcePrincipalError::VersionUnsupported { found, known_elsewhere: true } if found == "2.1"),
+        matches!(rp(&err), ResourcePrincipalError::VersionUnsupported { found, known_elsewhere: true } if found == "1.1"),
         "{err:?}"
     );
     let err = connect(with(VERSION_VAR, "9"));
@@ -319,4 +319,101 @@ pub async fn resource_principal_bad_variables_are_clear_errors<T: Transport>() {
         assert!(!err.to_string().contains("SECRETSECRET"), "{err}");
     }
     assert_eq!(emu.stats().requests, 0, "nothing was sent");
+}
+
+/// Version 2.1.1: no token in the environment, the resource's own key instead. The first call
+/// asks the emulator's token endpoints (a resource principal token, then the RPST for the
+/// key), signed as `resource/v2.1.1/<tenancy>/<resource>`; the tokens live 6 s, so the
+/// client obtains the next one by the same two exchanges mid-walkthrough, with no error; a
+/// 401 (revoked token) causes exactly one more pair. Version 2.1 (no tenancy variable) learns
+/// the tenancy from the first token.
+pub async fn resource_principal_v21_walkthrough_and_401<T: Transport>() {
+    use ocisdk_core::auth::resource::{
+        RESOURCE_ID_VAR, RPST_ENDPOINT_VAR, RPT_ENDPOINT_VAR, TENANCY_ID_VAR,
+    };
+    let config = EmulatorConfig {
+        session_token_lifetime: Duration::from_secs(6),
+        ..portable_config()
+    };
+    let v21_vars = |emu: &Emulator, version: &str| {
+        emu.add_resource_principal_key(emu.public_key_pem())
+            .unwrap();
+        let mut v = vars("unused", emu.private_key_pem(), emu.region());
+        v.retain(|(k, _)| k != RPST_VAR && k != VERSION_VAR);
+        v.extend([
+            (VERSION_VAR.to_string(), version.to_string()),
+            (RPT_ENDPOINT_VAR.to_string(), emu.url().to_string()),
+            (RPST_ENDPOINT_VAR.to_string(), emu.url().to_string()),
+            (
+                RESOURCE_ID_VAR.to_string(),
+                ocisdk_emulator::RESOURCE_ID.to_string(),
+            ),
+            (TENANCY_ID_VAR.to_string(), emu.tenancy_id().to_string()),
+        ]);
+        v
+    };
+    let env = Env::<T>::start_resource(config, ClientOptions::default(), |emu| {
+        v21_vars(emu, "2.1.1")
+    });
+    let p = principal(&env);
+    assert_eq!(p.generation(), 0, "no token before the first call");
+    assert_eq!(
+        env.client.tenancy(),
+        env.emulator.tenancy_id(),
+        "the variable's"
+    );
+    env.client.execute(GetNamespace::new()).await.unwrap();
+    let stats = env.emulator.stats();
+    assert_eq!(stats.operation("GetResourcePrincipalToken"), 1, "{stats:?}");
+    assert_eq!(
+        stats.operation("GetResourcePrincipalSessionToken"),
+        1,
+        "{stats:?}"
+    );
+    let first_exp = p.expires();
+    env.emulator
+        .set_session_token_lifetime(Duration::from_secs(3600));
+    let due = p.refresh_due().expect("the first round scheduled the next");
+    sleep_until(due - Duration::from_millis(10));
+    walkthrough_without_faults(&env).await;
+    let calls = calls_until(&env, first_exp + Duration::from_secs(1)).await;
+    let stats = env.emulator.stats();
+    assert_eq!(p.refreshes(), 2, "a second round mid-walkthrough");
+    assert_eq!(stats.operation("GetResourcePrincipalToken"), 2, "{stats:?}");
+    assert_eq!(
+        stats.operation("GetResourcePrincipalSessionToken"),
+        2,
+        "{stats:?}"
+    );
+    assert_eq!(stats.auth_failures, 0, "{stats:?}");
+    // Revoked: one 401, one more pair of exchanges, the call succeeds.
+    assert_eq!(env.emulator.revoke_session_tokens(), 2);
+    let tenancy = env.emulator.tenancy_id().to_string();
+    env.client.execute(ListUsers::new(&tenancy)).await.unwrap();
+    let stats = env.emulator.stats();
+    eprintln!(
+        "{}: resource principal 2.1.1: {} rounds of 2 exchanges ({calls} calls past the first token's exp), {} auth failures",
+        T::NAME,
+        p.refreshes(),
+        stats.auth_failures
+    );
+    assert_eq!(stats.auth_failures, 1, "{stats:?}");
+    assert_eq!(stats.operation("GetResourcePrincipalToken"), 3, "{stats:?}");
+    assert_eq!(
+        stats.operation("GetResourcePrincipalSessionToken"),
+        3,
+        "{stats:?}"
+    );
+    assert_eq!(p.generation(), 3);
+
+    // 2.1: the tenancy is the first token's.
+    let options = ClientOptions {
+        endpoint: Some(env.emulator.url().to_string()),
+        resource_principal: Some(v21_vars(&env.emulator, "2.1")),
+        ..Default::default()
+    };
+    let client = T::connect(crate::ScenarioEnv::credentials(&env), &options).unwrap();
+    assert_eq!(client.tenancy(), "", "unknown before the first call");
+    client.execute(GetNamespace::new()).await.unwrap();
+    assert_eq!(client.tenancy(), env.emulator.tenancy_id());
 }
