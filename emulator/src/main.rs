@@ -594,12 +594,16 @@ fn run(args: Args) -> Result<(), String> {
     let resource_principal = match &state_dir {
         Some(dir) => {
             let lifetime = Duration::from_secs(args.session_token_lifetime.unwrap_or(3600));
-            Some(emu.write_resource_principal(dir, lifetime).map_err(|e| {
+            let written = emu.write_resource_principal(dir, lifetime).map_err(|e| {
                 format!(
                     "cannot write the resource principal into {}: {e}",
                     dir.display()
                 )
-            })?)
+            })?;
+            // The same key is the resource's own for versions 2.1.x (token endpoints here).
+            emu.add_resource_principal_key(emu.public_key_pem())
+                .map_err(|e| e.to_string())?;
+            Some(written)
         }
         None => None,
     };
@@ -695,6 +699,15 @@ fn run(args: Args) -> Result<(), String> {
             rpst.display(),
             key.display(),
             emu.region()
+        );
+        let _ = writeln!(
+            out,
+            "resource principal 2.1.1: OCI_RESOURCE_PRINCIPAL_VERSION=2.1.1 OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT={url} OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT={url} OCI_RESOURCE_PRINCIPAL_RESOURCE_ID={} OCI_RESOURCE_PRINCIPAL_TENANCY_ID={} OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM={} OCI_RESOURCE_PRINCIPAL_REGION={}",
+            ocisdk_emulator::RESOURCE_ID,
+            emu.tenancy_id(),
+            key.display(),
+            emu.region(),
+            url = emu.url(),
         );
     }
     let mut names: Vec<&str> = args.secrets.iter().map(|(n, _)| n.as_str()).collect();

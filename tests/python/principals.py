@@ -1,6 +1,7 @@
 """The official Python SDK's token principals against ocisdk-emulator: its resource-principal
-(2.2) signer and its instance-principal signer obtain and use their tokens from the emulator,
-and real calls signed with them succeed.
+signers (2.2, files and values; 2.1.1, through the emulator's token endpoints) and its
+instance-principal signer obtain and use their tokens from the emulator, and real calls signed
+with them succeed.
 
 Proves the emulator speaks the real flows, not only ocisdk's reading of them: the RPST the
 emulator issued verifies when the official signer sends it (its claims read as the SDK reads
@@ -96,6 +97,28 @@ def resource_principal(endpoint, tenancy, rpst_file, key_file, region, suffix):
     checks += 1
     print("resource principal: a token signed with another key is refused (401)")
     for var in rp_vars:
+        os.environ.pop(var, None)
+
+    # Version 2.1.1: the official signer asks the emulator's token endpoints itself (a
+    # resource principal token, then the RPST), signed as resource/v2.1.1/<tenancy>/<resource>.
+    v211 = {
+        "OCI_RESOURCE_PRINCIPAL_VERSION": "2.1.1",
+        "OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT": endpoint,
+        "OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT": endpoint,
+        "OCI_RESOURCE_PRINCIPAL_RESOURCE_ID": "ocid1.fnfunc.oc1..emulator",
+        "OCI_RESOURCE_PRINCIPAL_TENANCY_ID": tenancy,
+        "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM": key_file,
+        "OCI_RESOURCE_PRINCIPAL_REGION": region,
+    }
+    os.environ.update(v211)
+    signer = oci.auth.signers.get_resource_principals_signer()
+    first = signer.security_token.security_token
+    checks += walk("rp-v211", signer, endpoint, tenancy, suffix)
+    assert signer.refresh_security_token() != first, "a second round gives a new token"
+    oci.object_storage.ObjectStorageClient({}, signer=signer, service_endpoint=endpoint).get_namespace()
+    checks += 1
+    print("resource principal 2.1.1: two rounds of token exchanges, both tokens worked")
+    for var in v211:
         os.environ.pop(var, None)
     return checks
 
