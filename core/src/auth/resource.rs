@@ -796,7 +796,8 @@ pub struct ResourcePrincipalSetup {
 #[derive(Debug, Clone)]
 enum AnySource {
     V22(ResourcePrincipalSource),
-    V21(ResourcePrincipalV21Source),
+    // Boxed: it holds the key itself, and the enum is kept for the life of a configuration.
+    V21(Box<ResourcePrincipalV21Source>),
 }
 
 impl ResourcePrincipalSetup {
@@ -819,7 +820,7 @@ impl ResourcePrincipalSetup {
                     first_token: None,
                     tenancy: source.tenancy.clone(),
                     region,
-                    source: AnySource::V21(source),
+                    source: AnySource::V21(Box::new(source)),
                 })
             }
             _ => {
@@ -842,7 +843,7 @@ impl ResourcePrincipalSetup {
         move || -> Box<dyn TokenSource> {
             match &source {
                 AnySource::V22(s) => Box::new(s.clone()),
-                AnySource::V21(s) => Box::new(s.clone()),
+                AnySource::V21(s) => Box::new((**s).clone()),
             }
         }
     }
