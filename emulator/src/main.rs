@@ -788,7 +788,8 @@ fn create_private_dir(parent: &Path) -> Result<PathBuf, String> {
 /// Removes what [`Emulator::write_config`] wrote into a directory of [`create_private_dir`],
 /// then the directory if that left it empty (nothing else in it is touched).
 fn remove_private_dir(dir: &Path) {
-    for name in ["key.pem", "config"] {
+    // The files this program writes there (the config, and a resource principal's token and key).
+    for name in ["key.pem", "config", "rpst", "rp_key.pem"] {
         let _ = std::fs::remove_file(dir.join(name));
     }
     let _ = std::fs::remove_dir(dir);
