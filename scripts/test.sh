@@ -52,6 +52,13 @@ echo "emulator at $url"
 "$VENV/bin/python" tests/python/quickstart.py "$state/config" "$url" 7
 vault=$(sed -n 's/^vault: *//p' "$out")
 "$VENV/bin/python" tests/python/breadth.py "$state/config" "$url" "$vault" py-breadth-secret
+# The official SDK's token principals against the emulator: its resource-principal signers
+# (2.2 on the RPST and key files the emulator wrote into the state directory; 2.1.1 through the
+# emulator's token endpoints) and its instance-principal signer on the emulator's IMDS and
+# federation endpoint.
+"$VENV/bin/python" tests/python/principals.py "$url" "$(sed -n 's/^tenancy: *//p' "$out")" \
+  "$(sed -n 's/^rp rpst: *//p' "$out")" "$(sed -n 's/^rp key: *//p' "$out")" \
+  "$(sed -n 's/.*OCI_RESOURCE_PRINCIPAL_REGION=//p' "$out")"
 
 # Differential conformance: every operation's request and every model's JSON, built by the
 # official Python SDK and by ocisdk from the same inputs, must agree (tests/python/conformance.py

@@ -304,6 +304,42 @@ impl ClientConfig {
         ))
     }
 
+    /// A configuration for resource principals (version 2.2: OCI Functions and other
+    /// resources), from the process environment: see
+    /// [`resource_principal_from`](Self::resource_principal_from).
+    #[cfg(feature = "std")]
+    pub fn resource_principal(seed: [u8; 32]) -> Result<Self, Error> {
+        Self::resource_principal_from(|var| std::env::var(var).ok(), seed)
+    }
+
+    /// A configuration for resource principals, reading its variables through `lookup`.
+    /// Version 2.2 (`OCI_RESOURCE_PRINCIPAL_VERSION`, `…_RPST`, `…_PRIVATE_PEM`,
+    /// `…_PRIVATE_PEM_PASSPHRASE`, `…_REGION`; see [`crate::auth::resource`]): calls sign
+    /// as `ST$<RPST>` with the private key; the tenancy is the token's `res_tenant`. The token
+    /// and key are read and checked now; when they are file paths, they are read again as the
+    /// token nears its `exp` and after a 401, so the platform's renewals are picked up.
+    /// Versions 2.1, 2.1.1 and 2.1.2 (`…_RPT_ENDPOINT`, `…_RPST_ENDPOINT`, `…_RESOURCE_ID`,
+    /// `…_TENANCY_ID`, the key and region): the first call obtains the token through two
+    /// exchanges signed with the resource's key
+    /// ([`ResourcePrincipalV21Source`](crate::auth::resource::ResourcePrincipalV21Source)).
+    /// The region is `OCI_RESOURCE_PRINCIPAL_REGION` (unless endpoints are set). `seed` (32
+    /// random bytes) blinds the key's signatures.
+    pub fn resource_principal_from(
+        lookup: impl Fn(&str) -> Option<String>,
+        seed: [u8; 32],
+    ) -> Result<Self, Error> {
+        let setup = crate::auth::resource::ResourcePrincipalSetup::from_lookup(lookup)?;
+        let mut config = Self::token_principal(setup.key.clone(), setup.source_factory(), seed);
+        if let Some(token) = &setup.first_token {
+            config.set_first_token(token.expose(), crate::auth::resource::RPST_VAR);
+        }
+        if let Some(tenancy) = &setup.tenancy {
+            config.set_tenancy(tenancy.clone());
+        }
+        config.set_region(setup.region.clone());
+        Ok(config)
+    }
+
     /// A configuration whose calls sign with session tokens from the sources `make_source`
     /// makes (one per client built), bound to `session_key`. The tenancy and region are
     /// whatever is set on the configuration (a source may also name them as it goes, as
@@ -735,6 +771,15 @@ macro_rules! client_accessors {
         /// region; see [`ClientConfig::instance_principal`]($crate::context::ClientConfig::instance_principal).
         pub fn builder_instance_principal() -> Result<ClientBuilder, $crate::error::Error> {
             let config = $crate::context::ClientConfig::instance_principal($seed()?)?;
+            Ok(ClientBuilder::from_config(config))
+        }
+
+        /// A builder for resource principals (version 2.2, as in OCI Functions): the client
+        /// signs with the token and key the `OCI_RESOURCE_PRINCIPAL_*` variables give, reading
+        /// them again from their files as they are renewed; see
+        /// [`ClientConfig::resource_principal_from`]($crate::context::ClientConfig::resource_principal_from).
+        pub fn builder_resource_principal() -> Result<ClientBuilder, $crate::error::Error> {
+            let config = $crate::context::ClientConfig::resource_principal($seed()?)?;
             Ok(ClientBuilder::from_config(config))
         }
     };

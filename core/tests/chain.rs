@@ -315,3 +315,30 @@ fn a_security_token_file_in_the_environment_signs_as_st() {
     );
     assert!(!format!("{err} {err:?}").contains("SECRET"));
 }
+
+#[test]
+fn resource_principal_variables_are_the_fifth_step() {
+    let rpst = format!(
+        "{}.{}.{}",
+        B64URL.encode(br#"{"alg":"RS256"}"#),
+        B64URL.encode(format!(
+            r#"{{"exp":4102444800,"iat":1700000000,"res_tenant":"{TENANCY}"}}"#
+        )),
+        B64URL.encode("sig")
+    );
+    let env = Env::new()
+        .set("OCI_RESOURCE_PRINCIPAL_VERSION", "2.2")
+        .set("OCI_RESOURCE_PRINCIPAL_RPST", &rpst)
+        .set("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM", KEY)
+        .set("OCI_RESOURCE_PRINCIPAL_REGION", "us-ashburn-1");
+    let config = env.chain(&ChainOptions::default()).unwrap();
+    assert_eq!(config.tenancy(), TENANCY);
+    assert_eq!(config.region(), Some("us-ashburn-1"));
+    // Set but incomplete: the step's own error, naming the variable.
+    let env = Env::new().set("OCI_RESOURCE_PRINCIPAL_VERSION", "2.2");
+    let err = env.chain(&ChainOptions::default()).unwrap_err();
+    assert!(
+        err.to_string().contains("OCI_RESOURCE_PRINCIPAL_RPST"),
+        "{err}"
+    );
+}

@@ -31,6 +31,9 @@ pub(crate) struct KeyRegistry {
     pub session_tokens: HashMap<String, RsaPublicKey>,
     /// Tokens the emulator issued: their expiry and whether they were revoked.
     pub issued: HashMap<String, crate::session::IssuedToken>,
+    /// Resource principal tokens (2.1.x) handed out and not yet exchanged → their service
+    /// principal session token.
+    pub resource_tokens: HashMap<String, String>,
 }
 
 /// The parsed `Authorization: Signature ...` header.
@@ -154,7 +157,20 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
     if !has("date") && !has("x-date") {
         return Err("missing required signed header date (or x-date)".into());
     }
+    // The official Python SDK signs its instance-principal federation with `date
+    // (request-target)` and the body headers only, without `host` (oci 2.189.0,
+    // `oci/auth/federation_client.py`, `AuthTokenRequestSigner`: `generic_headers = ["date",
+    // "(request-target)"]`), and the auth service takes it: a federation keyId
+    // (`<tenancy>/fed-x509/…`, `<tenancy>/fed-x509-sha256/…`) does not need `host` signed.
+    let federation = principal.token.is_none()
+        && matches!(
+            principal.user.as_deref(),
+            Some("fed-x509" | "fed-x509-sha256")
+        );
     for required in ["(request-target)", "host"] {
+        if required == "host" && federation {
+            continue;
+        }
         if !has(required) {
             return Err(format!("missing required signed header {required}"));
         }
@@ -348,7 +364,7 @@ pub fn verify_signature(
     let keys = KeyRegistry {
         api_keys: api_keys.iter().cloned().collect(),
         session_tokens: session_tokens.iter().cloned().collect(),
-        issued: HashMap::new(),
+        ..KeyRegistry::default()
     };
     let facts = RequestFacts {
         method,
@@ -417,7 +433,10 @@ fn lookup_key(
             });
     }
     let parts: Vec<&str> = key_id.split('/').collect();
-    if parts.len() != 3 || parts.iter().any(|p| p.is_empty()) {
+    // A resource's key (resource principals 2.1.1, 2.1.2) names its tenancy too:
+    // `resource/v<version>/<tenancy>/<resource>`.
+    let resource_key = parts.len() == 4 && parts[0] == "resource";
+    if (parts.len() != 3 && !resource_key) || parts.iter().any(|p| p.is_empty()) {
         return Err(format!(
             "malformed keyId {}: expected <tenancy-ocid>/<user-ocid>/<fingerprint> or ST$<token>",
             shown_key_id(key_id)

@@ -10,8 +10,8 @@
 //! (generating RSA keys is slow unoptimised); rotating alternates between them.
 //!
 //! A federation request is verified as any signed request is: the leaf key is registered under
-//! the keyId `<tenancy>/fed-x509-sha256/<SHA-256 of the leaf>`, so the signature check is the
-//! ordinary one. The reply is a session token (issued as the refresh endpoint issues them)
+//! the keyIds `<tenancy>/fed-x509-sha256/<SHA-256 of the leaf>` and `<tenancy>/fed-x509/<SHA-1
+//! of the leaf>` (the official Python SDK's form), so the signature check is the ordinary one. The reply is a session token (issued as the refresh endpoint issues them)
 //! bound to the request's `publicKey`.
 
 use std::time::{Duration, SystemTime};
@@ -45,6 +45,12 @@ pub(crate) const IMDS_PREFIX: &str = "/opc/v2/";
 /// The second path segment of federation keyIds, which the API-key registry holds them under.
 const FED_SEGMENT: &str = "fed-x509-sha256";
 
+/// The same with the leaf's SHA-1 fingerprint: the official Python SDK (2.189.0,
+/// `oci/auth/federation_client.py`) signs its federation as `<tenancy>/fed-x509/<SHA-1 of the
+/// leaf, upper-case colon hex>`, while the Go SDK uses `fed-x509-sha256/<SHA-256>`; the auth
+/// service accepts both, so the emulator registers the leaf under both keyIds.
+const FED_SEGMENT_SHA1: &str = "fed-x509";
+
 const KEYS: [(&str, &str); 2] = [
     (
         include_str!("instance_key_a.pem"),
@@ -66,8 +72,8 @@ pub(crate) struct InstanceIdentity {
     leaf_body: String,
     /// The intermediate certificate, PEM.
     pub intermediate_pem: String,
-    /// The federation keyId this leaf signs with.
-    key_id: String,
+    /// The federation keyIds this leaf signs with (SHA-256 and SHA-1 forms).
+    key_ids: [String; 2],
     /// Leaves issued so far (1 for the first).
     pub serial: u64,
 }
@@ -127,8 +133,19 @@ fn certificate(
         .to_public_key_der()
         .map_err(|e| format!("cannot encode the leaf public key: {e}"))?;
     let alg = tlv(0x30, &[tlv(0x06, SHA256_RSA), vec![0x05, 0x00]].concat());
-    // A positive INTEGER: a leading zero byte keeps the top bit clear.
-    let serial = tlv(0x02, &[&[0u8][..], &serial.to_be_bytes()].concat());
+    // A positive INTEGER in DER's minimal form (strict parsers, such as the `cryptography`
+    // package the official Python SDK reads certificates with, refuse redundant leading zero
+    // bytes): no leading zeros, but one zero byte when the top bit would read as a sign.
+    let bytes = serial.to_be_bytes();
+    let first = bytes
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(bytes.len() - 1);
+    let mut content = bytes[first..].to_vec();
+    if content[0] & 0x80 != 0 {
+        content.insert(0, 0);
+    }
+    let serial = tlv(0x02, &content);
     let validity = tlv(
         0x30,
         &[tlv(0x17, b"250101000000Z"), tlv(0x17, b"491231235959Z")].concat(),
@@ -188,22 +205,37 @@ pub(crate) fn issue_identity(
     let leaf = certificate(rng, serial, &subject, &public)?;
     let ca_public = crate::keys::test_key().map_err(|e| e.to_string())?.public;
     let intermediate = certificate(rng, 1, &[(CN, "ocisdk-emulator instance CA")], &ca_public)?;
-    let fingerprint = Sha256::digest(&leaf)
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":");
-    let key_id = format!("{tenancy}/{FED_SEGMENT}/{fingerprint}");
+    let colon_hex = |digest: &[u8]| {
+        digest
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":")
+    };
+    let key_ids = [
+        format!(
+            "{tenancy}/{FED_SEGMENT}/{}",
+            colon_hex(&Sha256::digest(&leaf))
+        ),
+        format!(
+            "{tenancy}/{FED_SEGMENT_SHA1}/{}",
+            colon_hex(&sha1::Sha1::digest(&leaf))
+        ),
+    ];
     if let Some(previous) = previous {
-        keys.api_keys.remove(&previous.key_id);
+        for key_id in &previous.key_ids {
+            keys.api_keys.remove(key_id);
+        }
     }
-    keys.api_keys.insert(key_id.clone(), public);
+    for key_id in &key_ids {
+        keys.api_keys.insert(key_id.clone(), public.clone());
+    }
     Ok(InstanceIdentity {
         key_index,
         leaf_body: B64.encode(&leaf),
         leaf_pem: pem(&leaf),
         intermediate_pem: pem(&intermediate),
-        key_id,
+        key_ids,
         serial,
     })
 }
@@ -249,7 +281,11 @@ pub(crate) fn serve_imds(
 
 /// Whether the request was signed with an instance leaf key (a federation keyId).
 pub(crate) fn is_federation_key(verified: &Verified) -> bool {
-    verified.principal.token.is_none() && verified.principal.user.as_deref() == Some(FED_SEGMENT)
+    verified.principal.token.is_none()
+        && matches!(
+            verified.principal.user.as_deref(),
+            Some(FED_SEGMENT | FED_SEGMENT_SHA1)
+        )
 }
 
 /// Serves a verified federation request: signed by the current leaf (its keyId), carrying that
@@ -279,7 +315,7 @@ pub(crate) fn federate(
         return refuse(
             StatusCode::UNAUTHORIZED,
             "NotAuthenticated",
-            "the federation must be signed with the current instance leaf key as keyId <tenancy>/fed-x509-sha256/<leaf SHA-256>",
+            "the federation must be signed with the current instance leaf key as keyId <tenancy>/fed-x509-sha256/<leaf SHA-256> or <tenancy>/fed-x509/<leaf SHA-1>",
         );
     }
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {

@@ -193,6 +193,7 @@ mod instance;
 mod keys;
 pub mod model;
 mod object_storage;
+mod resource;
 mod secrets;
 mod server;
 mod session;
@@ -215,6 +216,7 @@ pub use keys::{
 };
 pub use model::operation_names;
 pub use secrets::DEFAULT_VAULT_ID;
+pub use session::{RESOURCE_COMPARTMENT, RESOURCE_ID};
 pub use support::{OperationSupport, Support, operation_support, operations_table};
 // For `fuzz/` only: the signature verifier without a server (see its doc).
 #[doc(hidden)]
@@ -725,6 +727,67 @@ impl Emulator {
             now,
             lifetime,
         ))
+    }
+
+    /// Issues a resource principal session token (RPST) bound to `public_key_pem` (the key a
+    /// resource-principal environment's `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM` holds) that
+    /// expires `lifetime` from now (whole seconds, at least one), as the platform of an OCI
+    /// Function hands one out: its claims name the emulator's tenancy (`res_tenant`),
+    /// [`RESOURCE_COMPARTMENT`] and [`RESOURCE_ID`]; requests signed with keyId `ST$<rpst>`
+    /// and that key verify until then. [`Emulator::revoke_session_tokens`] and
+    /// [`Emulator::expire_session_tokens`] apply to it too.
+    pub fn issue_resource_principal_token(
+        &self,
+        public_key_pem: &str,
+        lifetime: Duration,
+    ) -> Result<String, EmulatorError> {
+        let key: RsaPublicKey = parse_public_pem(public_key_pem)?;
+        let (tenancy, mut rng) = self.app.token_rng();
+        let now = self.app.now();
+        Ok(session::issue_resource(
+            &mut self.registry(),
+            &mut rng,
+            key,
+            &tenancy,
+            now,
+            lifetime,
+        ))
+    }
+
+    /// Registers `public_key_pem` as the key of the emulator's resource ([`RESOURCE_ID`]) for
+    /// resource principals 2.1, 2.1.1 and 2.1.2: requests signed with it as keyId
+    /// `resource/v2.1/<resource>` or `resource/v2.1.x/<tenancy>/<resource>` may ask for a
+    /// resource principal token (`GET /20180711/resourcePrincipalTokenV2/<resource>`) and
+    /// exchange it for an RPST (`POST /v1/resourcePrincipalSessionToken`), both at
+    /// [`Emulator::url`]; the RPST lives as the session tokens do
+    /// ([`EmulatorConfig::session_token_lifetime`]). Every exchange is in
+    /// [`Stats::operations`] (`GetResourcePrincipalToken`, `GetResourcePrincipalSessionToken`).
+    pub fn add_resource_principal_key(&self, public_key_pem: &str) -> Result<(), EmulatorError> {
+        let key: RsaPublicKey = parse_public_pem(public_key_pem)?;
+        let mut keys = self.registry();
+        for key_id in resource::key_ids(&self.tenancy_id) {
+            keys.api_keys.insert(key_id, key.clone());
+        }
+        Ok(())
+    }
+
+    /// Writes a resource-principal (2.2) environment's files into `dir`: `rp_key.pem` (the
+    /// emulator's key serves as the resource's key) and `rpst` (a token from
+    /// [`Emulator::issue_resource_principal_token`] living `lifetime`). Returns their paths
+    /// (key, token), for `OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM` and `OCI_RESOURCE_PRINCIPAL_RPST`.
+    pub fn write_resource_principal(
+        &self,
+        dir: &Path,
+        lifetime: Duration,
+    ) -> Result<(PathBuf, PathBuf), EmulatorError> {
+        create_private_dir_all(dir)?;
+        let dir = std::fs::canonicalize(dir)?;
+        let key_path = dir.join("rp_key.pem");
+        write_private(&key_path, self.private_key_pem.as_bytes())?;
+        let token = self.issue_resource_principal_token(&self.public_key_pem, lifetime)?;
+        let token_path = dir.join("rpst");
+        write_private(&token_path, token.as_bytes())?;
+        Ok((key_path, token_path))
     }
 
     /// Revokes every session token issued so far: from now on each is refused with `401

@@ -589,6 +589,24 @@ fn run(args: Args) -> Result<(), String> {
         ),
         None => None,
     };
+    // Beside the generated config, a resource-principal (2.2) environment's files, written
+    // before the URL is printed for the same reason as the config.
+    let resource_principal = match &state_dir {
+        Some(dir) => {
+            let lifetime = Duration::from_secs(args.session_token_lifetime.unwrap_or(3600));
+            let written = emu.write_resource_principal(dir, lifetime).map_err(|e| {
+                format!(
+                    "cannot write the resource principal into {}: {e}",
+                    dir.display()
+                )
+            })?;
+            // The same key is the resource's own for versions 2.1.x (token endpoints here).
+            emu.add_resource_principal_key(emu.public_key_pem())
+                .map_err(|e| e.to_string())?;
+            Some(written)
+        }
+        None => None,
+    };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{}", emu.url());
     let _ = out.flush();
@@ -666,6 +684,32 @@ fn run(args: Args) -> Result<(), String> {
         emu.url()
     );
     let _ = writeln!(out, "vault:       {}", emu.vault_id());
+    let _ = writeln!(
+        out,
+        "imds:        {} (instance principals: OCI_METADATA_BASE_URL; federation at {}/v1/x509)",
+        emu.imds_url(),
+        emu.url()
+    );
+    if let Some((key, rpst)) = &resource_principal {
+        let _ = writeln!(out, "rp rpst:     {}", rpst.display());
+        let _ = writeln!(out, "rp key:      {}", key.display());
+        let _ = writeln!(
+            out,
+            "resource principal: OCI_RESOURCE_PRINCIPAL_VERSION=2.2 OCI_RESOURCE_PRINCIPAL_RPST={} OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM={} OCI_RESOURCE_PRINCIPAL_REGION={}",
+            rpst.display(),
+            key.display(),
+            emu.region()
+        );
+        let _ = writeln!(
+            out,
+            "resource principal 2.1.1: OCI_RESOURCE_PRINCIPAL_VERSION=2.1.1 OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT={url} OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT={url} OCI_RESOURCE_PRINCIPAL_RESOURCE_ID={} OCI_RESOURCE_PRINCIPAL_TENANCY_ID={} OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM={} OCI_RESOURCE_PRINCIPAL_REGION={}",
+            ocisdk_emulator::RESOURCE_ID,
+            emu.tenancy_id(),
+            key.display(),
+            emu.region(),
+            url = emu.url(),
+        );
+    }
     let mut names: Vec<&str> = args.secrets.iter().map(|(n, _)| n.as_str()).collect();
     names.sort_unstable();
     names.dedup();
@@ -744,7 +788,8 @@ fn create_private_dir(parent: &Path) -> Result<PathBuf, String> {
 /// Removes what [`Emulator::write_config`] wrote into a directory of [`create_private_dir`],
 /// then the directory if that left it empty (nothing else in it is touched).
 fn remove_private_dir(dir: &Path) {
-    for name in ["key.pem", "config"] {
+    // The files this program writes there (the config, and a resource principal's token and key).
+    for name in ["key.pem", "config", "rpst", "rp_key.pem"] {
         let _ = std::fs::remove_file(dir.join(name));
     }
     let _ = std::fs::remove_dir(dir);

@@ -26,6 +26,7 @@ use crate::identity::{self, Kind, generic};
 use crate::instance;
 use crate::model::{self, Matched, NoMatch};
 use crate::object_storage as os;
+use crate::resource;
 use crate::secrets;
 use crate::session;
 use crate::state::{ApiError, KeyChange, Query, Reply, RetryEntry, State};
@@ -321,8 +322,10 @@ async fn process(
     let is_refresh = parts.method == Method::POST && parts.uri.path() == session::REFRESH_PATH;
     let is_federation =
         parts.method == Method::POST && parts.uri.path() == instance::FEDERATION_PATH;
+    // So are the two token endpoints of resource principals 2.1.x.
+    let resource_op = resource::route(&parts.method, parts.uri.path());
     let route = match model::route(&parts.method, parts.uri.path()) {
-        _ if is_refresh || is_federation => None,
+        _ if is_refresh || is_federation || resource_op.is_some() => None,
         Ok(r) => Some(r),
         Err(NoMatch::NotFound) => None,
         Err(NoMatch::BadSegment(seg)) => {
@@ -337,6 +340,8 @@ async fn process(
         session::REFRESH_OPERATION
     } else if is_federation {
         instance::FEDERATION_OPERATION
+    } else if let Some(op) = resource_op {
+        op
     } else {
         route.as_ref().map_or("Unknown", |r| r.operation)
     };
@@ -372,6 +377,13 @@ async fn process(
         None if instance::is_federation_key(&v) && op != instance::FEDERATION_OPERATION => Err(
             "an instance certificate's key signs only the federation (POST /v1/x509); sign with the session token it gives (ST$<token>)".to_string(),
         ),
+        // A resource's key signs its token exchanges and nothing else.
+        None if resource::is_resource_key(&v)
+            && op != resource::RPT_OPERATION
+            && op != resource::RPST_OPERATION =>
+        {
+            Err("a resource's key signs only its token exchanges; sign with the resource principal session token (ST$<token>)".to_string())
+        }
         None => Ok(v),
     });
     let verified = match verified {
@@ -564,6 +576,29 @@ async fn serve_verified(
         if issued {
             app.counters.federations.fetch_add(1, Ordering::Relaxed);
         }
+        return reply;
+    }
+
+    if op == resource::RPT_OPERATION {
+        let (_, mut rng) = app.token_rng();
+        let mut keys = app.keys.write().unwrap_or_else(|e| e.into_inner());
+        return resource::serve_rpt(&mut keys, &mut rng, verified, parts.uri.path());
+    }
+
+    if op == resource::RPST_OPERATION {
+        let (tenancy, mut rng) = app.token_rng();
+        let (reply, _) = {
+            let mut keys = app.keys.write().unwrap_or_else(|e| e.into_inner());
+            resource::serve_rpst(
+                &mut keys,
+                &mut rng,
+                verified,
+                &bytes,
+                &tenancy,
+                now,
+                app.session_token_lifetime(),
+            )
+        };
         return reply;
     }
 

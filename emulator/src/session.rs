@@ -37,6 +37,13 @@ pub(crate) struct IssuedToken {
     pub revoked: bool,
 }
 
+/// The resource OCID of the emulator's resource principal (the `res_id` of its RPSTs): an OCI
+/// Function, as in the most common resource-principal environment.
+pub const RESOURCE_ID: &str = "ocid1.fnfunc.oc1..emulator";
+
+/// The compartment of the emulator's resource principal (the `res_compartment` of its RPSTs).
+pub const RESOURCE_COMPARTMENT: &str = "ocid1.compartment.oc1..emulator";
+
 /// Issues a token for `key` living `lifetime` from `now`, and registers it: requests signed
 /// with `ST$<token>` and that key verify from now on.
 pub(crate) fn issue(
@@ -47,26 +54,62 @@ pub(crate) fn issue(
     now: SystemTime,
     lifetime: Duration,
 ) -> String {
+    let claims = json!({ "ptype": "user", "tenant": tenancy });
+    issue_with_claims(keys, rng, key, claims, now, lifetime)
+}
+
+/// Issues a resource principal session token (RPST) for `key`, as the platform hands one to a
+/// function: the claims the official SDKs read (`res_tenant`, `res_compartment`; also
+/// `res_type`, `res_id`, `ttype`), registered like any session token (expiry and revocation
+/// apply; the refresh endpoint would renew it, which a resource principal never asks).
+pub(crate) fn issue_resource(
+    keys: &mut KeyRegistry,
+    rng: &mut ChaCha20Rng,
+    key: RsaPublicKey,
+    tenancy: &str,
+    now: SystemTime,
+    lifetime: Duration,
+) -> String {
+    let claims = json!({
+        "ttype": "res",
+        "ptype": "resource",
+        "sub": RESOURCE_ID,
+        "tenant": tenancy,
+        "res_tenant": tenancy,
+        "res_compartment": RESOURCE_COMPARTMENT,
+        "res_type": "fnfunc",
+        "res_id": RESOURCE_ID,
+    });
+    issue_with_claims(keys, rng, key, claims, now, lifetime)
+}
+
+/// Issues and registers a token whose payload is `claims` plus the common ones.
+fn issue_with_claims(
+    keys: &mut KeyRegistry,
+    rng: &mut ChaCha20Rng,
+    key: RsaPublicKey,
+    mut claims: serde_json::Value,
+    now: SystemTime,
+    lifetime: Duration,
+) -> String {
     let iat = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
     // Whole seconds, as in a JWT; at least one.
     let exp = iat + lifetime.as_secs().max(1);
     let header = json!({"alg": "RS256", "kid": "asw", "typ": "JWT"});
-    let payload = json!({
-        "iss": "authService.oracle.com",
-        "aud": "oci",
-        "ptype": "user",
-        "tenant": tenancy,
-        "jti": random_hex(rng, 32),
-        "iat": iat,
-        "exp": exp,
-        "sess_exp": iat + 24 * 3600,
-    });
+    if let Some(map) = claims.as_object_mut() {
+        map.insert("iss".into(), json!("authService.oracle.com"));
+        map.insert("aud".into(), json!("oci"));
+        map.insert("jti".into(), json!(random_hex(rng, 32)));
+        map.insert("iat".into(), json!(iat));
+        map.insert("exp".into(), json!(exp));
+        map.insert("sess_exp".into(), json!(iat + 24 * 3600));
+    }
     let mut signature = [0u8; 64];
     rng.fill_bytes(&mut signature);
     let token = format!(
         "{}.{}.{}",
         B64URL.encode(header.to_string()),
-        B64URL.encode(payload.to_string()),
+        B64URL.encode(claims.to_string()),
         B64URL.encode(signature)
     );
     keys.session_tokens.insert(token.clone(), key);

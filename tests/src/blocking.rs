@@ -14,7 +14,7 @@ use ocisdk_core::retry::RetryPolicy;
 use ocisdk_core::{Context, Operation, Response};
 use ocisdk_object_storage::{GetObject, PutObject, PutObjectOutput};
 
-use crate::native::{NativeTransport, connect_through_files};
+use crate::native::{NativeTransport, connect_through_files, resource_principal_config};
 use crate::transport::{
     ChunksReader, ClientOptions, Credentials, ObjectDigest, PatternReader, PlainResponse, TestBody,
     Transport, body_read_error,
@@ -26,9 +26,12 @@ impl Transport for Client {
 
     fn connect(credentials: &Credentials, options: &ClientOptions) -> Result<Self, Error> {
         // Instance principals take no files: the client reads the (emulated) IMDS.
-        let mut builder = match &options.imds_endpoint {
-            Some(imds) => Client::builder_instance_principal()?.imds_endpoint(imds),
-            None => connect_through_files(credentials, |path| {
+        let mut builder = match (&options.resource_principal, &options.imds_endpoint) {
+            (Some(vars), _) => {
+                ocisdk_blocking::ClientBuilder::from_config(resource_principal_config(vars)?)
+            }
+            (None, Some(imds)) => Client::builder_instance_principal()?.imds_endpoint(imds),
+            (None, None) => connect_through_files(credentials, |path| {
                 Client::builder_from_config_file(Some(path), None)
             })?,
         };

@@ -85,6 +85,7 @@ pub use hyper::Hyper;
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::{
     Env, NativeTransport, block_on, connect_through_files, fast_policy, portable_config,
+    resource_principal_config,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use ocisdk_emulator;
@@ -165,6 +166,11 @@ macro_rules! scenarios {
             instance_principal_401_refederates_once,
             instance_principal_without_imds_is_a_clear_error,
             instance_certificate_without_tenancy_is_a_clear_error,
+            resource_principal_walkthrough_and_rotation,
+            resource_principal_401_rereads_once,
+            inline_resource_principal_token_expires,
+            resource_principal_bad_variables_are_clear_errors,
+            resource_principal_v21_walkthrough_and_401,
         );
     };
     (@fault_tests [$transport:ty] $($name:ident),* $(,)?) => {

@@ -57,6 +57,16 @@ pub fn connect_through_files<T>(
     build(&config)
 }
 
+/// A resource-principal client configuration from `vars` (`OCI_RESOURCE_PRINCIPAL_*` as
+/// (name, value)), the way `builder_resource_principal` reads the process environment.
+pub fn resource_principal_config(
+    vars: &[(String, String)],
+) -> Result<ocisdk_core::context::ClientConfig, ocisdk_core::Error> {
+    let lookup = |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    // Test support: the seed only blinds the key's signatures.
+    ocisdk_core::context::ClientConfig::resource_principal_from(lookup, [12; 32])
+}
+
 /// The emulator settings of the portable scenarios, natively as in the browser
 /// (`transport-wasm/tests/run.sh` starts the emulator with `--page-size 2`).
 pub fn portable_config() -> EmulatorConfig {
@@ -175,6 +185,37 @@ impl<T: Transport> Env<T> {
         };
         let client = T::connect(&credentials, &options)
             .unwrap_or_else(|e| panic!("the {} instance-principal client connects: {e}", T::NAME));
+        Env {
+            emulator,
+            client,
+            credentials,
+            page_size,
+            empty_pages,
+            dir: tempfile::tempdir().expect("a temporary directory"),
+        }
+    }
+
+    /// An emulator started with `config`, and a resource-principal client built from the
+    /// `OCI_RESOURCE_PRINCIPAL_*` variables `vars` returns (it may issue tokens and write
+    /// files); the client's endpoint is the emulator's.
+    pub fn start_resource(
+        config: EmulatorConfig,
+        options: ClientOptions,
+        vars: impl FnOnce(&Emulator) -> Vec<(String, String)>,
+    ) -> Env<T> {
+        let (page_size, empty_pages) = (config.page_size, config.empty_pages);
+        let emulator = Emulator::start_with(config).expect("the emulator starts");
+        let credentials = Credentials {
+            config_text: emulator.config_text("key.pem"),
+            key_pem: emulator.private_key_pem().to_string(),
+        };
+        let options = ClientOptions {
+            endpoint: Some(emulator.url().to_string()),
+            resource_principal: Some(vars(&emulator)),
+            ..options
+        };
+        let client = T::connect(&credentials, &options)
+            .unwrap_or_else(|e| panic!("the {} resource-principal client connects: {e}", T::NAME));
         Env {
             emulator,
             client,

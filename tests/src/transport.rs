@@ -26,6 +26,10 @@ pub struct ClientOptions {
     /// Builds an instance-principal client reading this IMDS base URL (the emulator's
     /// `<url>/opc/v2`) instead of one from the credentials. Native transports only.
     pub imds_endpoint: Option<String>,
+    /// Builds a resource-principal client from these `OCI_RESOURCE_PRINCIPAL_*` variables (as
+    /// (name, value); the process environment is not read) instead of from the credentials.
+    /// Native transports only.
+    pub resource_principal: Option<Vec<(String, String)>>,
 }
 
 /// What a client is built from, as text (a browser has no files): an OCI config file whose

@@ -191,12 +191,8 @@ fn by_method(
 }
 
 #[cfg(feature = "fs")]
-fn resource_principal(env: EnvLookup<'_>, _seed: [u8; 32]) -> Result<ClientConfig, Error> {
-    let _ = env;
-    Err(env_error(
-        "OCI_RESOURCE_PRINCIPAL_VERSION",
-        "resource principals are not supported by this build yet".to_string(),
-    ))
+fn resource_principal(env: EnvLookup<'_>, seed: [u8; 32]) -> Result<ClientConfig, Error> {
+    ClientConfig::resource_principal_from(env, seed)
 }
 
 /// The config profile step: the file `OCI_CLI_CONFIG_FILE` or the options name, else the

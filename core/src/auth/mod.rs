@@ -1,5 +1,5 @@
 //! Credentials and request signing: private keys, key ids, the RSA backends and token
-//! principals (session tokens that refresh, instance principals, and the [`TokenSource`]
+//! principals (session tokens that refresh, instance and resource principals, and the [`TokenSource`]
 //! trait for other ways of obtaining tokens).
 
 pub mod chain;
@@ -7,6 +7,7 @@ pub mod instance;
 pub mod keys;
 pub mod provider;
 pub mod refresh;
+pub mod resource;
 pub mod session;
 pub mod signer;
 pub mod source;
@@ -17,6 +18,10 @@ pub use instance::{DEFAULT_IMDS_ENDPOINT, InstanceFederation};
 pub use keys::*;
 pub use provider::*;
 pub use refresh::SessionRefresh;
+pub use resource::{
+    ResourceClaims, ResourcePrincipalEnv, ResourcePrincipalError, ResourcePrincipalSetup,
+    ResourcePrincipalSource, ResourcePrincipalV21Source,
+};
 pub use session::{RefreshTicket, SessionToken, SessionTokenPrincipal, TokenStep};
 pub use signer::{DateHeader, KeyId, RequestSigner, RsaBackend, SignBody, SigningError};
 pub use source::{Completed, NewToken, SourceCx, SourceStep, TokenSource};

@@ -179,6 +179,16 @@ pub enum KeyId {
         /// SHA-256 of the leaf certificate's DER, upper-case hex pairs joined by `:`.
         fingerprint: String,
     },
+    /// A resource's own key, for a resource principal's (2.1.x) token exchanges only:
+    /// `resource/v2.1/<resource OCID>`, or `resource/v<version>/<tenancy>/<resource OCID>`.
+    Resource {
+        /// `2.1`, `2.1.1` or `2.1.2`.
+        version: String,
+        /// The tenancy OCID (2.1.1 and 2.1.2 name it; 2.1 does not).
+        tenancy: Option<String>,
+        /// The resource OCID.
+        resource: String,
+    },
 }
 
 impl KeyId {
@@ -195,6 +205,16 @@ impl KeyId {
                 tenancy,
                 fingerprint,
             } => format!("{tenancy}/fed-x509-sha256/{fingerprint}"),
+            KeyId::Resource {
+                version,
+                tenancy: Some(tenancy),
+                resource,
+            } => format!("resource/v{version}/{tenancy}/{resource}"),
+            KeyId::Resource {
+                version,
+                tenancy: None,
+                resource,
+            } => format!("resource/v{version}/{resource}"),
         })
     }
 }
@@ -202,7 +222,7 @@ impl KeyId {
 impl fmt::Debug for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeyId::ApiKey { .. } | KeyId::X509Federation { .. } => {
+            KeyId::ApiKey { .. } | KeyId::X509Federation { .. } | KeyId::Resource { .. } => {
                 write!(f, "KeyId({})", self.render().as_str())
             }
             KeyId::SessionToken(_) => f.write_str("KeyId(ST$<redacted>)"),

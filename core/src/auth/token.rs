@@ -111,6 +111,10 @@ pub enum TokenError {
         /// The service's request id, for a support ticket.
         opc_request_id: Option<String>,
     },
+    /// A resource-principal environment cannot be used (a variable missing, a file unreadable,
+    /// a token without its tenancy).
+    #[error("{0}")]
+    ResourcePrincipal(#[from] super::resource::ResourcePrincipalError),
 }
 
 /// Reads the claims of `token` (a JWT: `header.payload.signature`, base64url) without checking

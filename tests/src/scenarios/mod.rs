@@ -15,6 +15,8 @@ mod faults;
 #[cfg(not(target_arch = "wasm32"))]
 mod instance;
 #[cfg(not(target_arch = "wasm32"))]
+mod resource;
+#[cfg(not(target_arch = "wasm32"))]
 mod session;
 
 pub use breadth::{
@@ -40,6 +42,12 @@ pub use instance::{
     concurrent_first_calls_share_one_federation,
     instance_certificate_without_tenancy_is_a_clear_error, instance_principal_401_refederates_once,
     instance_principal_walkthrough_across_expiry, instance_principal_without_imds_is_a_clear_error,
+};
+#[cfg(not(target_arch = "wasm32"))]
+pub use resource::{
+    inline_resource_principal_token_expires, resource_principal_401_rereads_once,
+    resource_principal_bad_variables_are_clear_errors, resource_principal_v21_walkthrough_and_401,
+    resource_principal_walkthrough_and_rotation,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use session::{

@@ -1,0 +1,177 @@
+//! Resource principals 2.1.x: the two token endpoints a resource's platform names
+//! (`OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT`, `OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT`), served
+//! beside the services on the emulator's address, as the official SDKs call them:
+//!
+//! 1. `GET /20180711/resourcePrincipalTokenV2/<resource>` (2.1.2: `…V212/<resource>`), signed
+//!    with the resource's key as keyId `resource/v2.1/<resource>` or
+//!    `resource/v<version>/<tenancy>/<resource>` → `{"resourcePrincipalToken",
+//!    "servicePrincipalSessionToken"}` (opaque here: random text the emulator remembers);
+//! 2. `POST /v1/resourcePrincipalSessionToken` with both and a `sessionPublicKey`, signed the
+//!    same way → `{"token": "<RPST>"}` bound to that public key (an RPST as
+//!    [`crate::session::issue_resource`] issues them).
+//!
+//! The resource's key is registered under those keyIds by
+//! `Emulator::add_resource_principal_key`; it signs these two exchanges and nothing else.
+
+use std::time::{Duration, SystemTime};
+
+use axum::http::{Method, StatusCode};
+use rand_chacha::ChaCha20Rng;
+use serde_json::json;
+
+use crate::auth::{KeyRegistry, Verified};
+use crate::keys::{parse_public_pem, random_hex};
+use crate::session::RESOURCE_ID;
+use crate::state::{ApiError, Reply};
+
+/// The operation name of the resource principal token request in stats and logs.
+pub(crate) const RPT_OPERATION: &str = "GetResourcePrincipalToken";
+
+/// The operation name of the session token exchange in stats and logs.
+pub(crate) const RPST_OPERATION: &str = "GetResourcePrincipalSessionToken";
+
+const RPT_PREFIXES: [&str; 2] = [
+    "/20180711/resourcePrincipalTokenV2/",
+    "/20180711/resourcePrincipalTokenV212/",
+];
+const RPST_PATH: &str = "/v1/resourcePrincipalSessionToken";
+
+/// The keyIds a resource's key is registered under, for the emulator's resource.
+pub(crate) fn key_ids(tenancy: &str) -> [String; 3] {
+    [
+        format!("resource/v2.1/{RESOURCE_ID}"),
+        format!("resource/v2.1.1/{tenancy}/{RESOURCE_ID}"),
+        format!("resource/v2.1.2/{tenancy}/{RESOURCE_ID}"),
+    ]
+}
+
+/// Which of the two exchanges `method path` is, if either.
+pub(crate) fn route(method: &Method, path: &str) -> Option<&'static str> {
+    if *method == Method::GET && RPT_PREFIXES.iter().any(|p| path.starts_with(p)) {
+        Some(RPT_OPERATION)
+    } else if *method == Method::POST && path == RPST_PATH {
+        Some(RPST_OPERATION)
+    } else {
+        None
+    }
+}
+
+/// Whether the request was signed with a resource's key (keyId `resource/v2.1…/…`).
+pub(crate) fn is_resource_key(verified: &Verified) -> bool {
+    verified.principal.token.is_none()
+        && verified
+            .principal
+            .user
+            .as_deref()
+            .is_some_and(|u| u.starts_with("v2.1"))
+}
+
+fn refuse(status: StatusCode, code: &'static str, message: &str) -> Reply {
+    ApiError::new(status, code, message.to_string()).into_reply()
+}
+
+/// Serves step 1 for `path`: a fresh pair of opaque tokens for the resource the path names.
+pub(crate) fn serve_rpt(
+    keys: &mut KeyRegistry,
+    rng: &mut ChaCha20Rng,
+    verified: &Verified,
+    path: &str,
+) -> Reply {
+    if !is_resource_key(verified) {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "NotAuthenticated",
+            "a resource principal token is requested with the resource's key (keyId resource/v2.1.../...)",
+        );
+    }
+    let resource = path.rsplit('/').next().unwrap_or_default();
+    if resource != RESOURCE_ID {
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "NotAuthorizedOrNotFound",
+            "no such resource, or the key is not that resource's",
+        );
+    }
+    let rpt = format!("rpt-{}", random_hex(rng, 32));
+    let spst = format!("spst-{}", random_hex(rng, 32));
+    keys.resource_tokens.insert(rpt.clone(), spst.clone());
+    Reply::json(
+        StatusCode::OK,
+        &json!({ "resourcePrincipalToken": rpt, "servicePrincipalSessionToken": spst }),
+    )
+}
+
+/// Serves step 2: an RPST for `sessionPublicKey`, if the tokens are a pair step 1 gave (each
+/// pair is good once). Returns the reply and whether a token was issued.
+pub(crate) fn serve_rpst(
+    keys: &mut KeyRegistry,
+    rng: &mut ChaCha20Rng,
+    verified: &Verified,
+    body: &[u8],
+    tenancy: &str,
+    now: SystemTime,
+    lifetime: Duration,
+) -> (Reply, bool) {
+    if !is_resource_key(verified) {
+        let reply = refuse(
+            StatusCode::UNAUTHORIZED,
+            "NotAuthenticated",
+            "the session token exchange is signed with the resource's key (keyId resource/v2.1.../...)",
+        );
+        return (reply, false);
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        let reply = refuse(
+            StatusCode::BAD_REQUEST,
+            "CannotParseRequest",
+            "the request body is not JSON",
+        );
+        return (reply, false);
+    };
+    let field = |name| value.get(name).and_then(|v| v.as_str());
+    let (Some(rpt), Some(spst), Some(public)) = (
+        field("resourcePrincipalToken"),
+        field("servicePrincipalSessionToken"),
+        field("sessionPublicKey"),
+    ) else {
+        return (
+            ApiError::missing(
+                "resourcePrincipalToken, servicePrincipalSessionToken or sessionPublicKey",
+            )
+            .into_reply(),
+            false,
+        );
+    };
+    if keys.resource_tokens.get(rpt).map(String::as_str) != Some(spst) {
+        let reply = refuse(
+            StatusCode::UNAUTHORIZED,
+            "NotAuthenticated",
+            "resourcePrincipalToken and servicePrincipalSessionToken are not a pair this service issued (or were used already)",
+        );
+        return (reply, false);
+    }
+    keys.resource_tokens.remove(rpt);
+    // PEM parsers want lines of at most 64 characters; the request has the body on one.
+    let lines: Vec<String> = public
+        .as_bytes()
+        .chunks(64)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    let pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        lines.join("\n")
+    );
+    let Ok(key) = parse_public_pem(&pem) else {
+        let reply = refuse(
+            StatusCode::BAD_REQUEST,
+            "InvalidParameter",
+            "sessionPublicKey is not an RSA public key (base64 SubjectPublicKeyInfo)",
+        );
+        return (reply, false);
+    };
+    let token = crate::session::issue_resource(keys, rng, key, tenancy, now, lifetime);
+    (
+        Reply::json(StatusCode::OK, &json!({ "token": token })),
+        true,
+    )
+}
