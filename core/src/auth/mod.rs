@@ -1,9 +1,10 @@
 //! Credentials and request signing: private keys, key ids, the RSA backends and token
-//! principals (session tokens that refresh, instance principals, and the [`TokenSource`]
-//! trait for other ways of obtaining tokens).
+//! principals (session tokens that refresh, instance principals, OKE workload identity, and
+//! the [`TokenSource`] trait for other ways of obtaining tokens).
 
 pub mod instance;
 pub mod keys;
+pub mod oke;
 pub mod provider;
 pub mod refresh;
 pub mod session;
@@ -14,6 +15,7 @@ pub mod x509;
 
 pub use instance::{DEFAULT_IMDS_ENDPOINT, InstanceFederation};
 pub use keys::*;
+pub use oke::{OkeSettings, OkeWorkloadIdentity, ServiceAccountToken};
 pub use provider::*;
 pub use refresh::SessionRefresh;
 pub use session::{RefreshTicket, SessionToken, SessionTokenPrincipal, TokenStep};
