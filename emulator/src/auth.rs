@@ -31,6 +31,10 @@ pub(crate) struct KeyRegistry {
     pub session_tokens: HashMap<String, RsaPublicKey>,
     /// Tokens the emulator issued: their expiry and whether they were revoked.
     pub issued: HashMap<String, crate::session::IssuedToken>,
+    /// The OKE proxymux's service-account tokens and cluster kind.
+    pub oke: crate::oke::OkeState,
+    /// Delegation tokens (`opc-obo-token`) issued, with their `exp`.
+    pub delegation_tokens: HashMap<String, SystemTime>,
 }
 
 /// The parsed `Authorization: Signature ...` header.
@@ -158,6 +162,14 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
         if !has(required) {
             return Err(format!("missing required signed header {required}"));
         }
+    }
+    // A delegation token acts for another user: it counts only when signed (see
+    // `delegation.rs` for the facts this relies on).
+    if facts.headers.contains_key(crate::delegation::HEADER) && !has(crate::delegation::HEADER) {
+        return Err(
+            "opc-obo-token is present but not among the signed headers: a delegation token must be signed"
+                .into(),
+        );
     }
     let body_method = matches!(facts.method.as_str(), "PUT" | "POST" | "PATCH");
     if body_method && !facts.body_exempt {
@@ -348,7 +360,7 @@ pub fn verify_signature(
     let keys = KeyRegistry {
         api_keys: api_keys.iter().cloned().collect(),
         session_tokens: session_tokens.iter().cloned().collect(),
-        issued: HashMap::new(),
+        ..KeyRegistry::default()
     };
     let facts = RequestFacts {
         method,

@@ -47,20 +47,35 @@ pub(crate) fn issue(
     now: SystemTime,
     lifetime: Duration,
 ) -> String {
+    let claims = json!({ "ptype": "user", "tenant": tenancy });
+    issue_with_claims(keys, rng, key, claims, now, lifetime)
+}
+
+/// [`issue`] with the principal's own claims (`ptype`, `tenant`, `res_tenant`, …) beside the
+/// ones every token has (`iss`, `aud`, `jti`, `iat`, `exp`, `sess_exp`).
+pub(crate) fn issue_with_claims(
+    keys: &mut KeyRegistry,
+    rng: &mut ChaCha20Rng,
+    key: RsaPublicKey,
+    claims: serde_json::Value,
+    now: SystemTime,
+    lifetime: Duration,
+) -> String {
     let iat = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
     // Whole seconds, as in a JWT; at least one.
     let exp = iat + lifetime.as_secs().max(1);
     let header = json!({"alg": "RS256", "kid": "asw", "typ": "JWT"});
-    let payload = json!({
+    let mut payload = json!({
         "iss": "authService.oracle.com",
         "aud": "oci",
-        "ptype": "user",
-        "tenant": tenancy,
         "jti": random_hex(rng, 32),
         "iat": iat,
         "exp": exp,
         "sess_exp": iat + 24 * 3600,
     });
+    if let (Some(payload), serde_json::Value::Object(claims)) = (payload.as_object_mut(), claims) {
+        payload.extend(claims);
+    }
     let mut signature = [0u8; 64];
     rng.fill_bytes(&mut signature);
     let token = format!(
