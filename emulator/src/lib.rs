@@ -892,6 +892,19 @@ impl Emulator {
         oke::issue_sa_token(&mut self.registry().oke, &mut rng, now, lifetime)
     }
 
+    /// Expires every service-account token issued so far, now (as when a pod's projected token
+    /// outlives its validity): the proxymux refuses each from now on. Returns how many.
+    pub fn expire_service_account_tokens(&self) -> usize {
+        let now = self.app.now();
+        let mut keys = self.registry();
+        let mut n = 0;
+        for exp in keys.oke.sa_tokens.values_mut().filter(|e| **e > now) {
+            *exp = now;
+            n += 1;
+        }
+        n
+    }
+
     /// Plays a basic (not "enhanced") OKE cluster: the proxymux refuses every request with
     /// `403`, as OKE does for workload identity outside enhanced clusters. `false` undoes it.
     pub fn set_oke_basic_cluster(&self, basic: bool) {

@@ -28,9 +28,15 @@ impl Transport for Client {
         // Instance principals take no files: the client reads the (emulated) IMDS.
         let mut builder = match &options.imds_endpoint {
             Some(imds) => Client::builder_instance_principal()?.imds_endpoint(imds),
-            None => connect_through_files(credentials, |path| {
-                Client::builder_from_config_file(Some(path), None)
-            })?,
+            // OKE workload identity neither: the client asks the (emulated) proxymux.
+            None => match &options.oke {
+                Some((proxymux, token_file)) => Client::builder_oke_workload_identity()?
+                    .oke_endpoint(proxymux)
+                    .service_account_token_path(&token_file.display().to_string()),
+                None => connect_through_files(credentials, |path| {
+                    Client::builder_from_config_file(Some(path), None)
+                })?,
+            },
         };
         if let Some(endpoint) = &options.endpoint {
             builder = builder.endpoint(endpoint);
@@ -40,6 +46,9 @@ impl Transport for Client {
         }
         if let Some(auth) = &options.auth_endpoint {
             builder = builder.auth_endpoint(auth);
+        }
+        if let Some(token) = &options.delegation_token {
+            builder = builder.delegation_token(token.as_str());
         }
         if let Some(timeout) = options.read_timeout {
             builder = builder.read_timeout(timeout);

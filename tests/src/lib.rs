@@ -165,6 +165,12 @@ macro_rules! scenarios {
             instance_principal_401_refederates_once,
             instance_principal_without_imds_is_a_clear_error,
             instance_certificate_without_tenancy_is_a_clear_error,
+            oke_workload_identity_walkthrough_across_expiry,
+            oke_sa_token_replaced_mid_run_is_used_by_the_next_refresh,
+            oke_401_refreshes_once,
+            oke_proxymux_refusal_is_a_typed_error,
+            oke_missing_sa_token_file_names_the_path,
+            delegation_token_is_signed_on_every_principal,
         );
     };
     (@fault_tests [$transport:ty] $($name:ident),* $(,)?) => {

@@ -26,6 +26,12 @@ pub struct ClientOptions {
     /// Builds an instance-principal client reading this IMDS base URL (the emulator's
     /// `<url>/opc/v2`) instead of one from the credentials. Native transports only.
     pub imds_endpoint: Option<String>,
+    /// Builds an OKE workload-identity client asking this proxymux (the emulator's
+    /// `proxymux_url`) with the service-account token read from this file. Native transports
+    /// only.
+    pub oke: Option<(String, std::path::PathBuf)>,
+    /// Every request carries this delegation token (`opc-obo-token`). Native transports only.
+    pub delegation_token: Option<String>,
 }
 
 /// What a client is built from, as text (a browser has no files): an OCI config file whose
