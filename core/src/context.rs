@@ -367,6 +367,14 @@ impl ClientConfig {
         }
     }
 
+    /// OKE workload identity: uses the service-account token `token` as it is (no file is
+    /// read; it is not renewed, so it must outlive the client), as the official SDKs allow.
+    pub fn set_service_account_token(&mut self, token: crate::config::Secret) {
+        if let Some(settings) = self.oke_settings_mut() {
+            settings.token = crate::auth::ServiceAccountToken::Value(token);
+        }
+    }
+
     /// OKE workload identity: the settings (service-account token, proxymux, CA path), if this
     /// is such a configuration.
     pub fn oke_settings(&self) -> Option<&crate::auth::OkeSettings> {
@@ -513,8 +521,10 @@ impl ClientConfig {
     }
 
     /// From the text of an OCI config file and the PEM text of the profile's private key (no
-    /// file is read: `key_file` is ignored). `profile` defaults to `DEFAULT`. Checks the
-    /// profile's fingerprint against the key and decrypts the key with its `pass_phrase`.
+    /// file is read: `key_file` and `delegation_token_file` are ignored; give a delegation
+    /// token with [`set_delegation_token`](Self::set_delegation_token)). `profile` defaults to
+    /// `DEFAULT`. Checks the profile's fingerprint against the key and decrypts the key with its
+    /// `pass_phrase`.
     pub fn from_config_text(
         config_text: &str,
         profile: Option<&str>,
@@ -807,6 +817,13 @@ macro_rules! client_builder_setters {
         /// `/var/run/secrets/kubernetes.io/serviceaccount/token`. Other clients ignore it.
         pub fn service_account_token_path(mut self, path: &str) -> Self {
             self.config.set_service_account_token_path(path);
+            self
+        }
+
+        /// OKE workload identity: uses the service-account token `token` as it is, instead of
+        /// reading a file (it is not renewed). Other clients ignore it.
+        pub fn service_account_token(mut self, token: impl Into<$crate::config::Secret>) -> Self {
+            self.config.set_service_account_token(token.into());
             self
         }
 

@@ -508,3 +508,41 @@ fn a_profiles_delegation_token_file_is_read_and_named_when_missing() {
         "{text}"
     );
 }
+
+#[test]
+fn a_cloud_shell_profile_is_an_instance_principal_with_its_delegation_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let obo_path = dir.path().join("obo");
+    std::fs::write(&obo_path, OBO).unwrap();
+    let config_path = dir.path().join("config");
+    std::fs::write(
+        &config_path,
+        format!(
+            "[DEFAULT]\nauthentication_type=instance_principal\nregion=us-ashburn-1\ndelegation_token_file={}\n",
+            obo_path.display()
+        ),
+    )
+    .unwrap();
+    let config =
+        ocisdk_core::context::ClientConfig::from_config_file(Some(&config_path), None, [6; 32])
+            .unwrap();
+    assert!(config.has_delegation_token());
+    assert_eq!(config.region(), Some("us-ashburn-1"));
+    let ctx = config.build([7; 32]).unwrap();
+    assert_eq!(ctx.session().unwrap().kind(), "instance principal");
+
+    // Without its delegation token the official SDKs refuse the profile; so does this one.
+    std::fs::write(
+        &config_path,
+        "[DEFAULT]\nauthentication_type=instance_principal\n",
+    )
+    .unwrap();
+    let err =
+        ocisdk_core::context::ClientConfig::from_config_file(Some(&config_path), None, [6; 32])
+            .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("authentication_type") && text.contains("delegation_token_file"),
+        "{text}"
+    );
+}
