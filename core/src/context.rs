@@ -228,6 +228,47 @@ pub struct ClientConfig {
     principal: Option<PrincipalSpec>,
     /// A delegation token every request carries (`opc-obo-token`), whoever signs.
     delegation: Option<crate::config::Secret>,
+    /// Endpoints whose TLS certificate a private CA verifies.
+    private_cas: Vec<PrivateCa>,
+}
+
+/// A certificate authority that alone verifies one endpoint's TLS certificate, instead of the
+/// public roots: an OKE cluster's CA for its proxymux (the official SDKs verify that exchange
+/// against the cluster CA only), a private endpoint's CA. The native transports connect to
+/// that host and port with these roots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrivateCa {
+    /// The endpoint's host, as in its URL (an IPv6 address without brackets).
+    pub host: String,
+    /// The endpoint's port.
+    pub port: u16,
+    /// The CA certificate(s), PEM.
+    pub pem: String,
+}
+
+impl PrivateCa {
+    /// The CA `pem` for the endpoint of `base_url` (`https://host[:port]`, port 443 by
+    /// default); `None` for a URL that is not https or has no host.
+    pub fn for_url(base_url: &str, pem: String) -> Option<PrivateCa> {
+        let uri = http::Uri::try_from(base_url).ok()?;
+        if uri.scheme_str() != Some("https") {
+            return None;
+        }
+        let host = uri.host()?.trim_start_matches('[').trim_end_matches(']');
+        Some(PrivateCa {
+            host: host.to_string(),
+            port: uri.port_u16().unwrap_or(443),
+            pem,
+        })
+    }
+
+    /// Whether this CA verifies the endpoint `host`:`port`.
+    pub fn matches(&self, host: &str, port: u16) -> bool {
+        self.port == port
+            && self
+                .host
+                .eq_ignore_ascii_case(host.trim_start_matches('[').trim_end_matches(']'))
+    }
 }
 
 /// A token principal a configuration describes: its session key, where its tokens come from,
@@ -300,6 +341,7 @@ impl ClientConfig {
             auth_endpoint: None,
             principal: None,
             delegation: None,
+            private_cas: Vec::new(),
         }
     }
 
@@ -365,6 +407,50 @@ impl ClientConfig {
         if let Some(settings) = self.oke_settings_mut() {
             settings.token = crate::auth::ServiceAccountToken::File(path.to_string());
         }
+    }
+
+    /// OKE workload identity: verifies the proxymux's TLS certificate with the cluster CA at
+    /// `path` instead of `OCI_KUBERNETES_SERVICE_ACCOUNT_CERT_PATH` or the kubelet's default
+    /// (`/var/run/secrets/kubernetes.io/serviceaccount/ca.crt`).
+    pub fn set_service_account_cert_path(&mut self, path: &str) {
+        if let Some(settings) = self.oke_settings_mut() {
+            settings.ca_path = path.to_string();
+        }
+    }
+
+    /// Verifies the TLS certificate of the endpoint of `base_url` (`https://host[:port]`) with
+    /// the CA certificate(s) `ca_pem` only, instead of the public roots (a private endpoint).
+    /// A URL that is not https is ignored.
+    pub fn trust_private_ca(&mut self, base_url: &str, ca_pem: &str) {
+        if let Some(ca) = PrivateCa::for_url(base_url, ca_pem.to_string()) {
+            self.private_cas.push(ca);
+        }
+    }
+
+    /// The endpoints a private CA verifies, for the transport's TLS: those given with
+    /// [`trust_private_ca`](Self::trust_private_ca) and, for OKE workload identity over https,
+    /// the proxymux with the cluster CA (read now, under the `fs` feature; an unreadable file is
+    /// [`TokenError::OkeCaCertificate`](crate::auth::TokenError::OkeCaCertificate)).
+    pub fn private_cas(&self) -> Result<Vec<PrivateCa>, Error> {
+        // Without `fs` the cluster CA cannot be read: a wasm client has no native TLS anyway.
+        #[cfg_attr(not(feature = "fs"), allow(unused_mut))]
+        let mut cas = self.private_cas.clone();
+        #[cfg(feature = "fs")]
+        if let Some(settings) = self.oke_settings()
+            && let Ok(base) = settings.base_url()
+            && base.starts_with("https://")
+        {
+            {
+                let pem = std::fs::read_to_string(&settings.ca_path).map_err(|e| {
+                    Error::Token(crate::auth::TokenError::OkeCaCertificate {
+                        path: settings.ca_path.clone(),
+                        reason: e.to_string(),
+                    })
+                })?;
+                cas.extend(PrivateCa::for_url(&base, pem));
+            }
+        }
+        Ok(cas)
     }
 
     /// OKE workload identity: uses the service-account token `token` as it is (no file is
@@ -817,6 +903,21 @@ macro_rules! client_builder_setters {
         /// `/var/run/secrets/kubernetes.io/serviceaccount/token`. Other clients ignore it.
         pub fn service_account_token_path(mut self, path: &str) -> Self {
             self.config.set_service_account_token_path(path);
+            self
+        }
+
+        /// OKE workload identity: verifies the proxymux's TLS certificate with the cluster CA at
+        /// `path` (instead of `/var/run/secrets/kubernetes.io/serviceaccount/ca.crt`). Other
+        /// clients ignore it.
+        pub fn service_account_cert_path(mut self, path: &str) -> Self {
+            self.config.set_service_account_cert_path(path);
+            self
+        }
+
+        /// Verifies the TLS certificate of the endpoint of `base_url` (`https://host[:port]`)
+        /// with the CA certificate(s) `ca_pem` only, instead of the public roots.
+        pub fn trust_private_ca(mut self, base_url: &str, ca_pem: &str) -> Self {
+            self.config.trust_private_ca(base_url, ca_pem);
             self
         }
 

@@ -546,3 +546,44 @@ fn a_cloud_shell_profile_is_an_instance_principal_with_its_delegation_token() {
         "{text}"
     );
 }
+
+#[test]
+fn an_https_proxymux_is_verified_with_the_cluster_ca_only() {
+    use ocisdk_core::context::{ClientConfig, PrivateCa};
+    let ca = PrivateCa::for_url("https://[fd00::1]:12250", "PEM".into()).unwrap();
+    assert_eq!((ca.host.as_str(), ca.port), ("fd00::1", 12250));
+    assert!(ca.matches("[fd00::1]", 12250) && !ca.matches("fd00::1", 443));
+    assert_eq!(
+        PrivateCa::for_url("https://proxymux.test", "P".into()).map(|c| c.port),
+        Some(443)
+    );
+    assert!(PrivateCa::for_url("http://127.0.0.1:80", "P".into()).is_none());
+
+    let dir = tempfile::tempdir().unwrap();
+    let ca_path = dir.path().join("ca.crt");
+    let mut config = ClientConfig::oke_workload_identity([3; 32]).unwrap();
+    config.set_service_account_cert_path(&ca_path.display().to_string());
+    // Plain http (an emulator): no TLS, no CA read.
+    config.set_oke_endpoint("http://127.0.0.1:4000");
+    assert_eq!(config.private_cas().unwrap(), vec![]);
+    // https: the CA must be there, and is named when it is not.
+    config.set_oke_endpoint("https://10.96.0.1:12250");
+    let err = config.private_cas().unwrap_err();
+    assert!(
+        matches!(&err, Error::Token(TokenError::OkeCaCertificate { path, .. }) if *path == ca_path.display().to_string()),
+        "{err:?}"
+    );
+    std::fs::write(
+        &ca_path,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    config.trust_private_ca("https://private.test", "OTHER");
+    let cas = config.private_cas().unwrap();
+    assert_eq!(cas.len(), 2);
+    assert!(
+        cas.iter()
+            .any(|c| c.matches("10.96.0.1", 12250) && c.pem.contains("AAAA"))
+    );
+    assert!(cas.iter().any(|c| c.matches("private.test", 443)));
+}

@@ -323,6 +323,10 @@ pub struct EmulatorConfig {
     /// seconds. Default one hour (OCI's session tokens live 5 to 60 minutes). Tokens issued
     /// with [`Emulator::issue_session_token`] get the lifetime given there.
     pub session_token_lifetime: Duration,
+    /// The OKE proxymux ([`Emulator::proxymux_url`]) serves HTTPS with this certificate chain
+    /// and private key (PEM; the chain's CA plays the cluster CA a pod's `ca.crt` holds).
+    /// Default `None`: plain HTTP.
+    pub proxymux_tls: Option<(String, String)>,
 }
 
 impl std::fmt::Debug for EmulatorConfig {
@@ -348,6 +352,7 @@ impl std::fmt::Debug for EmulatorConfig {
                 &self.secrets.iter().map(|(n, _)| n).collect::<Vec<_>>(),
             )
             .field("session_token_lifetime", &self.session_token_lifetime)
+            .field("proxymux_tls", &self.proxymux_tls.is_some())
             .finish()
     }
 }
@@ -372,6 +377,7 @@ impl Default for EmulatorConfig {
             work_request_delay: Duration::from_millis(200),
             secrets: Vec::new(),
             session_token_lifetime: Duration::from_secs(3600),
+            proxymux_tls: None,
         }
     }
 }
@@ -555,6 +561,17 @@ impl Emulator {
         let proxymux_listener = std::net::TcpListener::bind((config.listen.ip(), 0))?;
         proxymux_listener.set_nonblocking(true)?;
         let proxymux_addr = proxymux_listener.local_addr()?;
+        let proxymux_tls = match &config.proxymux_tls {
+            Some((chain, key)) => {
+                Some(oke::tls_acceptor(chain, key).map_err(EmulatorError::Start)?)
+            }
+            None => None,
+        };
+        let proxymux_scheme = if proxymux_tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
         let server_app = Arc::clone(&app);
@@ -593,7 +610,7 @@ impl Emulator {
                     // The proxymux stops with the server (its future is dropped then).
                     tokio::select! {
                         () = server::serve(listener, Arc::clone(&server_app), shutdown_rx) => {}
-                        () = oke::serve(proxymux, server_app) => {}
+                        () = oke::serve(proxymux, proxymux_tls, server_app) => {}
                     }
                 });
                 runtime.shutdown_timeout(Duration::from_millis(500));
@@ -609,7 +626,7 @@ impl Emulator {
             app,
             addr,
             url: format!("http://{addr}"),
-            proxymux_url: format!("http://{proxymux_addr}"),
+            proxymux_url: format!("{proxymux_scheme}://{proxymux_addr}"),
             tenancy_id,
             user_id,
             fingerprint: key.fingerprint,
@@ -874,7 +891,8 @@ impl Emulator {
         format!("{}/opc/v2", self.url)
     }
 
-    /// The OKE proxymux's base URL (its own address, plain HTTP), for an OKE workload-identity
+    /// The OKE proxymux's base URL (its own address; plain HTTP unless
+    /// [`EmulatorConfig::proxymux_tls`] is set), for an OKE workload-identity
     /// client's proxymux endpoint: `POST <url>/resourcePrincipalSessionTokens` with a
     /// service-account token from [`Emulator::issue_service_account_token`] as its bearer
     /// token and `{"podKey": …}` answers the base64 of `{"token": "ST$<JWT>"}`, a session token

@@ -1,6 +1,8 @@
 //! OKE workload identity: the cluster's proxymux (`POST /resourcePrincipalSessionTokens`,
 //! port 12250 of the Kubernetes service host on OKE), served on an address of its own over
-//! plain HTTP, and the Kubernetes service-account tokens it accepts.
+//! plain HTTP, or over TLS with a certificate of the test's cluster CA
+//! ([`crate::EmulatorConfig::proxymux_tls`]), and the Kubernetes service-account tokens it
+//! accepts.
 //!
 //! Facts relied on (the official Python SDK, oci 2.189.0,
 //! `oci/auth/signers/oke_workload_identity_resource_principal_signer.py`): the request carries
@@ -87,10 +89,78 @@ pub(crate) fn issue_sa_token(
     token
 }
 
-/// Serves the proxymux on `listener` until the future is dropped (with the emulator's server).
-pub(crate) async fn serve(listener: TcpListener, app: Arc<App>) {
+/// The proxymux's TLS (a certificate chain its clients verify with the cluster CA, as on
+/// OKE), built from PEM.
+pub(crate) fn tls_acceptor(
+    chain_pem: &str,
+    key_pem: &str,
+) -> Result<tokio_rustls::TlsAcceptor, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain = CertificateDer::pem_slice_iter(chain_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("the proxymux certificate chain is not PEM: {e}"))?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
+        .map_err(|e| format!("the proxymux key is not a PEM private key: {e}"))?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| format!("proxymux TLS: {e}"))?
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .map_err(|e| format!("proxymux TLS: {e}"))?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// Accepts TLS connections (a failed handshake is dropped and the next one awaited).
+struct TlsListener {
+    inner: TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((tcp, peer)) = self.inner.accept().await else {
+                // Out of descriptors or similar: wait a little, as axum's own listener does.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            };
+            match self.acceptor.accept(tcp).await {
+                Ok(tls) => return (tls, peer),
+                Err(e) => tracing::debug!("proxymux TLS handshake with {peer} failed: {e}"),
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.inner.local_addr()
+    }
+}
+
+/// Serves the proxymux on `listener` (over TLS with `tls`) until the future is dropped (with
+/// the emulator's server).
+pub(crate) async fn serve(
+    listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    app: Arc<App>,
+) {
     let router = Router::new().fallback(handle).with_state(app);
-    if let Err(e) = axum::serve(listener, router).into_future().await {
+    let result = match tls {
+        Some(acceptor) => {
+            let listener = TlsListener {
+                inner: listener,
+                acceptor,
+            };
+            axum::serve(listener, router).into_future().await
+        }
+        None => axum::serve(listener, router).into_future().await,
+    };
+    if let Err(e) = result {
         tracing::error!("emulator proxymux stopped: {e}");
     }
 }

@@ -47,6 +47,9 @@ impl Transport for Client {
         if let Some(auth) = &options.auth_endpoint {
             builder = builder.auth_endpoint(auth);
         }
+        if let Some(ca) = &options.oke_ca_path {
+            builder = builder.service_account_cert_path(&ca.display().to_string());
+        }
         if let Some(token) = &options.delegation_token {
             builder = builder.delegation_token(token.as_str());
         }

@@ -170,6 +170,7 @@ macro_rules! scenarios {
             oke_401_refreshes_once,
             oke_proxymux_refusal_is_a_typed_error,
             oke_missing_sa_token_file_names_the_path,
+            oke_proxymux_over_tls_trusts_only_the_cluster_ca,
             delegation_token_is_signed_on_every_principal,
         );
     };

@@ -30,6 +30,9 @@ pub struct ClientOptions {
     /// `proxymux_url`) with the service-account token read from this file. Native transports
     /// only.
     pub oke: Option<(String, std::path::PathBuf)>,
+    /// The cluster CA file an OKE client verifies an https proxymux with. Native transports
+    /// only.
+    pub oke_ca_path: Option<std::path::PathBuf>,
     /// Every request carries this delegation token (`opc-obo-token`). Native transports only.
     pub delegation_token: Option<String>,
 }

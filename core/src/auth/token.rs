@@ -112,6 +112,17 @@ pub enum TokenError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// OKE workload identity: the cluster CA certificate that verifies the proxymux's TLS
+    /// certificate cannot be read.
+    #[error(
+        "OKE workload identity: the cluster CA certificate at {path} cannot be read ({reason}); it verifies the proxymux's TLS certificate (OCI_KUBERNETES_SERVICE_ACCOUNT_CERT_PATH overrides the path)"
+    )]
+    OkeCaCertificate {
+        /// The CA file's path.
+        path: String,
+        /// Why it cannot be read.
+        reason: String,
+    },
     /// The instance metadata service (IMDS) could not be reached: the code is not running on
     /// an OCI instance, or the IMDS endpoint given is wrong.
     #[error(

@@ -46,7 +46,8 @@ pub use instance::{
 #[cfg(not(target_arch = "wasm32"))]
 pub use oke::{
     delegation_token_is_signed_on_every_principal, oke_401_refreshes_once,
-    oke_missing_sa_token_file_names_the_path, oke_proxymux_refusal_is_a_typed_error,
+    oke_missing_sa_token_file_names_the_path, oke_proxymux_over_tls_trusts_only_the_cluster_ca,
+    oke_proxymux_refusal_is_a_typed_error,
     oke_sa_token_replaced_mid_run_is_used_by_the_next_refresh,
     oke_workload_identity_walkthrough_across_expiry,
 };

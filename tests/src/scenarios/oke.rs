@@ -193,6 +193,77 @@ pub async fn oke_missing_sa_token_file_names_the_path<T: Transport>() {
     assert_eq!(env.emulator.stats().requests, 0, "nothing was sent");
 }
 
+/// The proxymux over TLS with a certificate of the cluster CA (as on OKE): a client given that
+/// CA (`ca.crt`) gets its token and calls the services (plain HTTP here) as before; a client
+/// given another CA fails the TLS handshake before any request reaches the proxymux; a CA file
+/// that is not there is [`TokenError::OkeCaCertificate`] naming it, when the client is built.
+/// The certificates in `proxymux/` are test fixtures made with `openssl` for this scenario only
+/// (a CA, a server certificate for `127.0.0.1` it signed with its key, and an unrelated CA;
+/// valid for a century).
+pub async fn oke_proxymux_over_tls_trusts_only_the_cluster_ca<T: Transport>() {
+    let config = EmulatorConfig {
+        proxymux_tls: Some((
+            include_str!("proxymux/server.pem").to_string(),
+            include_str!("proxymux/server.key.pem").to_string(),
+        )),
+        ..EmulatorConfig::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.crt");
+    std::fs::write(&ca, include_str!("proxymux/ca.pem")).unwrap();
+    let env = Env::<T>::start_oke(
+        config,
+        ClientOptions {
+            oke_ca_path: Some(ca),
+            ..ClientOptions::default()
+        },
+    );
+    assert!(
+        env.emulator
+            .proxymux_url()
+            .starts_with("https://127.0.0.1:")
+    );
+    env.client.execute(GetNamespace::new()).await.unwrap();
+    assert_eq!(env.emulator.stats().oke_tokens, 1);
+
+    let options = |ca_path: std::path::PathBuf| ClientOptions {
+        endpoint: Some(env.emulator.url().to_string()),
+        oke: Some((
+            env.emulator.proxymux_url().to_string(),
+            env.service_account_token_path(),
+        )),
+        oke_ca_path: Some(ca_path),
+        retry_policy: Some(ocisdk_core::RetryPolicy::disabled()),
+        ..ClientOptions::default()
+    };
+    let other = dir.path().join("other-ca.crt");
+    std::fs::write(&other, include_str!("proxymux/other_ca.pem")).unwrap();
+    let stranger = T::connect(env.credentials(), &options(other)).unwrap();
+    let err = stranger.execute(GetNamespace::new()).await.unwrap_err();
+    // (ureq reports a certificate its verifier refused as an I/O error of the connection,
+    // hyper as a TLS error: the message names the certificate either way.)
+    assert!(
+        matches!(&err, Error::Transport(t) if t.message.contains("certificate")),
+        "{}: {err:?}",
+        T::NAME
+    );
+    let stats = env.emulator.stats();
+    assert_eq!(
+        stats.operation("OkeWorkloadIdentityToken"),
+        1,
+        "no request got through: {stats:?}"
+    );
+
+    let missing = dir.path().join("no-ca.crt");
+    let err = T::connect(env.credentials(), &options(missing.clone())).unwrap_err();
+    let expected = missing.display().to_string();
+    assert!(
+        matches!(&err, Error::Token(TokenError::OkeCaCertificate { path, .. }) if *path == expected),
+        "{}: {err:?}",
+        T::NAME
+    );
+}
+
 /// A delegation token on an API-key client and on an instance-principal client (Cloud Shell's
 /// setup): calls are accepted by an emulator that refuses an unsigned `opc-obo-token`, and are
 /// counted as delegated; the token exchanges do not carry it. A token the emulator did not
