@@ -666,6 +666,11 @@ fn run(args: Args) -> Result<(), String> {
         emu.url()
     );
     let _ = writeln!(out, "vault:       {}", emu.vault_id());
+    let _ = writeln!(
+        out,
+        "proxymux:    {} (OKE workload identity; service-account tokens come from the library API)",
+        emu.proxymux_url()
+    );
     let mut names: Vec<&str> = args.secrets.iter().map(|(n, _)| n.as_str()).collect();
     names.sort_unstable();
     names.dedup();
