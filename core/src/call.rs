@@ -426,7 +426,9 @@ impl<O: Operation> Inner<O> {
                 match step {
                     TokenStep::Sign { signer, generation } => {
                         self.signed_generation = Some(generation);
-                        break Some(signer);
+                        // A delegation token rides on every call, whoever signs it (token
+                        // exchanges never carry it: they speak for the principal itself).
+                        break Some(self.ctx.delegating(signer));
                     }
                     TokenStep::Wait(wait) => {
                         let until = self.latest.saturating_add(wait);

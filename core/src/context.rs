@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -34,6 +35,8 @@ pub struct Context {
     rng: Mutex<ChaCha20Rng>,
     unseen_resends: bool,
     session: Option<Arc<SessionTokenPrincipal>>,
+    /// The delegation token a token principal's signers add (the fixed signer has it already).
+    delegation: Option<crate::config::Secret>,
 }
 
 impl fmt::Debug for Context {
@@ -61,6 +64,24 @@ impl Context {
             rng: Mutex::new(ChaCha20Rng::from_seed(seed)),
             unseen_resends: false,
             session: None,
+            delegation: None,
+        }
+    }
+
+    /// Every call carries `token` as a signed `opc-obo-token` (see
+    /// [`RequestSigner::with_delegation_token`]), whoever signs: the fixed signer and a token
+    /// principal's.
+    pub fn with_delegation_token(mut self, token: crate::config::Secret) -> Self {
+        self.signer = self.signer.with_delegation_token(token.clone());
+        self.delegation = Some(token);
+        self
+    }
+
+    /// `signer` (a token principal's) with the context's delegation token, if it has one.
+    pub(crate) fn delegating(&self, signer: RequestSigner) -> RequestSigner {
+        match &self.delegation {
+            Some(token) => signer.with_delegation_token(token.clone()),
+            None => signer,
         }
     }
 
@@ -120,6 +141,7 @@ impl Context {
             // The same principal: a client and its derived clients share one token and one
             // refresh.
             session: self.session.clone(),
+            delegation: self.delegation.clone(),
         }
     }
 
@@ -206,6 +228,49 @@ pub struct ClientConfig {
     auth_endpoint: Option<String>,
     /// A token principal (instance, resource, …): built into the context by [`Self::build`].
     principal: Option<PrincipalSpec>,
+    /// A delegation token every request carries (`opc-obo-token`), whoever signs.
+    delegation: Option<crate::config::Secret>,
+    /// Endpoints whose TLS certificate a private CA verifies.
+    private_cas: Vec<PrivateCa>,
+}
+
+/// A certificate authority that alone verifies one endpoint's TLS certificate, instead of the
+/// public roots: an OKE cluster's CA for its proxymux (the official SDKs verify that exchange
+/// against the cluster CA only), a private endpoint's CA. The native transports connect to
+/// that host and port with these roots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrivateCa {
+    /// The endpoint's host, as in its URL (an IPv6 address without brackets).
+    pub host: String,
+    /// The endpoint's port.
+    pub port: u16,
+    /// The CA certificate(s), PEM.
+    pub pem: String,
+}
+
+impl PrivateCa {
+    /// The CA `pem` for the endpoint of `base_url` (`https://host[:port]`, port 443 by
+    /// default); `None` for a URL that is not https or has no host.
+    pub fn for_url(base_url: &str, pem: String) -> Option<PrivateCa> {
+        let uri = http::Uri::try_from(base_url).ok()?;
+        if uri.scheme_str() != Some("https") {
+            return None;
+        }
+        let host = uri.host()?.trim_start_matches('[').trim_end_matches(']');
+        Some(PrivateCa {
+            host: host.to_string(),
+            port: uri.port_u16().unwrap_or(443),
+            pem,
+        })
+    }
+
+    /// Whether this CA verifies the endpoint `host`:`port`.
+    pub fn matches(&self, host: &str, port: u16) -> bool {
+        self.port == port
+            && self
+                .host
+                .eq_ignore_ascii_case(host.trim_start_matches('[').trim_end_matches(']'))
+    }
 }
 
 /// A token principal a configuration describes: its session key, where its tokens come from,
@@ -223,6 +288,8 @@ struct PrincipalSpec {
 enum SourceSpec {
     /// Instance principals: the IMDS base URL.
     Instance(String),
+    /// OKE workload identity.
+    Oke(crate::auth::OkeSettings),
     /// Any other source.
     Make(Arc<dyn Fn() -> Box<dyn crate::auth::TokenSource> + Send + Sync>),
 }
@@ -231,6 +298,7 @@ impl fmt::Debug for PrincipalSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let source = match &self.source {
             SourceSpec::Instance(imds) => format!("instance principal (IMDS {imds})"),
+            SourceSpec::Oke(settings) => format!("OKE workload identity ({settings:?})"),
             SourceSpec::Make(_) => "token source".to_string(),
         };
         f.debug_struct("PrincipalSpec")
@@ -275,6 +343,8 @@ impl ClientConfig {
             write_back_session_token: false,
             auth_endpoint: None,
             principal: None,
+            delegation: None,
+            private_cas: Vec::new(),
         }
     }
 
@@ -338,6 +408,130 @@ impl ClientConfig {
         }
         config.set_region(setup.region.clone());
         Ok(config)
+    }
+
+    /// A configuration for OKE workload identity, in a pod of an "enhanced" OKE cluster: calls
+    /// sign with session tokens the client obtains from the cluster's proxymux
+    /// (`https://$KUBERNETES_SERVICE_HOST:12250`) in exchange for the pod's Kubernetes
+    /// service-account token, read from
+    /// [`DEFAULT_SERVICE_ACCOUNT_TOKEN_PATH`](crate::auth::oke::DEFAULT_SERVICE_ACCOUNT_TOKEN_PATH)
+    /// at every refresh (the kubelet rotates it), and refreshes them at half their lifetime,
+    /// as the official SDKs do. The region is `OCI_RESOURCE_PRINCIPAL_REGION` where there is an
+    /// environment (else give one); the tenancy comes from the first token
+    /// ([`Context::tenancy`]). `KUBERNETES_SERVICE_HOST` unset is an error when the client is
+    /// built, unless [`set_oke_endpoint`](Self::set_oke_endpoint) names the proxymux. `seed`
+    /// (32 random bytes) generates the RSA-2048 session key, which takes a moment.
+    pub fn oke_workload_identity(seed: [u8; 32]) -> Result<Self, Error> {
+        let settings = crate::auth::OkeSettings::from_env();
+        let region = settings.region.clone();
+        let (key, backend_seed) =
+            generate_session_key(seed, "the OKE workload-identity session key")?;
+        let mut config = Self::principal_config(key, backend_seed, SourceSpec::Oke(settings));
+        config.region = region;
+        Ok(config)
+    }
+
+    /// OKE workload identity: asks the proxymux at `base_url` (a private endpoint, an
+    /// emulator; its `/resourcePrincipalSessionTokens` is added) instead of
+    /// `https://$KUBERNETES_SERVICE_HOST:12250`.
+    pub fn set_oke_endpoint(&mut self, base_url: &str) {
+        if let Some(settings) = self.oke_settings_mut() {
+            settings.endpoint = Some(base_url.trim_end_matches('/').to_string());
+        }
+    }
+
+    /// OKE workload identity: reads the service-account token from `path` (at every refresh)
+    /// instead of the kubelet's default path.
+    pub fn set_service_account_token_path(&mut self, path: &str) {
+        if let Some(settings) = self.oke_settings_mut() {
+            settings.token = crate::auth::ServiceAccountToken::File(path.to_string());
+        }
+    }
+
+    /// OKE workload identity: verifies the proxymux's TLS certificate with the cluster CA at
+    /// `path` instead of `OCI_KUBERNETES_SERVICE_ACCOUNT_CERT_PATH` or the kubelet's default
+    /// (`/var/run/secrets/kubernetes.io/serviceaccount/ca.crt`).
+    pub fn set_service_account_cert_path(&mut self, path: &str) {
+        if let Some(settings) = self.oke_settings_mut() {
+            settings.ca_path = path.to_string();
+        }
+    }
+
+    /// Verifies the TLS certificate of the endpoint of `base_url` (`https://host[:port]`) with
+    /// the CA certificate(s) `ca_pem` only, instead of the public roots (a private endpoint).
+    /// A URL that is not https is ignored.
+    pub fn trust_private_ca(&mut self, base_url: &str, ca_pem: &str) {
+        if let Some(ca) = PrivateCa::for_url(base_url, ca_pem.to_string()) {
+            self.private_cas.push(ca);
+        }
+    }
+
+    /// The endpoints a private CA verifies, for the transport's TLS: those given with
+    /// [`trust_private_ca`](Self::trust_private_ca) and, for OKE workload identity over https,
+    /// the proxymux with the cluster CA (read now, under the `fs` feature; an unreadable file is
+    /// [`TokenError::OkeCaCertificate`](crate::auth::TokenError::OkeCaCertificate)).
+    pub fn private_cas(&self) -> Result<Vec<PrivateCa>, Error> {
+        // Without `fs` the cluster CA cannot be read: a wasm client has no native TLS anyway.
+        #[cfg_attr(not(feature = "fs"), allow(unused_mut))]
+        let mut cas = self.private_cas.clone();
+        #[cfg(feature = "fs")]
+        if let Some(settings) = self.oke_settings()
+            && let Ok(base) = settings.base_url()
+            && base.starts_with("https://")
+        {
+            {
+                let pem = std::fs::read_to_string(&settings.ca_path).map_err(|e| {
+                    Error::Token(crate::auth::TokenError::OkeCaCertificate {
+                        path: settings.ca_path.clone(),
+                        reason: e.to_string(),
+                    })
+                })?;
+                cas.extend(PrivateCa::for_url(&base, pem));
+            }
+        }
+        Ok(cas)
+    }
+
+    /// OKE workload identity: uses the service-account token `token` as it is (no file is
+    /// read; it is not renewed, so it must outlive the client), as the official SDKs allow.
+    pub fn set_service_account_token(&mut self, token: crate::config::Secret) {
+        if let Some(settings) = self.oke_settings_mut() {
+            settings.token = crate::auth::ServiceAccountToken::Value(token);
+        }
+    }
+
+    /// OKE workload identity: the settings (service-account token, proxymux, CA path), if this
+    /// is such a configuration.
+    pub fn oke_settings(&self) -> Option<&crate::auth::OkeSettings> {
+        match &self.principal {
+            Some(PrincipalSpec {
+                source: SourceSpec::Oke(settings),
+                ..
+            }) => Some(settings),
+            _ => None,
+        }
+    }
+
+    fn oke_settings_mut(&mut self) -> Option<&mut crate::auth::OkeSettings> {
+        match &mut self.principal {
+            Some(PrincipalSpec {
+                source: SourceSpec::Oke(settings),
+                ..
+            }) => Some(settings),
+            _ => None,
+        }
+    }
+
+    /// Every request carries the delegation token `token` as `opc-obo-token`, signed, whatever
+    /// the principal (an API key, a session token, instance principals: Cloud Shell's
+    /// `delegation_token_file`). See [`RequestSigner::with_delegation_token`].
+    pub fn set_delegation_token(&mut self, token: crate::config::Secret) {
+        self.delegation = Some(token);
+    }
+
+    /// Whether requests carry a delegation token.
+    pub fn has_delegation_token(&self) -> bool {
+        self.delegation.is_some()
     }
 
     /// A configuration whose calls sign with session tokens from the sources `make_source`
@@ -407,6 +601,11 @@ impl ClientConfig {
     /// From an OCI config file: `path` or the standard lookup (`$OCI_CONFIG_FILE`,
     /// `~/.oci/config`), `profile` or `$OCI_CLI_PROFILE` or `DEFAULT`; reads the profile's key
     /// (and security token) files. `seed` seeds the portable RSA backend's blinding.
+    ///
+    /// A profile's `delegation_token_file` (Cloud Shell's) is read too: every request carries
+    /// its token as a signed `opc-obo-token`. As in the official SDKs, a profile with
+    /// `authentication_type=instance_principal` signs with instance principals (and must then
+    /// name a `delegation_token_file`); its `region`, if any, is used.
     #[cfg(feature = "fs")]
     pub fn from_config_file(
         path: Option<&std::path::Path>,
@@ -414,13 +613,43 @@ impl ClientConfig {
         seed: [u8; 32],
     ) -> Result<Self, Error> {
         let (_, profile) = crate::config::load_config(path, profile)?;
-        let auth = crate::auth::signer_from_profile(&profile, seed)?;
-        Ok(ClientConfig::from_profile_auth(auth))
+        let delegation = read_delegation_token(&profile)?;
+        let mut config = match profile.get("authentication_type") {
+            Some(kind) if kind.eq_ignore_ascii_case("instance_principal") => {
+                if delegation.is_none() {
+                    return Err(profile_value_error(
+                        &profile,
+                        "authentication_type",
+                        "authentication_type=instance_principal needs a delegation_token_file in the same profile (the official SDKs support it only for Cloud Shell's delegation)".into(),
+                    ));
+                }
+                let mut config = ClientConfig::instance_principal(seed)?;
+                config.region = profile.region().map(str::to_string);
+                config
+            }
+            Some(other) => {
+                return Err(profile_value_error(
+                    &profile,
+                    "authentication_type",
+                    format!(
+                        "authentication_type {other:?} is not supported (only instance_principal, with a delegation_token_file)"
+                    ),
+                ));
+            }
+            None => {
+                let auth = crate::auth::signer_from_profile(&profile, seed)?;
+                ClientConfig::from_profile_auth(auth)
+            }
+        };
+        config.delegation = delegation;
+        Ok(config)
     }
 
     /// From the text of an OCI config file and the PEM text of the profile's private key (no
-    /// file is read: `key_file` is ignored). `profile` defaults to `DEFAULT`. Checks the
-    /// profile's fingerprint against the key and decrypts the key with its `pass_phrase`.
+    /// file is read: `key_file` and `delegation_token_file` are ignored; give a delegation
+    /// token with [`set_delegation_token`](Self::set_delegation_token)). `profile` defaults to
+    /// `DEFAULT`. Checks the profile's fingerprint against the key and decrypts the key with its
+    /// `pass_phrase`.
     pub fn from_config_text(
         config_text: &str,
         profile: Option<&str>,
@@ -528,8 +757,14 @@ impl ClientConfig {
         // A token principal may leave the region to its source (instance principals: IMDS):
         // the calls learn their endpoints from the principal's first round (until then, this
         // placeholder is never used).
-        let region_from_source =
-            self.principal.is_some() && self.endpoints.is_none() && self.region.is_none();
+        // (OKE workload identity takes its region from the environment when the configuration
+        // is made, never from its source.)
+        let region_from_source = self
+            .principal
+            .as_ref()
+            .is_some_and(|p| !matches!(p.source, SourceSpec::Oke(_)))
+            && self.endpoints.is_none()
+            && self.region.is_none();
         let endpoints = match (region_from_source, self.endpoints) {
             (true, _) => Some(Endpoints::single("https://region-from-source.invalid")),
             (false, e) => e,
@@ -568,15 +803,25 @@ impl ClientConfig {
             );
         }
         let date_header = self.signer.date_header();
-        let ctx = Context::new(self.signer, endpoints, seed)
+        let mut ctx = Context::new(self.signer, endpoints, seed)
             .with_tenancy(self.tenancy)
             .with_retry_policy(policy);
+        if let Some(token) = self.delegation {
+            ctx = ctx.with_delegation_token(token);
+        }
         if let Some(spec) = self.principal {
             let mut principal_seed = [0u8; 32];
             ctx.with_rng(|rng| rng.fill_bytes(&mut principal_seed));
+            // OKE workload identity refreshes at half the token's lifetime, as the official
+            // Python SDK does (`valid_with_half_expiration_time`): an unbounded margin is
+            // capped at half the lifetime by the principal.
+            let refresh_ahead = matches!(spec.source, SourceSpec::Oke(_)).then_some(Duration::MAX);
             let source = match spec.source {
                 SourceSpec::Instance(imds) => {
                     Box::new(crate::auth::InstanceFederation::new(&imds)) as Box<_>
+                }
+                SourceSpec::Oke(settings) => {
+                    Box::new(settings.source().map_err(Error::Token)?) as Box<_>
                 }
                 SourceSpec::Make(make) => make(),
             };
@@ -587,6 +832,10 @@ impl ClientConfig {
                 principal_seed,
             )
             .with_date_header(date_header);
+            if let Some(ahead) = refresh_ahead {
+                principal = principal
+                    .with_refresh_ahead(ahead, crate::auth::session::DEFAULT_REFRESH_JITTER);
+            }
             if let Some((jwt, source_name)) = spec.first_token {
                 principal = principal
                     .with_first_token(jwt.expose(), source_name)
@@ -613,6 +862,47 @@ impl ClientConfig {
             None => ctx,
         })
     }
+}
+
+/// The profile's `delegation_token_file`, read (`~` expanded), if it names one.
+#[cfg(feature = "fs")]
+fn read_delegation_token(
+    profile: &crate::config::Profile,
+) -> Result<Option<crate::config::Secret>, Error> {
+    const KEY: &str = "delegation_token_file";
+    let Some(path) = profile.get(KEY).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let path = crate::config::expand_tilde(path, crate::config::home_dir().as_deref());
+    // Zeroizing: the token is a credential for as long as it lives.
+    let text = zeroize::Zeroizing::new(std::fs::read_to_string(&path).map_err(|e| {
+        profile_value_error(
+            profile,
+            KEY,
+            format!("cannot read delegation token file {path}: {e}"),
+        )
+    })?);
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(profile_value_error(
+            profile,
+            KEY,
+            format!("the delegation token file {path} is empty"),
+        ));
+    }
+    Ok(Some(crate::config::Secret::new(token.to_string())))
+}
+
+/// A configuration error about `key` of `profile`, naming the file, profile and line.
+#[cfg(feature = "fs")]
+fn profile_value_error(profile: &crate::config::Profile, key: &str, reason: String) -> Error {
+    Error::Config(
+        crate::config::ConfigError::new(crate::config::ConfigErrorKind::InvalidValue { reason })
+            .in_file(profile.source())
+            .in_profile(profile.name())
+            .for_key(key)
+            .at_line(profile.line_of(key)),
+    )
 }
 
 /// The error an adapter reports when the platform gives it no randomness to seed the core.
@@ -680,6 +970,52 @@ macro_rules! client_builder_setters {
         /// Other clients ignore it.
         pub fn imds_endpoint(mut self, base_url: &str) -> Self {
             self.config.set_imds_endpoint(base_url);
+            self
+        }
+
+        /// OKE workload identity: asks the proxymux at `base_url` (a private endpoint, an
+        /// emulator) instead of `https://$KUBERNETES_SERVICE_HOST:12250`. Other clients ignore
+        /// it.
+        pub fn oke_endpoint(mut self, base_url: &str) -> Self {
+            self.config.set_oke_endpoint(base_url);
+            self
+        }
+
+        /// OKE workload identity: reads the Kubernetes service-account token from `path` (at
+        /// every refresh) instead of
+        /// `/var/run/secrets/kubernetes.io/serviceaccount/token`. Other clients ignore it.
+        pub fn service_account_token_path(mut self, path: &str) -> Self {
+            self.config.set_service_account_token_path(path);
+            self
+        }
+
+        /// OKE workload identity: verifies the proxymux's TLS certificate with the cluster CA at
+        /// `path` (instead of `/var/run/secrets/kubernetes.io/serviceaccount/ca.crt`). Other
+        /// clients ignore it.
+        pub fn service_account_cert_path(mut self, path: &str) -> Self {
+            self.config.set_service_account_cert_path(path);
+            self
+        }
+
+        /// Verifies the TLS certificate of the endpoint of `base_url` (`https://host[:port]`)
+        /// with the CA certificate(s) `ca_pem` only, instead of the public roots.
+        pub fn trust_private_ca(mut self, base_url: &str, ca_pem: &str) -> Self {
+            self.config.trust_private_ca(base_url, ca_pem);
+            self
+        }
+
+        /// OKE workload identity: uses the service-account token `token` as it is, instead of
+        /// reading a file (it is not renewed). Other clients ignore it.
+        pub fn service_account_token(mut self, token: impl Into<$crate::config::Secret>) -> Self {
+            self.config.set_service_account_token(token.into());
+            self
+        }
+
+        /// Every request carries the delegation token `token` as a signed `opc-obo-token`,
+        /// whatever the principal (a config profile's `delegation_token_file` does this by
+        /// itself).
+        pub fn delegation_token(mut self, token: impl Into<$crate::config::Secret>) -> Self {
+            self.config.set_delegation_token(token.into());
             self
         }
 
@@ -780,6 +1116,15 @@ macro_rules! client_accessors {
         /// [`ClientConfig::resource_principal_from`]($crate::context::ClientConfig::resource_principal_from).
         pub fn builder_resource_principal() -> Result<ClientBuilder, $crate::error::Error> {
             let config = $crate::context::ClientConfig::resource_principal($seed()?)?;
+            Ok(ClientBuilder::from_config(config))
+        }
+
+        /// A builder for OKE workload identity, in a pod of an enhanced OKE cluster: the
+        /// client trades the pod's service-account token for session tokens at the cluster's
+        /// proxymux, refreshing them at half their lifetime; see
+        /// [`ClientConfig::oke_workload_identity`]($crate::context::ClientConfig::oke_workload_identity).
+        pub fn builder_oke_workload_identity() -> Result<ClientBuilder, $crate::error::Error> {
+            let config = $crate::context::ClientConfig::oke_workload_identity($seed()?)?;
             Ok(ClientBuilder::from_config(config))
         }
     };

@@ -34,6 +34,10 @@ pub(crate) struct KeyRegistry {
     /// Resource principal tokens (2.1.x) handed out and not yet exchanged → their service
     /// principal session token.
     pub resource_tokens: HashMap<String, String>,
+    /// The OKE proxymux's service-account tokens and cluster kind.
+    pub oke: crate::oke::OkeState,
+    /// Delegation tokens (`opc-obo-token`) issued, with their `exp`.
+    pub delegation_tokens: HashMap<String, SystemTime>,
 }
 
 /// The parsed `Authorization: Signature ...` header.
@@ -174,6 +178,14 @@ pub(crate) fn verify(facts: &RequestFacts<'_>, keys: &KeyRegistry) -> Result<Ver
         if !has(required) {
             return Err(format!("missing required signed header {required}"));
         }
+    }
+    // A delegation token acts for another user: it counts only when signed (see
+    // `delegation.rs` for the facts this relies on).
+    if facts.headers.contains_key(crate::delegation::HEADER) && !has(crate::delegation::HEADER) {
+        return Err(
+            "opc-obo-token is present but not among the signed headers: a delegation token must be signed"
+                .into(),
+        );
     }
     let body_method = matches!(facts.method.as_str(), "PUT" | "POST" | "PATCH");
     if body_method && !facts.body_exempt {

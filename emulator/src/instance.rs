@@ -348,17 +348,7 @@ pub(crate) fn federate(
     let Some(public) = value.get("publicKey").and_then(|v| v.as_str()) else {
         return (ApiError::missing("publicKey").into_reply(), false);
     };
-    // PEM parsers want lines of at most 64 characters; the request has the body on one.
-    let lines: Vec<String> = public
-        .as_bytes()
-        .chunks(64)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect();
-    let public_pem = format!(
-        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-        lines.join("\n")
-    );
-    let Ok(session_key) = parse_public_pem(&public_pem) else {
+    let Ok(session_key) = crate::keys::public_key_from_body(public) else {
         return refuse(
             StatusCode::BAD_REQUEST,
             "InvalidParameter",

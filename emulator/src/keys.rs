@@ -132,6 +132,21 @@ pub fn parse_private_pem(pem: &str) -> Result<RsaPrivateKey, EmulatorError> {
     ))
 }
 
+/// The RSA public key whose SubjectPublicKeyInfo PEM body is `body`, on one line as token
+/// requests carry it (a federation's `publicKey`, a proxymux's `podKey`).
+pub(crate) fn public_key_from_body(body: &str) -> Result<RsaPublicKey, EmulatorError> {
+    // PEM parsers want lines of at most 64 characters.
+    let lines: Vec<String> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    parse_public_pem(&format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        lines.join("\n")
+    ))
+}
+
 /// Parses a SubjectPublicKeyInfo (`BEGIN PUBLIC KEY`) or PKCS#1 (`BEGIN RSA PUBLIC KEY`) PEM.
 pub fn parse_public_pem(pem: &str) -> Result<RsaPublicKey, EmulatorError> {
     let normalized = pem.replace("\r\n", "\n");

@@ -78,6 +78,19 @@
 //! [`Emulator::rotate_instance_certificate`] rotates the leaf (optionally without a tenancy in
 //! its subject), and [`Stats::federations`] counts federations.
 //!
+//! # OKE workload identity
+//! The cluster's proxymux (`POST /resourcePrincipalSessionTokens`) is served on an address of
+//! its own, over plain HTTP ([`Emulator::proxymux_url`]). It trades a Kubernetes
+//! service-account token from [`Emulator::issue_service_account_token`] (bearer, alive) and a
+//! `podKey` for the base64 of `{"token": "ST$<JWT>"}`, a session token bound to the pod key;
+//! [`Emulator::set_oke_basic_cluster`] makes it refuse with 403 as a basic cluster does, and
+//! [`Stats::oke_tokens`] counts issuances.
+//!
+//! # Delegation tokens
+//! [`Emulator::issue_delegation_token`] issues an `opc-obo-token`. A request carrying that
+//! header must list it among its signed headers and carry a token the emulator issued that has
+//! not expired, else `401 NotAuthenticated`; [`Stats::delegated_requests`] counts the accepted.
+//!
 //! # Errors
 //! Bodies are `{"code": …, "message": …}`; every response has `opc-request-id` (prefixed by the
 //! client's own `opc-request-id` and `/` when one was sent) and CORS headers.
@@ -187,12 +200,14 @@
 
 mod auth;
 mod conn;
+mod delegation;
 mod fault;
 mod identity;
 mod instance;
 mod keys;
 pub mod model;
 mod object_storage;
+mod oke;
 mod resource;
 mod secrets;
 mod server;
@@ -314,6 +329,10 @@ pub struct EmulatorConfig {
     /// seconds. Default one hour (OCI's session tokens live 5 to 60 minutes). Tokens issued
     /// with [`Emulator::issue_session_token`] get the lifetime given there.
     pub session_token_lifetime: Duration,
+    /// The OKE proxymux ([`Emulator::proxymux_url`]) serves HTTPS with this certificate chain
+    /// and private key (PEM; the chain's CA plays the cluster CA a pod's `ca.crt` holds).
+    /// Default `None`: plain HTTP.
+    pub proxymux_tls: Option<(String, String)>,
 }
 
 impl std::fmt::Debug for EmulatorConfig {
@@ -339,6 +358,7 @@ impl std::fmt::Debug for EmulatorConfig {
                 &self.secrets.iter().map(|(n, _)| n).collect::<Vec<_>>(),
             )
             .field("session_token_lifetime", &self.session_token_lifetime)
+            .field("proxymux_tls", &self.proxymux_tls.is_some())
             .finish()
     }
 }
@@ -363,6 +383,7 @@ impl Default for EmulatorConfig {
             work_request_delay: Duration::from_millis(200),
             secrets: Vec::new(),
             session_token_lifetime: Duration::from_secs(3600),
+            proxymux_tls: None,
         }
     }
 }
@@ -391,6 +412,12 @@ pub struct Stats {
     /// every federation request is in `operations["FederateInstancePrincipal"]`, every IMDS
     /// read in `operations["InstanceMetadata"]`).
     pub federations: u64,
+    /// Session tokens issued by the OKE proxymux ([`Emulator::proxymux_url`]; every proxymux
+    /// request is in `operations["OkeWorkloadIdentityToken"]`).
+    pub oke_tokens: u64,
+    /// Requests that passed authentication carrying a live, signed delegation token
+    /// (`opc-obo-token`, from [`Emulator::issue_delegation_token`]).
+    pub delegated_requests: u64,
 }
 
 impl Stats {
@@ -405,6 +432,7 @@ pub struct Emulator {
     app: Arc<App>,
     addr: SocketAddr,
     url: String,
+    proxymux_url: String,
     tenancy_id: String,
     user_id: String,
     fingerprint: String,
@@ -534,6 +562,22 @@ impl Emulator {
         let std_listener = std::net::TcpListener::bind(config.listen)?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
+        // The OKE proxymux has an address of its own, as on a cluster (port 12250 of the
+        // service host), on the same interface.
+        let proxymux_listener = std::net::TcpListener::bind((config.listen.ip(), 0))?;
+        proxymux_listener.set_nonblocking(true)?;
+        let proxymux_addr = proxymux_listener.local_addr()?;
+        let proxymux_tls = match &config.proxymux_tls {
+            Some((chain, key)) => {
+                Some(oke::tls_acceptor(chain, key).map_err(EmulatorError::Start)?)
+            }
+            None => None,
+        };
+        let proxymux_scheme = if proxymux_tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
         let server_app = Arc::clone(&app);
@@ -561,8 +605,19 @@ impl Emulator {
                             return;
                         }
                     };
+                    let proxymux = match tokio::net::TcpListener::from_std(proxymux_listener) {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(format!("cannot register listener: {e}")));
+                            return;
+                        }
+                    };
                     let _ = ready_tx.send(Ok(()));
-                    server::serve(listener, server_app, shutdown_rx).await;
+                    // The proxymux stops with the server (its future is dropped then).
+                    tokio::select! {
+                        () = server::serve(listener, Arc::clone(&server_app), shutdown_rx) => {}
+                        () = oke::serve(proxymux, proxymux_tls, server_app) => {}
+                    }
                 });
                 runtime.shutdown_timeout(Duration::from_millis(500));
             })?;
@@ -577,6 +632,7 @@ impl Emulator {
             app,
             addr,
             url: format!("http://{addr}"),
+            proxymux_url: format!("{proxymux_scheme}://{proxymux_addr}"),
             tenancy_id,
             user_id,
             fingerprint: key.fingerprint,
@@ -902,6 +958,60 @@ impl Emulator {
         format!("{}/opc/v2", self.url)
     }
 
+    /// The OKE proxymux's base URL (its own address; plain HTTP unless
+    /// [`EmulatorConfig::proxymux_tls`] is set), for an OKE workload-identity
+    /// client's proxymux endpoint: `POST <url>/resourcePrincipalSessionTokens` with a
+    /// service-account token from [`Emulator::issue_service_account_token`] as its bearer
+    /// token and `{"podKey": …}` answers the base64 of `{"token": "ST$<JWT>"}`, a session token
+    /// bound to the pod key that lives as refreshed tokens do
+    /// ([`Emulator::set_session_token_lifetime`]); [`Stats::oke_tokens`] counts them.
+    pub fn proxymux_url(&self) -> &str {
+        &self.proxymux_url
+    }
+
+    /// Issues a Kubernetes service-account token (a JWT with `exp`) that the proxymux accepts
+    /// until it expires, `lifetime` from now: write it where the client reads its token.
+    pub fn issue_service_account_token(&self, lifetime: Duration) -> String {
+        let (_, mut rng) = self.app.token_rng();
+        let now = self.app.now();
+        oke::issue_sa_token(&mut self.registry().oke, &mut rng, now, lifetime)
+    }
+
+    /// Expires every service-account token issued so far, now (as when a pod's projected token
+    /// outlives its validity): the proxymux refuses each from now on. Returns how many.
+    pub fn expire_service_account_tokens(&self) -> usize {
+        let now = self.app.now();
+        let mut keys = self.registry();
+        let mut n = 0;
+        for exp in keys.oke.sa_tokens.values_mut().filter(|e| **e > now) {
+            *exp = now;
+            n += 1;
+        }
+        n
+    }
+
+    /// Plays a basic (not "enhanced") OKE cluster: the proxymux refuses every request with
+    /// `403`, as OKE does for workload identity outside enhanced clusters. `false` undoes it.
+    pub fn set_oke_basic_cluster(&self, basic: bool) {
+        self.registry().oke.basic_cluster = basic;
+    }
+
+    /// Issues a delegation token for the emulator's user that lives `lifetime` from now: a
+    /// request carrying it as `opc-obo-token` is accepted only when the header is signed and
+    /// the token is alive (else `401 NotAuthenticated`); [`Stats::delegated_requests`] counts
+    /// the accepted ones.
+    pub fn issue_delegation_token(&self, lifetime: Duration) -> String {
+        let (_, mut rng) = self.app.token_rng();
+        let now = self.app.now();
+        delegation::issue(
+            &mut self.registry().delegation_tokens,
+            &mut rng,
+            &self.user_id,
+            now,
+            lifetime,
+        )
+    }
+
     /// Rotates the instance's leaf certificate (and key): IMDS serves the new one, and only the
     /// new one federates. With `tenancy_in_subject` false, the new leaf's subject lacks
     /// `OU=opc-tenant:<tenancy>` (a certificate clients must refuse). Returns the leaf's serial.
@@ -942,6 +1052,8 @@ impl Emulator {
                 .collect(),
             token_refreshes: c.token_refreshes.load(Ordering::Relaxed),
             federations: c.federations.load(Ordering::Relaxed),
+            oke_tokens: c.oke_tokens.load(Ordering::Relaxed),
+            delegated_requests: c.delegated_requests.load(Ordering::Relaxed),
         }
     }
 
@@ -953,6 +1065,8 @@ impl Emulator {
         c.auth_failures.store(0, Ordering::Relaxed);
         c.token_refreshes.store(0, Ordering::Relaxed);
         c.federations.store(0, Ordering::Relaxed);
+        c.oke_tokens.store(0, Ordering::Relaxed);
+        c.delegated_requests.store(0, Ordering::Relaxed);
         c.ops.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.app.faults.reset_fired();
     }

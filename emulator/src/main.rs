@@ -710,6 +710,11 @@ fn run(args: Args) -> Result<(), String> {
             url = emu.url(),
         );
     }
+    let _ = writeln!(
+        out,
+        "proxymux:    {} (OKE workload identity; service-account tokens come from the library API)",
+        emu.proxymux_url()
+    );
     let mut names: Vec<&str> = args.secrets.iter().map(|(n, _)| n.as_str()).collect();
     names.sort_unstable();
     names.dedup();

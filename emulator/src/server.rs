@@ -48,6 +48,8 @@ pub(crate) struct Counters {
     pub auth_failures: AtomicU64,
     pub token_refreshes: AtomicU64,
     pub federations: AtomicU64,
+    pub oke_tokens: AtomicU64,
+    pub delegated_requests: AtomicU64,
     pub ops: Mutex<BTreeMap<&'static str, u64>>,
 }
 
@@ -114,12 +116,12 @@ impl App {
         )
     }
 
-    fn count_op(&self, op: &'static str) {
+    pub(crate) fn count_op(&self, op: &'static str) {
         let mut ops = self.counters.ops.lock().unwrap_or_else(|e| e.into_inner());
         *ops.entry(op).or_insert(0) += 1;
     }
 
-    fn request_id(&self, client: Option<&str>) -> String {
+    pub(crate) fn request_id(&self, client: Option<&str>) -> String {
         let n = self.request_counter.fetch_add(1, Ordering::Relaxed);
         let own = format!("{}{n:08X}", self.request_prefix);
         match client {
@@ -385,6 +387,18 @@ async fn process(
             Err("a resource's key signs only its token exchanges; sign with the resource principal session token (ST$<token>)".to_string())
         }
         None => Ok(v),
+    });
+    // A signed delegation token must be one the auth service issued, still alive.
+    let verified = verified.and_then(|v| {
+        let keys = app.keys.read().unwrap_or_else(|e| e.into_inner());
+        crate::delegation::check(&keys.delegation_tokens, &parts.headers, now).map(|delegated| {
+            if delegated {
+                app.counters
+                    .delegated_requests
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            v
+        })
     });
     let verified = match verified {
         Ok(v) => v,

@@ -83,12 +83,13 @@ pub(crate) fn issue_resource(
     issue_with_claims(keys, rng, key, claims, now, lifetime)
 }
 
-/// Issues and registers a token whose payload is `claims` plus the common ones.
-fn issue_with_claims(
+/// [`issue`] with the principal's own claims (`ptype`, `tenant`, `res_tenant`, …) beside the
+/// ones every token has (`iss`, `aud`, `jti`, `iat`, `exp`, `sess_exp`).
+pub(crate) fn issue_with_claims(
     keys: &mut KeyRegistry,
     rng: &mut ChaCha20Rng,
     key: RsaPublicKey,
-    mut claims: serde_json::Value,
+    claims: serde_json::Value,
     now: SystemTime,
     lifetime: Duration,
 ) -> String {
@@ -96,20 +97,23 @@ fn issue_with_claims(
     // Whole seconds, as in a JWT; at least one.
     let exp = iat + lifetime.as_secs().max(1);
     let header = json!({"alg": "RS256", "kid": "asw", "typ": "JWT"});
-    if let Some(map) = claims.as_object_mut() {
-        map.insert("iss".into(), json!("authService.oracle.com"));
-        map.insert("aud".into(), json!("oci"));
-        map.insert("jti".into(), json!(random_hex(rng, 32)));
-        map.insert("iat".into(), json!(iat));
-        map.insert("exp".into(), json!(exp));
-        map.insert("sess_exp".into(), json!(iat + 24 * 3600));
+    let mut payload = json!({
+        "iss": "authService.oracle.com",
+        "aud": "oci",
+        "jti": random_hex(rng, 32),
+        "iat": iat,
+        "exp": exp,
+        "sess_exp": iat + 24 * 3600,
+    });
+    if let (Some(payload), serde_json::Value::Object(claims)) = (payload.as_object_mut(), claims) {
+        payload.extend(claims);
     }
     let mut signature = [0u8; 64];
     rng.fill_bytes(&mut signature);
     let token = format!(
         "{}.{}.{}",
         B64URL.encode(header.to_string()),
-        B64URL.encode(claims.to_string()),
+        B64URL.encode(payload.to_string()),
         B64URL.encode(signature)
     );
     keys.session_tokens.insert(token.clone(), key);

@@ -26,12 +26,20 @@ impl Transport for Client {
 
     fn connect(credentials: &Credentials, options: &ClientOptions) -> Result<Self, Error> {
         // Instance principals take no files: the client reads the (emulated) IMDS.
-        let mut builder = match (&options.resource_principal, &options.imds_endpoint) {
-            (Some(vars), _) => {
+        let mut builder = match (
+            &options.resource_principal,
+            &options.imds_endpoint,
+            &options.oke,
+        ) {
+            (Some(vars), _, _) => {
                 ocisdk_blocking::ClientBuilder::from_config(resource_principal_config(vars)?)
             }
-            (None, Some(imds)) => Client::builder_instance_principal()?.imds_endpoint(imds),
-            (None, None) => connect_through_files(credentials, |path| {
+            (None, Some(imds), _) => Client::builder_instance_principal()?.imds_endpoint(imds),
+            // OKE workload identity neither: the client asks the (emulated) proxymux.
+            (None, None, Some((proxymux, token_file))) => Client::builder_oke_workload_identity()?
+                .oke_endpoint(proxymux)
+                .service_account_token_path(&token_file.display().to_string()),
+            (None, None, None) => connect_through_files(credentials, |path| {
                 Client::builder_from_config_file(Some(path), None)
             })?,
         };
@@ -43,6 +51,12 @@ impl Transport for Client {
         }
         if let Some(auth) = &options.auth_endpoint {
             builder = builder.auth_endpoint(auth);
+        }
+        if let Some(ca) = &options.oke_ca_path {
+            builder = builder.service_account_cert_path(&ca.display().to_string());
+        }
+        if let Some(token) = &options.delegation_token {
+            builder = builder.delegation_token(token.as_str());
         }
         if let Some(timeout) = options.read_timeout {
             builder = builder.read_timeout(timeout);

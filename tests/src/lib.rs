@@ -171,6 +171,13 @@ macro_rules! scenarios {
             inline_resource_principal_token_expires,
             resource_principal_bad_variables_are_clear_errors,
             resource_principal_v21_walkthrough_and_401,
+            oke_workload_identity_walkthrough_across_expiry,
+            oke_sa_token_replaced_mid_run_is_used_by_the_next_refresh,
+            oke_401_refreshes_once,
+            oke_proxymux_refusal_is_a_typed_error,
+            oke_missing_sa_token_file_names_the_path,
+            oke_proxymux_over_tls_trusts_only_the_cluster_ca,
+            delegation_token_is_signed_on_every_principal,
         );
     };
     (@fault_tests [$transport:ty] $($name:ident),* $(,)?) => {

@@ -195,6 +195,43 @@ impl<T: Transport> Env<T> {
         }
     }
 
+    /// An emulator started with `config`, and an OKE workload-identity client asking the
+    /// emulator's proxymux with the service-account token in
+    /// [`Env::service_account_token_path`] (written here, living an hour; a scenario may
+    /// replace or remove it).
+    pub fn start_oke(config: EmulatorConfig, options: ClientOptions) -> Env<T> {
+        let (page_size, empty_pages) = (config.page_size, config.empty_pages);
+        let emulator = Emulator::start_with(config).expect("the emulator starts");
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let token_file = dir.path().join("sa-token");
+        let token = emulator.issue_service_account_token(Duration::from_secs(3600));
+        std::fs::write(&token_file, token).expect("the service-account token is written");
+        let credentials = Credentials {
+            config_text: emulator.config_text("key.pem"),
+            key_pem: emulator.private_key_pem().to_string(),
+        };
+        let options = ClientOptions {
+            endpoint: Some(emulator.url().to_string()),
+            oke: Some((emulator.proxymux_url().to_string(), token_file)),
+            ..options
+        };
+        let client = T::connect(&credentials, &options)
+            .unwrap_or_else(|e| panic!("the {} OKE client connects: {e}", T::NAME));
+        Env {
+            emulator,
+            client,
+            credentials,
+            page_size,
+            empty_pages,
+            dir,
+        }
+    }
+
+    /// Where an OKE client of [`Env::start_oke`] reads its service-account token.
+    pub fn service_account_token_path(&self) -> PathBuf {
+        self.dir.path().join("sa-token")
+    }
+
     /// An emulator started with `config`, and a resource-principal client built from the
     /// `OCI_RESOURCE_PRINCIPAL_*` variables `vars` returns (it may issue tokens and write
     /// files); the client's endpoint is the emulator's.

@@ -30,6 +30,15 @@ pub struct ClientOptions {
     /// (name, value); the process environment is not read) instead of from the credentials.
     /// Native transports only.
     pub resource_principal: Option<Vec<(String, String)>>,
+    /// Builds an OKE workload-identity client asking this proxymux (the emulator's
+    /// `proxymux_url`) with the service-account token read from this file. Native transports
+    /// only.
+    pub oke: Option<(String, std::path::PathBuf)>,
+    /// The cluster CA file an OKE client verifies an https proxymux with. Native transports
+    /// only.
+    pub oke_ca_path: Option<std::path::PathBuf>,
+    /// Every request carries this delegation token (`opc-obo-token`). Native transports only.
+    pub delegation_token: Option<String>,
 }
 
 /// What a client is built from, as text (a browser has no files): an OCI config file whose

@@ -5,8 +5,8 @@ use std::time::{Duration, SystemTime};
 
 use ocisdk_core::call::{Head, ResponseHead, Step};
 use ocisdk_core::clock::{Instant, Now};
-use ocisdk_core::context::{ClientConfig, Context};
-use ocisdk_core::error::Error;
+use ocisdk_core::context::{ClientConfig, Context, PrivateCa};
+use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
 use ocisdk_core::paginate::{ListOperation, Paginator};
 use ocisdk_core::transport::{Streamed, Transport};
 use ocisdk_core::{Operation, Response};
@@ -26,8 +26,28 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug)]
 pub(crate) struct Io {
     agent: ureq::Agent,
+    /// An agent per endpoint a private CA verifies (an OKE cluster's proxymux): ureq's TLS
+    /// takes either the public roots or a list of its own, per agent, so such an endpoint gets
+    /// an agent of its own whose roots are that CA only.
+    private: Vec<(PrivateCa, ureq::Agent)>,
     vault: Arc<Vault>,
     origin: std::time::Instant,
+}
+
+impl Io {
+    /// The agent for a request to `uri`.
+    fn agent_for(&self, uri: &http::Uri) -> &ureq::Agent {
+        let port = uri
+            .port_u16()
+            .unwrap_or(if uri.scheme_str() == Some("https") {
+                443
+            } else {
+                80
+            });
+        uri.host()
+            .and_then(|host| self.private.iter().find(|(ca, _)| ca.matches(host, port)))
+            .map_or(&self.agent, |(_, agent)| agent)
+    }
 }
 
 /// A blocking OCI client. Cheap to clone; clones share one connection pool and signer.
@@ -94,6 +114,31 @@ impl ClientBuilder {
 
     /// Builds the client. Fails when neither an endpoint nor a known region is given.
     pub fn build(self) -> Result<Client, Error> {
+        let vault = Arc::new(Vault::default());
+        let agent = self.agent(ureq::tls::RootCerts::WebPki, &vault);
+        let private = self
+            .config
+            .private_cas()?
+            .into_iter()
+            .map(|ca| {
+                let roots = private_roots(&ca)?;
+                let agent = self.agent(roots, &vault);
+                Ok((ca, agent))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(Client {
+            ctx: Arc::new(self.config.build(seed()?)?),
+            io: Arc::new(Io {
+                agent,
+                private,
+                vault,
+                origin: std::time::Instant::now(),
+            }),
+        })
+    }
+
+    /// An agent with this builder's settings whose TLS trusts `roots`.
+    fn agent(&self, roots: ureq::tls::RootCerts, vault: &Arc<Vault>) -> ureq::Agent {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -108,31 +153,49 @@ impl ClientBuilder {
             // TLS through aws-lc-rs, the library that also signs: one native crypto library.
             .tls_config(
                 ureq::tls::TlsConfig::builder()
+                    .root_certs(roots)
                     .unversioned_rustls_crypto_provider(Arc::new(
                         rustls::crypto::aws_lc_rs::default_provider(),
                     ))
                     .build(),
             )
             .build();
-        let vault = Arc::new(Vault::default());
         // ureq's own connector chain (proxy, TCP, TLS), each connection wrapped so sensitive
         // header values are only put back as bytes leave (see `redact`).
         let connector = ureq::unversioned::transport::DefaultConnector::new()
             .chain(UnsealingConnector(vault.clone()));
-        let agent = ureq::Agent::with_parts(
+        ureq::Agent::with_parts(
             config,
             connector,
             ureq::unversioned::resolver::DefaultResolver::default(),
-        );
-        Ok(Client {
-            ctx: Arc::new(self.config.build(seed()?)?),
-            io: Arc::new(Io {
-                agent,
-                vault,
-                origin: std::time::Instant::now(),
-            }),
-        })
+        )
     }
+}
+
+/// The roots of an endpoint's private CA: its certificates only.
+fn private_roots(ca: &PrivateCa) -> Result<ureq::tls::RootCerts, Error> {
+    let tls_error = |reason: String| {
+        Error::Transport(TransportError::new(
+            TransportErrorKind::Tls,
+            format!(
+                "cannot trust the private CA for {}:{}: {reason}",
+                ca.host, ca.port
+            ),
+        ))
+    };
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(ca.pem.as_bytes()) {
+        // A key in a CA file is not a root: only certificates are kept.
+        if let ureq::tls::PemItem::Certificate(cert) =
+            item.map_err(|e| tls_error(format!("not PEM certificates ({e})")))?
+        {
+            certs.push(cert);
+        }
+    }
+    if certs.is_empty() {
+        return Err(tls_error("no certificate in its PEM".into()));
+    }
+    Ok(ureq::tls::RootCerts::from(certs))
 }
 
 impl Client {
@@ -215,7 +278,8 @@ impl Client {
                         continue;
                     }
                     let source = source.map(|(body, upload)| (body, upload.meter));
-                    match transport::send(&self.io.agent, &self.io.vault, request, source) {
+                    let agent = self.io.agent_for(request.uri());
+                    match transport::send(agent, &self.io.vault, request, source) {
                         Err(e) => exchange.failed(e, self.now()),
                         Ok(response) => {
                             let (parts, body) = response.into_parts();

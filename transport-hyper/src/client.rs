@@ -10,7 +10,7 @@ use hyper_util::client::legacy::connect::{Connection, HttpConnector};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use ocisdk_core::call::{Head, ResponseHead, Step};
 use ocisdk_core::clock::{Instant, Now};
-use ocisdk_core::context::{ClientConfig, Context};
+use ocisdk_core::context::{ClientConfig, Context, PrivateCa};
 use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
 use ocisdk_core::paginate::{ListOperation, Paginator};
 use ocisdk_core::transport::{Streamed, Transport};
@@ -118,6 +118,89 @@ pub fn default_connector() -> Result<DefaultConnector, Error> {
     Ok(https)
 }
 
+/// A connector whose TLS trusts only the CA certificates `ca` gives (PEM), for its endpoint.
+fn private_ca_connector(ca: &PrivateCa) -> Result<DefaultConnector, Error> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let tls_error = |reason: String| {
+        Error::Transport(TransportError::new(
+            TransportErrorKind::Tls,
+            format!(
+                "cannot trust the private CA for {}:{}: {reason}",
+                ca.host, ca.port
+            ),
+        ))
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(ca.pem.as_bytes()) {
+        let cert = cert.map_err(|e| tls_error(format!("not PEM certificates ({e})")))?;
+        roots
+            .add(cert)
+            .map_err(|e| tls_error(format!("a certificate is unusable ({e})")))?;
+    }
+    if roots.is_empty() {
+        return Err(tls_error("no certificate in its PEM".into()));
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| tls_error(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    Ok(hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(config)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http))
+}
+
+/// Connects to each endpoint a private CA verifies (an OKE cluster's proxymux) with a
+/// connector trusting only that CA, and to every other host with the default connector.
+#[derive(Clone)]
+struct RoutingConnector {
+    default: DefaultConnector,
+    private: Arc<Vec<(PrivateCa, DefaultConnector)>>,
+}
+
+impl tower_service::Service<http::Uri> for RoutingConnector {
+    type Response = <DefaultConnector as tower_service::Service<http::Uri>>::Response;
+    type Error = <DefaultConnector as tower_service::Service<http::Uri>>::Error;
+    type Future = <DefaultConnector as tower_service::Service<http::Uri>>::Future;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        // Every connector here wraps an `HttpConnector`, which is always ready: the private
+        // ones need no readiness of their own.
+        self.default.poll_ready(cx)
+    }
+
+    fn call(&mut self, uri: http::Uri) -> Self::Future {
+        let port = uri
+            .port_u16()
+            .unwrap_or(if uri.scheme_str() == Some("https") {
+                443
+            } else {
+                80
+            });
+        let private = uri.host().and_then(|host| {
+            self.private
+                .iter()
+                .find(|(ca, _)| ca.matches(host, port))
+                .map(|(_, c)| c.clone())
+        });
+        match private {
+            Some(mut connector) => connector.call(uri),
+            None => self.default.call(uri),
+        }
+    }
+}
+
 impl ClientBuilder {
     /// Starts from a configuration (signer, tenancy, region or endpoints, retries).
     pub fn from_config(config: ClientConfig) -> Self {
@@ -174,7 +257,9 @@ impl ClientBuilder {
     }
 
     /// Connects through `connector` instead of [`default_connector`]: a proxy connector, rustls
-    /// with custom roots or client certificates, another TLS library. Any connector
+    /// with custom roots or client certificates, another TLS library. It decides the TLS of
+    /// every host: the configuration's private CAs (`trust_private_ca`, an OKE cluster's CA)
+    /// are then not used. Any connector
     /// `hyper_util`'s pooled client accepts works; the connect timeout is applied around it.
     pub fn connector<C>(mut self, connector: C) -> Self
     where
@@ -207,7 +292,16 @@ impl ClientBuilder {
         let make = match self.connector.take() {
             Some(make) => make,
             None => {
-                let connector = default_connector()?;
+                let private = self
+                    .config
+                    .private_cas()?
+                    .into_iter()
+                    .map(|ca| private_ca_connector(&ca).map(|c| (ca, c)))
+                    .collect::<Result<Vec<_>, Error>>()?;
+                let connector = RoutingConnector {
+                    default: default_connector()?,
+                    private: Arc::new(private),
+                };
                 let make: MakeClient = Box::new(move |builder, connect_timeout| {
                     let client = builder.build(TimeoutConnector::new(connector, connect_timeout));
                     Arc::new(move |request| client.request(request))

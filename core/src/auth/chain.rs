@@ -21,7 +21,8 @@
 //!    OCI instance, probing IMDS costs a connect timeout.
 //!
 //! `OCI_CLI_REGION` sets the region whatever step found the credentials, as it does for the
-//! CLI. When no step finds anything, [`NoCredentials`] lists what each step looked at.
+//! CLI, and `OCI_CLI_DELEGATION_TOKEN_FILE` adds a delegation token (`opc-obo-token`) to every
+//! call. When no step finds anything, [`NoCredentials`] lists what each step looked at.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -34,6 +35,10 @@ use crate::error::Error;
 
 /// `api_key`, `security_token`, …: the method `OCI_CLI_AUTH` picks.
 pub const AUTH_ENV: &str = "OCI_CLI_AUTH";
+
+/// A file holding a delegation token (`opc-obo-token`) every call carries, as Cloud Shell sets
+/// it; with `OCI_CLI_AUTH=instance_obo_user` it is required.
+pub const DELEGATION_TOKEN_FILE_ENV: &str = "OCI_CLI_DELEGATION_TOKEN_FILE";
 
 /// What the chain may use beyond the environment.
 #[derive(Debug, Clone, Default)]
@@ -113,6 +118,23 @@ impl ClientConfig {
         if let Some(region) = var(env, "OCI_CLI_REGION") {
             config.set_region(region);
         }
+        if let Some(path) = var(env, DELEGATION_TOKEN_FILE_ENV) {
+            let token = std::fs::read_to_string(&path).map_err(|e| {
+                env_error(
+                    DELEGATION_TOKEN_FILE_ENV,
+                    format!("cannot read the delegation token file {path}: {e}"),
+                )
+            })?;
+            config.set_delegation_token(crate::config::Secret::new(token.trim().to_string()));
+        } else if var(env, AUTH_ENV).as_deref() == Some("instance_obo_user")
+            && !config.has_delegation_token()
+        {
+            return Err(env_error(
+                DELEGATION_TOKEN_FILE_ENV,
+                "is not set, and OCI_CLI_AUTH=instance_obo_user needs a delegation token"
+                    .to_string(),
+            ));
+        }
         Ok(config)
     }
 }
@@ -178,13 +200,15 @@ fn by_method(
             Some(config) => Ok(config),
             None => config_profile(options, env, seed),
         },
-        "instance_principal" => ClientConfig::instance_principal(seed),
+        "instance_principal" | "instance_obo_user" => ClientConfig::instance_principal(seed),
         "resource_principal" => resource_principal(env, seed),
+        "oke_workload_identity" => ClientConfig::oke_workload_identity(seed),
         other => Err(env_error(
             AUTH_ENV,
             format!(
                 "\"{other}\" is not a method this SDK knows (api_key, security_token, \
-                 instance_principal, resource_principal)"
+                 instance_principal, instance_obo_user, resource_principal, \
+                 oke_workload_identity)"
             ),
         )),
     }

@@ -1,10 +1,11 @@
 //! Credentials and request signing: private keys, key ids, the RSA backends and token
-//! principals (session tokens that refresh, instance and resource principals, and the [`TokenSource`]
-//! trait for other ways of obtaining tokens).
+//! principals (session tokens that refresh, instance and resource principals, OKE workload
+//! identity, and the [`TokenSource`] trait for other ways of obtaining tokens).
 
 pub mod chain;
 pub mod instance;
 pub mod keys;
+pub mod oke;
 pub mod provider;
 pub mod refresh;
 pub mod resource;
@@ -16,6 +17,7 @@ pub mod x509;
 
 pub use instance::{DEFAULT_IMDS_ENDPOINT, InstanceFederation};
 pub use keys::*;
+pub use oke::{OkeSettings, OkeWorkloadIdentity, ServiceAccountToken};
 pub use provider::*;
 pub use refresh::SessionRefresh;
 pub use resource::{

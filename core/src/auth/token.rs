@@ -72,6 +72,57 @@ pub enum TokenError {
         /// What would give a newer token.
         hint: &'static str,
     },
+    /// OKE workload identity: the pod's service-account token cannot be used (the file is
+    /// missing or unreadable, not a JWT, or expired).
+    #[error("OKE workload identity: the service-account token at {path} cannot be used: {reason}")]
+    OkeServiceAccountToken {
+        /// The token file's path (or "the service-account token given").
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// OKE workload identity: nothing says where the proxymux is.
+    #[error(
+        "OKE workload identity: KUBERNETES_SERVICE_HOST is not set (is this a pod of an OKE cluster?); or give the proxymux's URL (`oke_endpoint(url)`)"
+    )]
+    OkeNoServiceHost,
+    /// OKE workload identity: the cluster's proxymux refused to issue a token.
+    #[error(
+        "OKE workload identity: the proxymux refused to issue a token ({status} {code}) at {endpoint}{}{}",
+        if *status == 403 { "; is the cluster an enhanced cluster, and is the service account allowed?" } else { "" },
+        opc_request_id.as_ref().map(|id| format!("; opc-request-id {id}")).unwrap_or_default()
+    )]
+    OkeRefused {
+        /// HTTP status of the refusal (403: the cluster is not an "enhanced" one).
+        status: u16,
+        /// The error code of the reply, if it had one.
+        code: String,
+        /// `POST <proxymux>/resourcePrincipalSessionTokens`.
+        endpoint: String,
+        /// The request id of the reply, for a support ticket.
+        opc_request_id: Option<String>,
+    },
+    /// OKE workload identity: the proxymux's reply is not base64 of `{"token": "ST$<JWT>"}`.
+    #[error(
+        "OKE workload identity: the reply from {endpoint} is not base64 of {{\"token\": \"ST$<JWT>\"}}: {reason}"
+    )]
+    OkeBadReply {
+        /// `POST <proxymux>/resourcePrincipalSessionTokens`.
+        endpoint: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// OKE workload identity: the cluster CA certificate that verifies the proxymux's TLS
+    /// certificate cannot be read.
+    #[error(
+        "OKE workload identity: the cluster CA certificate at {path} cannot be read ({reason}); it verifies the proxymux's TLS certificate (OCI_KUBERNETES_SERVICE_ACCOUNT_CERT_PATH overrides the path)"
+    )]
+    OkeCaCertificate {
+        /// The CA file's path.
+        path: String,
+        /// Why it cannot be read.
+        reason: String,
+    },
     /// The instance metadata service (IMDS) could not be reached: the code is not running on
     /// an OCI instance, or the IMDS endpoint given is wrong.
     #[error(

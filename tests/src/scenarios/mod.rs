@@ -15,6 +15,8 @@ mod faults;
 #[cfg(not(target_arch = "wasm32"))]
 mod instance;
 #[cfg(not(target_arch = "wasm32"))]
+mod oke;
+#[cfg(not(target_arch = "wasm32"))]
 mod resource;
 #[cfg(not(target_arch = "wasm32"))]
 mod session;
@@ -42,6 +44,14 @@ pub use instance::{
     concurrent_first_calls_share_one_federation,
     instance_certificate_without_tenancy_is_a_clear_error, instance_principal_401_refederates_once,
     instance_principal_walkthrough_across_expiry, instance_principal_without_imds_is_a_clear_error,
+};
+#[cfg(not(target_arch = "wasm32"))]
+pub use oke::{
+    delegation_token_is_signed_on_every_principal, oke_401_refreshes_once,
+    oke_missing_sa_token_file_names_the_path, oke_proxymux_over_tls_trusts_only_the_cluster_ca,
+    oke_proxymux_refusal_is_a_typed_error,
+    oke_sa_token_replaced_mid_run_is_used_by_the_next_refresh,
+    oke_workload_identity_walkthrough_across_expiry,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use resource::{
