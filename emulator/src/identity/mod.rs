@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use crate::keys::{ocid, random_hex};
 use crate::server::Ctx;
 use crate::state::{
-    ApiError, Created, Group, IamCommon, Membership, Reply, State, User, check_defined_tags,
-    check_string_map, opt_str, paginate, parse_body, req_str, rfc3339, seq_key, update_tags,
+    ApiError, Created, Group, IamCommon, IamEntity, IamTable, Membership, PageToken, Reply, State,
+    User, check_defined_tags, check_string_map, opt_str, paginate, paginate_index, parse_body,
+    req_str, rfc3339, seq_key, update_tags,
 };
 
 /// Which IAM collection a handler works on.
@@ -186,8 +187,8 @@ pub(crate) fn create(st: &mut State, ctx: &Ctx<'_>, kind: Kind) -> Result<Reply,
     validate_description(&description)?;
 
     let taken = match kind {
-        Kind::Group => st.groups.values().any(|g| g.common.name == name),
-        Kind::User => st.users.values().any(|u| u.common.name == name),
+        Kind::Group => st.groups.by_name(&name).is_some(),
+        Kind::User => st.users.by_name(&name).is_some(),
     };
     if taken {
         return Err(ApiError::conflict(
@@ -216,7 +217,7 @@ pub(crate) fn create(st: &mut State, ctx: &Ctx<'_>, kind: Kind) -> Result<Reply,
         Kind::Group => {
             let g = Group { common };
             let v = group_json(st, &g);
-            st.groups.insert(id.clone(), g);
+            st.groups.insert(g);
             (v, Created::Group(id))
         }
         Kind::User => {
@@ -226,7 +227,7 @@ pub(crate) fn create(st: &mut State, ctx: &Ctx<'_>, kind: Kind) -> Result<Reply,
                 db_user_name: None,
             };
             let v = user_json(st, &u);
-            st.users.insert(id.clone(), u);
+            st.users.insert(u);
             (v, Created::User(id))
         }
     };
@@ -384,7 +385,6 @@ pub(crate) fn list(st: &State, ctx: &Ctx<'_>, kind: Kind) -> Result<Reply, ApiEr
     let limit = ctx.query.limit(ctx.page_size)?;
     let page = ctx.query.page()?;
     let (by_name, descending) = sort_params(ctx)?;
-    let name_filter = ctx.query.get("name");
     if let Some(state) = ctx.query.get("lifecycleState") {
         let upper = state.to_ascii_uppercase();
         if !["CREATING", "ACTIVE", "INACTIVE", "DELETING", "DELETED"].contains(&upper.as_str()) {
@@ -396,29 +396,73 @@ pub(crate) fn list(st: &State, ctx: &Ctx<'_>, kind: Kind) -> Result<Reply, ApiEr
             return Ok(list_reply(Vec::new(), None));
         }
     }
-    let commons: Vec<&IamCommon> = match kind {
-        Kind::Group => st.groups.values().map(|g| &g.common).collect(),
-        Kind::User => st.users.values().map(|u| &u.common).collect(),
+    let (items, next) = match kind {
+        Kind::Group => list_page(
+            &st.groups,
+            ctx,
+            by_name,
+            descending,
+            limit,
+            page.as_ref(),
+            |g| group_json(st, g),
+        ),
+        Kind::User => list_page(
+            &st.users,
+            ctx,
+            by_name,
+            descending,
+            limit,
+            page.as_ref(),
+            |u| user_json(st, u),
+        ),
     };
-    let mut keyed: Vec<(String, String)> = commons
-        .into_iter()
-        .filter(|c| name_filter.is_none_or(|n| n == c.name))
-        .map(|c| {
-            let key = if by_name {
-                c.name.clone()
-            } else {
-                seq_key(c.seq)
-            };
-            (key, c.id.clone())
-        })
-        .collect();
-    keyed.sort();
-    let (ids, next) = paginate(&keyed, descending, page.as_ref(), limit, ctx.empty_pages);
-    let items = ids
-        .iter()
-        .filter_map(|id| entity_json(st, kind, id))
-        .collect();
     Ok(list_reply(items, next))
+}
+
+/// One page of a ListGroups/ListUsers, in JSON: only the entities on the page are visited.
+fn list_page<T: IamEntity>(
+    table: &IamTable<T>,
+    ctx: &Ctx<'_>,
+    by_name: bool,
+    descending: bool,
+    limit: usize,
+    page: Option<&PageToken>,
+    to_json: impl Fn(&T) -> Value,
+) -> (Vec<Value>, Option<String>) {
+    let (entities, next): (Vec<&T>, _) = match ctx.query.get("name") {
+        // Names are unique, so the filter leaves at most one entity, found by name; it is paged
+        // like the whole order, under the same sort key, so tokens behave the same.
+        Some(name) => {
+            let keyed: Vec<(String, &T)> = table
+                .by_name(name)
+                .map(|t| {
+                    let c = t.common();
+                    let key = if by_name {
+                        c.name.clone()
+                    } else {
+                        seq_key(c.seq)
+                    };
+                    (key, t)
+                })
+                .into_iter()
+                .collect();
+            paginate(&keyed, descending, page, limit, ctx.empty_pages)
+        }
+        None => {
+            let (ids, next) = paginate_index(
+                table.order(by_name),
+                descending,
+                page,
+                limit,
+                ctx.empty_pages,
+            );
+            (
+                ids.into_iter().filter_map(|id| table.get(id)).collect(),
+                next,
+            )
+        }
+    };
+    (entities.into_iter().map(to_json).collect(), next)
 }
 
 pub(crate) fn list_reply(items: Vec<Value>, next: Option<String>) -> Reply {
