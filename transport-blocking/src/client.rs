@@ -119,11 +119,8 @@ impl ClientBuilder {
         // header values are only put back as bytes leave (see `redact`).
         let connector = ureq::unversioned::transport::DefaultConnector::new()
             .chain(UnsealingConnector(vault.clone()));
-        let agent = ureq::Agent::with_parts(
-            config,
-            connector,
-            ureq::unversioned::resolver::DefaultResolver::default(),
-        );
+        let agent =
+            ureq::Agent::with_parts(config, connector, crate::resolve::LiteralFirst::default());
         Ok(Client {
             ctx: Arc::new(self.config.build(seed()?)?),
             io: Arc::new(Io {
