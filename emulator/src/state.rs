@@ -103,6 +103,11 @@ impl Reply {
     }
 
     pub(crate) fn json(status: StatusCode, value: &Value) -> Self {
+        Self::json_of(status, value)
+    }
+
+    /// Any serializable body as JSON (an empty body in the impossible case that it fails).
+    pub(crate) fn json_of<S: serde::Serialize + ?Sized>(status: StatusCode, value: &S) -> Self {
         let body = serde_json::to_vec(value).unwrap_or_default();
         Reply::empty(status)
             .header("content-type", "application/json")
