@@ -241,7 +241,7 @@ use crate::auth::KeyRegistry;
 use crate::fault::FaultTable;
 use crate::keys::{KeyMaterial, ocid, os_seeded_rng, random_hex};
 use crate::server::{App, Counters};
-use crate::state::{IamCommon, State, User};
+use crate::state::{IamCommon, IamTable, State, User};
 
 /// The region of the profiles the emulator writes by default: no OCI region has this name, and
 /// ocisdk never resolves it (`ocisdk_core::region::EMULATOR_REGION`, the same text), so a client
@@ -487,8 +487,8 @@ impl Emulator {
             seq: 1,
             tenancy_id: tenancy_id.clone(),
             namespace: config.namespace.clone(),
-            groups: HashMap::new(),
-            users: HashMap::new(),
+            groups: IamTable::default(),
+            users: IamTable::default(),
             memberships: HashMap::new(),
             buckets: BTreeMap::new(),
             retry: HashMap::new(),
@@ -503,23 +503,20 @@ impl Emulator {
         for (name, value) in &config.secrets {
             put_secret(&mut state, name, value.as_bytes(), now);
         }
-        state.users.insert(
-            user_id.clone(),
-            User {
-                common: IamCommon {
-                    seq: 1,
-                    id: user_id.clone(),
-                    name: "emulator-admin".to_string(),
-                    description: "The owner of the emulator's API key".to_string(),
-                    time_created: now,
-                    etag: admin_etag,
-                    freeform_tags: json!({}),
-                    defined_tags: json!({}),
-                },
-                email: None,
-                db_user_name: None,
+        state.users.insert(User {
+            common: IamCommon {
+                seq: 1,
+                id: user_id.clone(),
+                name: "emulator-admin".to_string(),
+                description: "The owner of the emulator's API key".to_string(),
+                time_created: now,
+                etag: admin_etag,
+                freeform_tags: json!({}),
+                defined_tags: json!({}),
             },
-        );
+            email: None,
+            db_user_name: None,
+        });
         identity::generic::seed_api_key(
             &mut state,
             &user_id,

@@ -160,15 +160,14 @@ impl ClientBuilder {
                     .build(),
             )
             .build();
-        // ureq's own connector chain (proxy, TCP, TLS), each connection wrapped so sensitive
-        // header values are only put back as bytes leave (see `redact`).
-        let connector = ureq::unversioned::transport::DefaultConnector::new()
-            .chain(UnsealingConnector(vault.clone()));
-        ureq::Agent::with_parts(
-            config,
-            connector,
-            ureq::unversioned::resolver::DefaultResolver::default(),
+        // ureq's own connector chain (proxy, TCP, TLS), given the host's addresses only when it
+        // opens a connection (see `resolve`), each connection wrapped so sensitive header values
+        // are only put back as bytes leave (see `redact`).
+        let connector = crate::resolve::ResolveOnConnect::new(
+            ureq::unversioned::transport::DefaultConnector::new(),
         )
+        .chain(UnsealingConnector(vault.clone()));
+        ureq::Agent::with_parts(config, connector, crate::resolve::Deferring)
     }
 }
 

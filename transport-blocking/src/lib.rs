@@ -60,6 +60,7 @@
 mod client;
 mod paginate;
 mod redact;
+mod resolve;
 mod transport;
 mod upload;
 

@@ -81,3 +81,28 @@ fn the_emulator_profile_needs_the_endpoint() {
     let ns = client.send(GetNamespace::new()).unwrap().data;
     assert_eq!(ns, emulator.namespace());
 }
+
+/// A host name is resolved when a connection is opened (not before each request, see
+/// `resolve.rs`): the client reaches the emulator by name, over and over on one connection.
+#[test]
+fn a_host_name_is_resolved_when_connecting() {
+    let emulator = Emulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = emulator.write_config(dir.path()).unwrap();
+    let url = emulator.url().replace("127.0.0.1", "localhost");
+    assert!(url.contains("localhost"), "{url}");
+    let client = Client::builder_from_config_file(Some(&path), None)
+        .unwrap()
+        .endpoint(url.as_str())
+        .build()
+        .unwrap();
+    let os = ObjectStorageClient::new(client);
+    for _ in 0..3 {
+        assert!(
+            !os.get_namespace(GetNamespace::new())
+                .unwrap()
+                .data
+                .is_empty()
+        );
+    }
+}

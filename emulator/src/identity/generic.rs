@@ -559,7 +559,7 @@ fn check_name_free(
     });
     // create_dynamic_group (oci 2.189.0): the name "has to be also unique across all groups in
     // your tenancy".
-    let group_clash = c.kind == "DynamicGroup" && st.groups.values().any(|g| g.common.name == name);
+    let group_clash = c.kind == "DynamicGroup" && st.groups.by_name(name).is_some();
     if taken || group_clash {
         return Err(ApiError::conflict(
             rule.code,
