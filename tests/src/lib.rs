@@ -160,6 +160,7 @@ macro_rules! scenarios {
             interrupted_replayable_upload,
             retries_exhausted_within_budget,
             session_token_expires_mid_run,
+            one_shot_upload_is_never_started_with_a_due_token,
             revoked_session_token_refreshes_once,
             malformed_session_token_is_a_typed_error,
             instance_principal_walkthrough_across_expiry,

@@ -62,7 +62,8 @@ pub use resource::{
 #[cfg(not(target_arch = "wasm32"))]
 pub use session::{
     concurrent_calls_share_one_refresh, malformed_session_token_is_a_typed_error,
-    revoked_session_token_refreshes_once, session_token_expires_mid_run,
+    one_shot_upload_is_never_started_with_a_due_token, revoked_session_token_refreshes_once,
+    session_token_expires_mid_run,
 };
 
 /// The size of [`streamed_round_trip`]'s object in the suite: 64 MiB natively, 16 MiB in wasm

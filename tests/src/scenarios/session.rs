@@ -9,12 +9,12 @@ use ocisdk_core::Error;
 use ocisdk_core::auth::{SessionTokenPrincipal, TokenError};
 use ocisdk_emulator::{Emulator, EmulatorConfig};
 use ocisdk_identity::ListUsers;
-use ocisdk_object_storage::GetNamespace;
+use ocisdk_object_storage::{CreateBucket, CreateBucketDetails, GetNamespace, PutObject};
 
 use crate::hyper::Hyper;
 use crate::native::{Env, portable_config};
 use crate::scenarios::walkthrough_without_faults;
-use crate::transport::{ClientOptions, Credentials, Transport};
+use crate::transport::{ClientOptions, Credentials, TestBody, Transport};
 
 /// The client's shared session principal.
 fn principal<T: Transport>(env: &Env<T>) -> std::sync::Arc<SessionTokenPrincipal> {
@@ -195,6 +195,56 @@ pub async fn malformed_session_token_is_a_typed_error<T: Transport>() {
         assert!(shown.contains("not a usable JWT"), "{shown}");
     }
     assert_eq!(emulator.stats().requests, 0, "nothing was sent");
+}
+
+/// A one-shot upload (a stream that can be read once) started when the token is due: the
+/// call refreshes first, so the upload goes out once, signed with the new token, and no
+/// request meets an expired token. (Were it signed with the old token and refused, a one-shot
+/// body could not be sent again.) Then, with the token revoked behind the client's back, a
+/// one-shot upload meets its 401 and is not replayed: a typed error, one PutObject.
+pub async fn one_shot_upload_is_never_started_with_a_due_token<T: Transport>() {
+    let env = Env::<T>::start_session(
+        EmulatorConfig::default(),
+        ClientOptions::default(),
+        Duration::from_secs(6),
+    );
+    let c = &env.client;
+    let p = principal(&env);
+    let ns = c.execute(GetNamespace::new()).await.unwrap().data;
+    c.execute(CreateBucket::new(
+        &ns,
+        CreateBucketDetails::new("st-upload", env.emulator.tenancy_id()),
+    ))
+    .await
+    .unwrap();
+    let due = p
+        .refresh_due()
+        .expect("the first call scheduled the refresh");
+    sleep_until(due + Duration::from_millis(10));
+    let len = 256 << 10;
+    let put = c
+        .put_object(
+            PutObject::new(&ns, "st-upload", "once.bin", len),
+            TestBody::OneShotPattern { len, seed: 5 },
+        )
+        .await;
+    assert!(put.is_ok(), "{}: {put:?}", T::NAME);
+    let stats = env.emulator.stats();
+    assert_eq!(stats.token_refreshes, 1, "{stats:?}");
+    assert_eq!(stats.operation("PutObject"), 1, "sent once: {stats:?}");
+    assert_eq!(stats.auth_failures, 0, "{stats:?}");
+
+    assert_eq!(env.emulator.revoke_session_tokens(), 2);
+    let err = c
+        .put_object(
+            PutObject::new(&ns, "st-upload", "refused.bin", len),
+            TestBody::OneShotPattern { len, seed: 6 },
+        )
+        .await
+        .unwrap_err();
+    let stats = env.emulator.stats();
+    assert_eq!(stats.operation("PutObject"), 2, "not replayed: {stats:?}");
+    assert_eq!(err.status_u16(), Some(401), "{}: {err:?}", T::NAME);
 }
 
 /// 64 concurrent calls on one async client, sent once its token is due for refresh (a few
