@@ -419,6 +419,12 @@ impl<O: Operation> Inner<O> {
                 // cap, the call signs with what it has and lets the service decide.
                 let step = if self.token_steps >= MAX_TOKEN_STEPS {
                     let (signer, generation) = principal.current();
+                    if generation == 0 {
+                        return Step::Done(Err(Error::Token(crate::auth::TokenError::Expired {
+                            kind: principal.kind(),
+                            hint: "no token was obtained in 16 exchanges",
+                        })));
+                    }
                     TokenStep::Sign { signer, generation }
                 } else {
                     principal.poll(now.wall)

@@ -613,6 +613,17 @@ impl ClientConfig {
         seed: [u8; 32],
     ) -> Result<Self, Error> {
         let (_, profile) = crate::config::load_config(path, profile)?;
+        Self::from_profile(&profile, seed)
+    }
+
+    /// From a profile read from a file: an API key or a session token, or Cloud Shell's
+    /// instance principal with its `delegation_token_file` (`authentication_type`).
+    #[cfg(feature = "fs")]
+    pub(crate) fn from_profile(
+        profile: &crate::config::Profile,
+        seed: [u8; 32],
+    ) -> Result<Self, Error> {
+        let profile = profile.clone();
         let delegation = read_delegation_token(&profile)?;
         let mut config = match profile.get("authentication_type") {
             Some(kind) if kind.eq_ignore_ascii_case("instance_principal") => {

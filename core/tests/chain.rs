@@ -344,10 +344,14 @@ fn resource_principal_variables_are_the_fifth_step() {
 }
 
 #[test]
-fn a_delegation_token_file_rides_on_any_method() {
+fn a_delegation_token_file_goes_with_instance_principals_only() {
     let env = Env::new().with_api_key_vars();
     let token_file = env.file("obo", "delegation-token-text\n");
     let env = env.set("OCI_CLI_DELEGATION_TOKEN_FILE", &token_file);
+    // An API key does not act for anyone: the variable is not for it.
+    let config = env.chain(&ChainOptions::default()).unwrap();
+    assert!(!config.has_delegation_token());
+    let env = env.set("OCI_CLI_AUTH", "instance_obo_user");
     let config = env.chain(&ChainOptions::default()).unwrap();
     assert!(config.has_delegation_token());
     let env = env.set("OCI_CLI_DELEGATION_TOKEN_FILE", "/nonexistent/obo");
@@ -356,6 +360,10 @@ fn a_delegation_token_file_rides_on_any_method() {
         matches!(&err, Error::Config(e) if e.key() == Some("OCI_CLI_DELEGATION_TOKEN_FILE")),
         "{err:?}"
     );
+    let empty = env.file("empty", "\n");
+    let env = env.set("OCI_CLI_DELEGATION_TOKEN_FILE", &empty);
+    let err = env.chain(&ChainOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("is empty"), "{err}");
     // Cloud Shell's method without its token is an error naming the variable.
     let env = Env::new().set("OCI_CLI_AUTH", "instance_obo_user");
     let err = env.chain(&ChainOptions::default()).unwrap_err();

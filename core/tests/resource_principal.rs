@@ -261,10 +261,14 @@ fn token_files_are_read_again_when_due_and_a_new_key_signs_with_the_new_token() 
         matches!(&err, Error::Token(TokenError::Expired { hint, .. }) if hint.contains("file")),
         "{err:?}"
     );
-    // A file that turns into garbage is named, never quoted.
+    // A file caught mid-rewrite while the token still works: keep signing with it.
     std::fs::write(&rpst_file, "SECRETSECRET").unwrap();
     p.unauthorized(3);
-    let err = poll(&p, at(700)).unwrap_err();
+    let signer = poll(&p, at(700)).unwrap();
+    assert!(authorization(&signer).contains(&format!("keyId=\"ST${third}\"")));
+    // Still garbage once the token has expired: the file is named, never quoted.
+    p.unauthorized(3);
+    let err = poll(&p, at(1201)).unwrap_err();
     let shown = format!("{err} {err:?}");
     assert!(
         matches!(&err, Error::Token(TokenError::Malformed { source_name, .. }) if source_name.contains(&rpst_file.display().to_string()) && source_name.contains(RPST_VAR)),
@@ -297,10 +301,21 @@ fn an_encrypted_key_takes_its_passphrase_inline_or_from_a_file() {
         .unwrap()
         .load()
         .unwrap();
+    // As the official SDKs read it, the passphrase is a file when the key is one.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("passphrase");
     std::fs::write(&file, format!("{}\n", passphrase.trim())).unwrap();
     vars.insert(PASSPHRASE_VAR, file.display().to_string());
+    assert!(
+        ResourcePrincipalEnv::from_lookup(lookup(&vars))
+            .unwrap()
+            .load()
+            .is_err(),
+        "with the key inline, a path is the passphrase itself"
+    );
+    let key_file = dir.path().join("key.pem");
+    std::fs::write(&key_file, KEY_ENCRYPTED).unwrap();
+    vars.insert(PEM_VAR, key_file.display().to_string());
     ResourcePrincipalEnv::from_lookup(lookup(&vars))
         .unwrap()
         .load()

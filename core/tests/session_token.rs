@@ -92,13 +92,20 @@ fn a_token_is_refreshed_ahead_of_exp_with_jitter() {
     let TokenStep::Refresh(mut ticket) = p.poll(due) else {
         panic!("due, so refresh")
     };
-    // Everybody else waits while it is in flight.
+    // While it is in flight, the others sign with the due token, which still works; once it
+    // has expired (or was refused), they wait for the refresh.
     for _ in 0..3 {
         match p.poll(due) {
-            TokenStep::Wait(d) => assert_eq!(d, REFRESH_WAIT),
-            other => panic!("expected Wait, got {other:?}"),
+            TokenStep::Sign { generation: 1, .. } => {}
+            other => panic!("expected Sign, got {other:?}"),
         }
     }
+    match p.poll(at(3600)) {
+        TokenStep::Wait(d) => assert_eq!(d, REFRESH_WAIT),
+        other => panic!("expected Wait, got {other:?}"),
+    }
+    p.unauthorized(1);
+    assert!(matches!(p.poll(due), TokenStep::Wait(_)));
     let new = jwt(Some(3540), 3540 + 3600, "second");
     ticket.request(due).unwrap().unwrap();
     ticket
@@ -188,9 +195,9 @@ fn a_dropped_ticket_lets_another_call_refresh() {
     let TokenStep::Refresh(ticket) = p.poll(at(59)) else {
         panic!()
     };
-    assert!(matches!(p.poll(at(59)), TokenStep::Wait(_)));
+    assert!(matches!(p.poll(at(60)), TokenStep::Wait(_)));
     drop(ticket); // the call holding it was cancelled
-    assert!(matches!(p.poll(at(59)), TokenStep::Refresh(_)));
+    assert!(matches!(p.poll(at(60)), TokenStep::Refresh(_)));
 }
 
 #[test]

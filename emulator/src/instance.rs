@@ -355,7 +355,9 @@ pub(crate) fn federate(
             "publicKey is not an RSA public key (base64 SubjectPublicKeyInfo)",
         );
     };
-    let token = crate::session::issue(keys, rng, session_key, tenancy, now, lifetime);
+    // An instance's token (`ptype` `instance`): renewed by federating again, not refreshed.
+    let claims = serde_json::json!({ "ptype": "instance", "tenant": tenancy });
+    let token = crate::session::issue_with_claims(keys, rng, session_key, claims, now, lifetime);
     (
         Reply::json(StatusCode::OK, &json!({ "token": token })),
         true,

@@ -35,6 +35,11 @@ pub(crate) struct IssuedToken {
     pub expires: SystemTime,
     /// Refused for service requests from now on (the refresh still takes it).
     pub revoked: bool,
+    /// Its `sess_exp`: the session it belongs to ends then, and no refresh extends it.
+    pub session_expires: SystemTime,
+    /// A user's session token (`ptype` `user`), the only kind the refresh endpoint renews;
+    /// instances, resources and pods obtain new tokens the way they got the first.
+    pub refreshable: bool,
 }
 
 /// The resource OCID of the emulator's resource principal (the `res_id` of its RPSTs): an OCI
@@ -108,6 +113,14 @@ pub(crate) fn issue_with_claims(
     if let (Some(payload), serde_json::Value::Object(claims)) = (payload.as_object_mut(), claims) {
         payload.extend(claims);
     }
+    let session_expires = UNIX_EPOCH
+        + Duration::from_secs(
+            payload
+                .get("sess_exp")
+                .and_then(|v| v.as_u64())
+                .unwrap_or(iat + 24 * 3600),
+        );
+    let refreshable = payload.get("ptype").and_then(|v| v.as_str()) == Some("user");
     let mut signature = [0u8; 64];
     rng.fill_bytes(&mut signature);
     let token = format!(
@@ -122,6 +135,8 @@ pub(crate) fn issue_with_claims(
         IssuedToken {
             expires: UNIX_EPOCH + Duration::from_secs(exp),
             revoked: false,
+            session_expires,
+            refreshable,
         },
     );
     token
@@ -209,7 +224,44 @@ pub(crate) fn refresh(
             false,
         );
     };
-    let token = issue(keys, rng, key, tenancy, now, lifetime);
+    // A refresh renews a user's session within the session's life (`sess_exp`, a day from
+    // sign-in for `oci session authenticate`): the new token keeps the old one's `sess_exp`
+    // and never outlives it. Tokens added from a profile (not issued here) start a session.
+    let issued = keys.issued.get(signing_token).cloned();
+    let session_end = match &issued {
+        Some(t) if !t.refreshable => {
+            return (
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "NotAuthenticated",
+                    "only a user's session token is refreshed here; instance, resource and \
+                     workload principals obtain new tokens the way they obtained the first",
+                )
+                .into_reply(),
+                false,
+            );
+        }
+        Some(t) if now >= t.session_expires => {
+            return (
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "NotAuthenticated",
+                    "the session has ended (sess_exp): sign in again",
+                )
+                .into_reply(),
+                false,
+            );
+        }
+        Some(t) => t.session_expires,
+        None => now + Duration::from_secs(24 * 3600),
+    };
+    let left = session_end.duration_since(now).unwrap_or_default();
+    let session_exp = session_end
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let claims = json!({ "ptype": "user", "tenant": tenancy, "sess_exp": session_exp });
+    let token = issue_with_claims(keys, rng, key, claims, now, lifetime.min(left));
     (
         Reply::json(StatusCode::OK, &json!({ "token": token })),
         true,

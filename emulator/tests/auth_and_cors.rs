@@ -449,6 +449,58 @@ fn sign_in_issues_session_tokens_for_trusted_keys_only() {
     sign_in(json!({})).assert_error(400, "MissingParameter");
 }
 
+/// The refresh endpoint renews a user's session token within its session (`sess_exp`) only:
+/// not a resource principal's token, and not past the session's end.
+#[test]
+fn refresh_renews_user_sessions_within_their_life_only() {
+    let emu = emulator();
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(TEST_KEY).unwrap();
+    let public = key
+        .to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap();
+    let refresh = |token: &str, sign: &Sign| {
+        let c = Client::with_key(&emu, TEST_KEY, &format!("ST${token}"));
+        let body = serde_json::to_vec(&json!({ "currentToken": token })).unwrap();
+        c.send(
+            "POST",
+            "/v1/authentication/refresh",
+            &[("content-type", "application/json")],
+            Some(&body),
+            sign,
+        )
+    };
+    let user = emu
+        .issue_session_token(&public, Duration::from_secs(48 * 3600))
+        .unwrap();
+    let r = refresh(&user, &Sign::default());
+    assert_eq!(r.status, 200, "{}", r.message());
+
+    let rpst = emu
+        .issue_resource_principal_token(&public, Duration::from_secs(600))
+        .unwrap();
+    let r = refresh(&rpst, &Sign::default());
+    r.assert_error(401, "NotAuthenticated");
+    assert!(
+        r.message().contains("only a user's session token"),
+        "{}",
+        r.message()
+    );
+
+    // A day and an hour later the 48-hour token still lives, but its session has ended.
+    let later = SystemTime::now() + Duration::from_secs(25 * 3600);
+    emu.set_clock_skew_secs(25 * 3600);
+    let r = refresh(
+        &user,
+        &Sign {
+            date: Some(later),
+            ..Sign::default()
+        },
+    );
+    r.assert_error(401, "NotAuthenticated");
+    assert!(r.message().contains("session has ended"), "{}", r.message());
+}
+
 #[test]
 fn cors() {
     let emu = emulator();

@@ -21,8 +21,8 @@
 //!    OCI instance, probing IMDS costs a connect timeout.
 //!
 //! `OCI_CLI_REGION` sets the region whatever step found the credentials, as it does for the
-//! CLI, and `OCI_CLI_DELEGATION_TOKEN_FILE` adds a delegation token (`opc-obo-token`) to every
-//! call. When no step finds anything, [`NoCredentials`] lists what each step looked at.
+//! CLI, and with instance principals `OCI_CLI_DELEGATION_TOKEN_FILE` adds a delegation token
+//! (`opc-obo-token`) to every call, as in Cloud Shell. When no step finds anything, [`NoCredentials`] lists what each step looked at.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -118,17 +118,29 @@ impl ClientConfig {
         if let Some(region) = var(env, "OCI_CLI_REGION") {
             config.set_region(region);
         }
-        if let Some(path) = var(env, DELEGATION_TOKEN_FILE_ENV) {
-            let token = std::fs::read_to_string(&path).map_err(|e| {
+        let method = var(env, AUTH_ENV);
+        let instance = matches!(
+            method.as_deref(),
+            Some("instance_principal" | "instance_obo_user")
+        );
+        // Only instance principals act for a user with it, as for the OCI CLI (Cloud Shell);
+        // the official SDKs refuse it with other principals.
+        if let Some(path) = var(env, DELEGATION_TOKEN_FILE_ENV).filter(|_| instance) {
+            let path = crate::config::expand_tilde(&path, var(env, "HOME").as_deref());
+            let token = zeroize::Zeroizing::new(std::fs::read_to_string(&path).map_err(|e| {
                 env_error(
                     DELEGATION_TOKEN_FILE_ENV,
                     format!("cannot read the delegation token file {path}: {e}"),
                 )
-            })?;
+            })?);
+            if token.trim().is_empty() {
+                return Err(env_error(
+                    DELEGATION_TOKEN_FILE_ENV,
+                    format!("the delegation token file {path} is empty"),
+                ));
+            }
             config.set_delegation_token(crate::config::Secret::new(token.trim().to_string()));
-        } else if var(env, AUTH_ENV).as_deref() == Some("instance_obo_user")
-            && !config.has_delegation_token()
-        {
+        } else if method.as_deref() == Some("instance_obo_user") && !config.has_delegation_token() {
             return Err(env_error(
                 DELEGATION_TOKEN_FILE_ENV,
                 "is not set, and OCI_CLI_AUTH=instance_obo_user needs a delegation token"
@@ -244,11 +256,15 @@ fn config_profile(
     let name =
         crate::config::select_profile_name(options.profile.as_deref(), profile_env.as_deref());
     let profile = file.profile(name)?;
-    let mut auth = super::signer_from_profile(&profile, seed)?;
-    if auth.region.is_none() {
-        auth.region = var(env, crate::config::REGION_ENV);
+    // The same reading as `from_config_file` (API keys, session tokens, Cloud Shell's
+    // delegation): a profile means the same thing whichever way it is found.
+    let mut config = ClientConfig::from_profile(&profile, seed)?;
+    if config.region().is_none()
+        && let Some(region) = var(env, crate::config::REGION_ENV)
+    {
+        config.set_region(region);
     }
-    Ok(ClientConfig::from_profile_auth(auth))
+    Ok(config)
 }
 
 /// The environment step: an API key or a session token described by `OCI_CLI_*` variables.

@@ -233,7 +233,7 @@ impl TokenSource for InstanceFederation {
             return self.complete_read(cx, path, status, body);
         }
         let endpoint = self.endpoint.clone();
-        let token = token_reply(
+        let reply = token_reply(
             (FEDERATION_OPERATION, &self.endpoint),
             status,
             headers,
@@ -245,11 +245,14 @@ impl TokenSource for InstanceFederation {
                 endpoint,
                 opc_request_id,
             },
-        )?;
-        // The next round reads IMDS afresh (a rotated leaf); a failed federation is tried
-        // again with what this round read.
-        self.reads = ImdsReads::default();
-        Ok(Completed::Token(token))
+        );
+        // The next round reads IMDS afresh (a rotated leaf) after a token, and after a refusal
+        // (the certificate may have rotated or expired since it was read); only a federation
+        // that may succeed as it is (a 429, a 5xx) is tried again with what this round read.
+        if reply.as_ref().map_or_else(|e| !e.is_retryable(), |_| true) {
+            self.reads = ImdsReads::default();
+        }
+        Ok(Completed::Token(reply?))
     }
 
     /// An IMDS read that got no answer says it was IMDS that could not be reached, and is

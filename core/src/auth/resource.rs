@@ -287,10 +287,19 @@ impl ResourcePrincipalEnv {
                 .map(Value::from_text)
                 .ok_or(ResourcePrincipalError::VariableMissing { var })
         };
+        let pem = required(PEM_VAR)?;
+        // As the official SDKs read it: the passphrase is a file when the key is one, else the
+        // passphrase itself, taken as it is (spaces are part of a passphrase).
+        let passphrase = lookup(PASSPHRASE_VAR)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| match pem.is_file() {
+                true => Value::File(v.trim().to_string()),
+                false => Value::Inline(Secret::new(v)),
+            });
         Ok(ResourcePrincipalEnv {
             rpst: required(RPST_VAR)?,
-            pem: required(PEM_VAR)?,
-            passphrase: get(PASSPHRASE_VAR).map(Value::from_text),
+            pem,
+            passphrase,
             // The official SDKs list it with the required variables (only the passphrase is
             // optional), and without it a client would not know where to send its calls.
             region: Some(
@@ -426,31 +435,55 @@ impl TokenSource for ResourcePrincipalSource {
         "resource principal"
     }
 
-    fn next(&mut self, cx: &mut SourceCx<'_>, _now: SystemTime) -> Result<SourceStep, Error> {
+    fn next(&mut self, cx: &mut SourceCx<'_>, now: SystemTime) -> Result<SourceStep, Error> {
         if !self.env.rpst.is_file() {
             return Ok(SourceStep::Unchanged {
                 recheck: INLINE_RECHECK,
                 hint: INLINE_HINT,
             });
         }
-        let (rpst, claims) = self.env.read_token()?;
-        if rpst.expose() == self.rpst.expose() {
+        // A file caught mid-rewrite (or briefly missing) while the current token still works
+        // is not worth failing a call for: look again shortly. Once the token has expired the
+        // principal reports it.
+        let read = self.env.read_token().and_then(|(rpst, claims)| {
+            let key = match self.env.pem.is_file() {
+                true => Some(self.env.read_key()?),
+                false => None,
+            };
+            Ok((rpst, claims, key))
+        });
+        let (rpst, claims, key) = match read {
+            Ok(read) => read,
+            Err(e) if !cx.has_token() || now >= cx.current_expiry() => return Err(e),
+            Err(e) => {
+                tracing::debug!("resource principal files not readable yet: {e}");
+                return Ok(SourceStep::Unchanged {
+                    recheck: FILE_RECHECK,
+                    hint: FILE_HINT,
+                });
+            }
+        };
+        // The platform rewrites the token and the key files one after the other: the key is
+        // read every round (as the official SDKs reload it on every refresh), so a round that
+        // saw the new token before the new key, or a 401 after it, pairs them up again.
+        let key_changed = key
+            .as_ref()
+            .is_some_and(|(pem, _)| pem.expose() != self.pem.expose());
+        if rpst.expose() == self.rpst.expose() && !key_changed {
             return Ok(SourceStep::Unchanged {
                 recheck: FILE_RECHECK,
                 hint: FILE_HINT,
             });
         }
-        // The platform rotates the key with the token (a new token may be bound to a new key):
-        // a changed key file is read and signs from now on.
         let mut new = NewToken::new(rpst.expose(), "the file OCI_RESOURCE_PRINCIPAL_RPST names");
-        let pem_now = if self.env.pem.is_file() {
-            let (pem, key) = self.env.read_key()?;
-            if pem.expose() != self.pem.expose() {
-                new = new.with_key(default_backend(&key, cx.seed()));
+        let pem_now = match key {
+            Some((pem, key)) => {
+                if key_changed {
+                    new = new.with_key(default_backend(&key, cx.seed()));
+                }
+                pem
             }
-            pem
-        } else {
-            self.pem.clone()
+            None => self.pem.clone(),
         };
         // Resources may move between compartments, and a tenancy is what the token says.
         cx.learn_tenancy(claims.tenancy);
@@ -705,6 +738,15 @@ impl TokenSource for ResourcePrincipalV21Source {
         })
     }
 
+    /// The session token exchange got no answer: the next round starts from the resource
+    /// principal token again rather than resending a pair that may be stale by then.
+    fn fail(&mut self, error: Error) -> Error {
+        if !self.pending_rpt {
+            self.tokens = None;
+        }
+        error
+    }
+
     fn complete(
         &mut self,
         cx: &mut SourceCx<'_>,
@@ -755,6 +797,9 @@ impl TokenSource for ResourcePrincipalV21Source {
             self.tokens = Some((Secret::new(rpt), Secret::new(spst)));
             return Ok(Completed::More);
         }
+        // Whatever this reply says, the next round asks for a fresh resource principal token,
+        // as the official SDKs do: a refused or failed exchange must not pin a stale pair.
+        self.tokens = None;
         let token = super::source::token_reply(
             (RPST_OPERATION, &self.endpoint),
             status,
@@ -766,8 +811,6 @@ impl TokenSource for ResourcePrincipalV21Source {
         let claims =
             ResourceClaims::from_token(&token.jwt, "the resource principal session token reply")?;
         cx.learn_tenancy(claims.tenancy);
-        // Each round asks for a fresh resource principal token, as the official SDKs do.
-        self.tokens = None;
         let token = if std::mem::take(&mut self.key_changed) {
             token.with_key(default_backend(&self.key.1, cx.seed()))
         } else {

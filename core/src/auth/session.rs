@@ -394,6 +394,14 @@ impl SessionTokenPrincipal {
     pub fn poll(self: &Arc<Self>, now: SystemTime) -> TokenStep {
         let mut st = self.lock();
         if st.in_flight.is_some() {
+            // Another call is refreshing. A token that is merely due (inside its margin) still
+            // works: sign with it rather than hold every call up for the refresh's round trip.
+            if st.generation > 0 && !st.stale && now < st.claims.expires {
+                return TokenStep::Sign {
+                    signer: st.signer.clone(),
+                    generation: st.generation,
+                };
+            }
             return TokenStep::Wait(REFRESH_WAIT);
         }
         let due = match st.refresh_at {
@@ -490,6 +498,7 @@ impl SessionTokenPrincipal {
     ) -> Result<T, Error> {
         let auth = self.auth_base();
         let mut learned = Learned::default();
+        let expires = st.claims.expires;
         let State {
             token,
             generation,
@@ -500,6 +509,7 @@ impl SessionTokenPrincipal {
         } = st;
         let mut cx = SourceCx {
             token,
+            expires,
             generation: *generation,
             signer,
             public_key: self.public_key.as_deref(),
@@ -538,6 +548,15 @@ impl SessionTokenPrincipal {
     /// Makes `new` the current token for every call of the client, at `now`.
     fn install(&self, st: &mut State, new: NewToken, now: SystemTime) -> Result<(), Error> {
         let claims = parse_claims(&new.jwt, new.source_name).map_err(Error::Token)?;
+        // A token already past its `exp` would be due at once: every call would renew it
+        // again. Say so instead (a clock far ahead of the service's, a file nobody renewed).
+        if claims.expires <= now {
+            return Err(Error::Token(TokenError::Expired {
+                kind: self.kind,
+                hint: "the new token it obtained has already expired by this machine's clock \
+                       (is the clock right?)",
+            }));
+        }
         if let Some(backend) = new.backend {
             st.backend = backend;
         }

@@ -115,6 +115,7 @@ impl NewToken {
 /// auth endpoint, randomness, and a place to say what the round learned (region, tenancy).
 pub struct SourceCx<'a> {
     pub(crate) token: &'a Secret,
+    pub(crate) expires: SystemTime,
     pub(crate) generation: u64,
     pub(crate) signer: &'a RequestSigner,
     pub(crate) public_key: Option<&'a str>,
@@ -135,6 +136,11 @@ impl SourceCx<'_> {
     /// The current token (empty before the first one).
     pub fn current_token(&self) -> &Secret {
         self.token
+    }
+
+    /// When the current token expires (the epoch before the first one).
+    pub fn current_expiry(&self) -> SystemTime {
+        self.expires
     }
 
     /// Whether the principal has had a token yet.
