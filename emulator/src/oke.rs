@@ -113,6 +113,9 @@ pub(crate) fn tls_acceptor(
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
+/// How long a proxymux TLS handshake may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Accepts TLS connections (a failed handshake is dropped and the next one awaited).
 struct TlsListener {
     inner: TcpListener,
@@ -130,9 +133,12 @@ impl axum::serve::Listener for TlsListener {
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 continue;
             };
-            match self.acceptor.accept(tcp).await {
-                Ok(tls) => return (tls, peer),
-                Err(e) => tracing::debug!("proxymux TLS handshake with {peer} failed: {e}"),
+            // Handshakes run one at a time here: a client that connects and says nothing must
+            // not hold up the ones behind it for long.
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, self.acceptor.accept(tcp)).await {
+                Ok(Ok(tls)) => return (tls, peer),
+                Ok(Err(e)) => tracing::debug!("proxymux TLS handshake with {peer} failed: {e}"),
+                Err(_) => tracing::debug!("proxymux TLS handshake with {peer} timed out"),
             }
         }
     }

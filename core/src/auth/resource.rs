@@ -287,6 +287,7 @@ impl ResourcePrincipalEnv {
                 .map(Value::from_text)
                 .ok_or(ResourcePrincipalError::VariableMissing { var })
         };
+        let rpst = required(RPST_VAR)?;
         let pem = required(PEM_VAR)?;
         // As the official SDKs read it: the passphrase is a file when the key is one, else the
         // passphrase itself, taken as it is (spaces are part of a passphrase).
@@ -297,7 +298,7 @@ impl ResourcePrincipalEnv {
                 false => Value::Inline(Secret::new(v)),
             });
         Ok(ResourcePrincipalEnv {
-            rpst: required(RPST_VAR)?,
+            rpst,
             pem,
             passphrase,
             // The official SDKs list it with the required variables (only the passphrase is
