@@ -1103,8 +1103,9 @@ macro_rules! client_accessors {
 
         /// A builder with credentials from the provider chain: `OCI_CLI_AUTH`, the
         /// `OCI_CLI_*` environment, the config profile, resource principals, then (if
-        /// `options` opt in) instance principals; see [`$crate::auth::chain`]. Without any,
-        /// the error lists what each step looked at.
+        /// `options` opt in) instance principals; see
+        /// [`auth::chain`]($crate::auth::chain). Without any, the error lists what each step
+        /// looked at.
         pub fn builder_from_default_chain(
             options: &$crate::auth::chain::ChainOptions,
         ) -> Result<ClientBuilder, $crate::error::Error> {

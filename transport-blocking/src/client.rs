@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use ocisdk_core::call::{Head, ResponseHead, Step};
+use ocisdk_core::call::{Call, Exchange, Head, ResponseHead, Step};
 use ocisdk_core::clock::{Instant, Now};
 use ocisdk_core::context::{ClientConfig, Context, PrivateCa};
 use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
@@ -280,19 +280,10 @@ impl Client {
                     let agent = self.io.agent_for(request.uri());
                     match transport::send(agent, &self.io.vault, request, source) {
                         Err(e) => exchange.failed(e, self.now()),
-                        Ok(response) => {
-                            let (parts, body) = response.into_parts();
-                            let head = ResponseHead::new(parts.status, parts.headers);
-                            match exchange.head(head, self.now()) {
-                                Head::Read(reading) => {
-                                    transport::read_body(reading, body, || self.now())
-                                }
-                                Head::Keep { response, meter } => {
-                                    return Ok((*response, Some(DownloadBody::new(body, meter))));
-                                }
-                                Head::Next(call) => call,
-                            }
-                        }
+                        Ok(response) => match self.received(exchange, response) {
+                            Ok(call) => call,
+                            Err(kept) => return Ok(*kept),
+                        },
                     }
                 }
                 Step::Sleep { until, call } => {
@@ -301,6 +292,25 @@ impl Client {
                 }
                 Step::Done(result) => return result.map(|r| (r, None)),
             }
+        }
+    }
+
+    /// A response arrived: hands its head to the call, then reads the body into the call or
+    /// hands it to the caller (`Err`: the call is over, the body is the user's), as the core
+    /// says.
+    #[allow(clippy::type_complexity)]
+    fn received<O: Operation>(
+        &self,
+        exchange: Exchange<O>,
+        response: http::Response<ureq::Body>,
+    ) -> Result<Call<O>, Box<(Response<O::Output>, Option<DownloadBody>)>> {
+        let (parts, body) = response.into_parts();
+        match exchange.head(ResponseHead::new(parts.status, parts.headers), self.now()) {
+            Head::Read(reading) => Ok(transport::read_body(reading, body, || self.now())),
+            Head::Keep { response, meter } => {
+                Err(Box::new((*response, Some(DownloadBody::new(body, meter)))))
+            }
+            Head::Next(call) => Ok(call),
         }
     }
 }

@@ -8,7 +8,7 @@ use futures_util::future::BoxFuture;
 use hyper::rt::{Read, Write};
 use hyper_util::client::legacy::connect::{Connection, HttpConnector};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use ocisdk_core::call::{Head, ResponseHead, Step};
+use ocisdk_core::call::{Call, Exchange, Head, ResponseHead, Step};
 use ocisdk_core::clock::{Instant, Now};
 use ocisdk_core::context::{ClientConfig, Context, PrivateCa};
 use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
@@ -20,7 +20,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::body::ObjectBody;
 use crate::paginate::{ClientPages, Pages, Records};
 use crate::transport::{self, BoxError, SendFn, TimeoutConnector};
-use crate::upload::UploadBody;
+use crate::upload::{self, UploadBody};
 
 /// Default connect timeout (the official SDKs' value).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -431,38 +431,21 @@ impl Client {
                     upload,
                     exchange,
                 } => {
-                    let (parts, planned) = request.into_parts();
-                    let (stream, progress) = match body.as_mut().zip(upload) {
-                        None => (None, None),
-                        Some((body, u)) => match body.attempt(u.meter, u.rewind, timeout).await {
-                            Ok((stream, progress)) => (Some(stream), Some(progress)),
+                    let (stream, progress) =
+                        match upload::attempt(body.as_mut(), upload, timeout).await {
+                            Ok(attempt) => attempt,
                             Err(e) => {
                                 call = exchange.body_unavailable(e, self.now());
                                 continue;
                             }
-                        },
-                    };
-                    let request =
-                        http::Request::from_parts(parts, transport::request_body(planned, stream));
-                    match transport::send(&self.io.http, request, timeout, progress.as_deref())
-                        .await
-                    {
+                        };
+                    let sent = transport::send(&self.io.http, request, stream, timeout, progress);
+                    match sent.await {
                         Err(e) => exchange.failed(e, self.now()),
                         Ok(response) => {
-                            let (parts, incoming) = response.into_parts();
-                            match exchange
-                                .head(ResponseHead::new(parts.status, parts.headers), self.now())
-                            {
-                                Head::Read(reading) => {
-                                    transport::read_body(reading, incoming, timeout, || self.now())
-                                        .await
-                                }
-                                Head::Keep { response, meter } => {
-                                    let body =
-                                        ObjectBody::new(incoming, meter, timeout, permit.take());
-                                    return Ok((*response, Some(body)));
-                                }
-                                Head::Next(call) => call,
+                            match self.received(exchange, response, &mut permit).await {
+                                Ok(call) => call,
+                                Err(kept) => return Ok(*kept),
                             }
                         }
                     }
@@ -474,6 +457,30 @@ impl Client {
                 }
                 Step::Done(result) => return result.map(|r| (r, None)),
             }
+        }
+    }
+
+    /// A response arrived: hands its head to the call, then reads the body into the call or
+    /// hands it to the caller with the request slot (`Err`: the call is over, the body is the
+    /// user's), as the core says.
+    #[allow(clippy::type_complexity)]
+    async fn received<O: Operation>(
+        &self,
+        exchange: Exchange<O>,
+        response: http::Response<hyper::body::Incoming>,
+        permit: &mut Option<OwnedSemaphorePermit>,
+    ) -> Result<Call<O>, Box<(Response<O::Output>, Option<ObjectBody>)>> {
+        let timeout = self.io.read_timeout;
+        let (parts, incoming) = response.into_parts();
+        match exchange.head(ResponseHead::new(parts.status, parts.headers), self.now()) {
+            Head::Read(reading) => {
+                Ok(transport::read_body(reading, incoming, timeout, || self.now()).await)
+            }
+            Head::Keep { response, meter } => {
+                let body = ObjectBody::new(incoming, meter, timeout, permit.take());
+                Err(Box::new((*response, Some(body))))
+            }
+            Head::Next(call) => Ok(call),
         }
     }
 }

@@ -121,10 +121,13 @@ pub(crate) fn request_body(body: RequestBody, upload: Option<ReqBody>) -> ReqBod
 /// (an upload that keeps sending is progress).
 pub(crate) async fn send(
     client: &SendFn,
-    request: http::Request<ReqBody>,
+    request: http::Request<RequestBody>,
+    upload: Option<ReqBody>,
     read_timeout: Duration,
-    progress: Option<&Progress>,
+    progress: Option<Arc<Progress>>,
 ) -> Result<http::Response<Incoming>, TransportError> {
+    let (parts, planned) = request.into_parts();
+    let request = http::Request::from_parts(parts, request_body(planned, upload));
     let usable = matches!(request.uri().scheme_str(), Some("http" | "https"))
         && request.uri().host().is_some_and(|h| !h.is_empty());
     if !usable {
@@ -136,7 +139,7 @@ pub(crate) async fn send(
             ),
         ));
     }
-    match await_head(client(request), read_timeout, progress).await {
+    match await_head(client(request), read_timeout, progress.as_deref()).await {
         Some(Ok(response)) => Ok(response),
         Some(Err(e)) => Err(TransportError::new(classify(&e), describe(&e))),
         None => Err(TransportError::new(

@@ -195,6 +195,22 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     }
 }
 
+/// The body of one attempt when the call sends one (`body` and the core's `upload` plan both
+/// there), else none; see [`UploadBody::attempt`].
+pub(crate) async fn attempt(
+    body: Option<&mut UploadBody>,
+    upload: Option<ocisdk_core::body::Upload>,
+    wait: Duration,
+) -> Result<(Option<ReqBody>, Option<Arc<Progress>>), String> {
+    match body.zip(upload) {
+        None => Ok((None, None)),
+        Some((body, u)) => {
+            let (stream, progress) = body.attempt(u.meter, u.rewind, wait).await?;
+            Ok((Some(stream), Some(progress)))
+        }
+    }
+}
+
 impl UploadBody {
     /// The body of one attempt, read through the core's `meter`; `rewind` (the core's word)
     /// sends the source back to its start first. `wait` bounds how long a seekable reader may
