@@ -13,7 +13,9 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::keys::PrivateKey;
 use super::signer::{KeyId, RequestSigner, default_backend};
-use super::source::{Completed, SourceCx, SourceStep, TokenSource, signed_json_post, token_reply};
+use super::source::{
+    Completed, SourceCx, SourceStep, TokenSource, exchange_request, signed_json_post, token_reply,
+};
 use super::token::TokenError;
 use super::x509;
 use crate::config::Secret;
@@ -99,20 +101,15 @@ impl InstanceFederation {
     }
 
     fn imds_request(&self, url: &str) -> Result<http::Request<RequestBody>, Error> {
-        let mut req = http::Request::get(url)
-            .body(RequestBody::Empty)
-            .map_err(|e| Error::InvalidRequest {
-                operation: IMDS_OPERATION,
-                reason: format!("cannot build the IMDS request for {url}: {e}"),
-            })?;
-        let headers = req.headers_mut();
-        headers.insert(
+        let mut req = exchange_request(
+            http::Method::GET,
+            url,
+            RequestBody::Empty,
+            (IMDS_OPERATION, "IMDS"),
+        )?;
+        req.headers_mut().insert(
             http::header::AUTHORIZATION,
             HeaderValue::from_static("Bearer Oracle"),
-        );
-        headers.insert(
-            http::header::USER_AGENT,
-            HeaderValue::from_static(crate::context::USER_AGENT),
         );
         Ok(req)
     }

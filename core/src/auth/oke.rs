@@ -228,12 +228,12 @@ impl OkeWorkloadIdentity {
             serde_json::to_vec(&serde_json::json!({ "podKey": pod_key }))
                 .map_err(|_| Error::Misuse("the proxymux request body could not be written"))?,
         );
-        let mut req = http::Request::post(&self.url)
-            .body(RequestBody::Bytes(body))
-            .map_err(|e| Error::InvalidRequest {
-                operation: PROXYMUX_OPERATION,
-                reason: format!("cannot build the proxymux request for {}: {e}", self.url),
-            })?;
+        let mut req = super::source::exchange_request(
+            http::Method::POST,
+            &self.url,
+            RequestBody::Bytes(body),
+            (PROXYMUX_OPERATION, "proxymux"),
+        )?;
         // The bearer value is the pod's credential: marked sensitive so that `http`'s Debug
         // hides it and the blocking transport keeps it out of ureq's logs.
         let mut bearer =
@@ -257,10 +257,6 @@ impl OkeWorkloadIdentity {
         headers.insert(
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
-        );
-        headers.insert(
-            http::header::USER_AGENT,
-            HeaderValue::from_static(crate::context::USER_AGENT),
         );
         if let Ok(v) = HeaderValue::from_str(&request_id) {
             headers.insert("opc-request-id", v);
@@ -300,23 +296,20 @@ impl TokenSource for OkeWorkloadIdentity {
     ) -> Result<Completed, Error> {
         let endpoint = format!("POST {}", self.url);
         if !status.is_success() {
-            let error = crate::operation::service_error(
-                PROXYMUX_OPERATION,
-                &endpoint,
+            // A busy or failing proxymux is retried like any service; a refusal is final.
+            let refused = |status, code, opc_request_id| TokenError::OkeRefused {
+                status,
+                code,
+                endpoint: endpoint.clone(),
+                opc_request_id,
+            };
+            return Err(super::source::refusal(
+                (PROXYMUX_OPERATION, &endpoint),
                 status,
                 headers,
                 body,
-            );
-            // A busy or failing proxymux is retried like any service; a refusal is final.
-            if error.retry_class().is_some() {
-                return Err(Error::from(error));
-            }
-            return Err(Error::Token(TokenError::OkeRefused {
-                status: status.as_u16(),
-                code: error.code,
-                endpoint,
-                opc_request_id: error.opc_request_id,
-            }));
+                refused,
+            ));
         }
         // The body is base64 (of JSON); whitespace around or inside it is not part of it, as
         // Python's lenient `b64decode` ignores it too.

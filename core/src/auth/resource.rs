@@ -648,18 +648,13 @@ impl ResourcePrincipalV21Source {
             }
         }
         let url = &self.rpt_url;
-        let mut req = http::Request::get(url)
-            .body(crate::operation::RequestBody::Empty)
-            .map_err(|e| Error::InvalidRequest {
-                operation: RPT_OPERATION,
-                reason: format!("cannot build the resource principal token request for {url}: {e}"),
-            })?;
-        let headers = req.headers_mut();
-        headers.insert(
-            http::header::USER_AGENT,
-            http::HeaderValue::from_static(crate::context::USER_AGENT),
-        );
-        headers.insert(
+        let mut req = super::source::exchange_request(
+            http::Method::GET,
+            url,
+            crate::operation::RequestBody::Empty,
+            (RPT_OPERATION, "resource principal token"),
+        )?;
+        req.headers_mut().insert(
             http::header::ACCEPT,
             http::HeaderValue::from_static("application/json"),
         );
@@ -757,21 +752,13 @@ impl TokenSource for ResourcePrincipalV21Source {
     ) -> Result<Completed, Error> {
         if self.pending_rpt {
             if !status.is_success() {
-                let error = crate::operation::service_error(
-                    RPT_OPERATION,
-                    &self.endpoint,
+                return Err(super::source::refusal(
+                    (RPT_OPERATION, &self.endpoint),
                     status,
                     headers,
                     body,
-                );
-                if error.retry_class().is_some() {
-                    return Err(Error::from(error));
-                }
-                return Err(Error::Token(self.refused(
-                    status.as_u16(),
-                    error.code,
-                    error.opc_request_id,
-                )));
+                    |status, code, opc_request_id| self.refused(status, code, opc_request_id),
+                ));
             }
             #[derive(serde::Deserialize)]
             #[serde(rename_all = "camelCase")]

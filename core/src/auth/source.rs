@@ -218,6 +218,46 @@ pub trait TokenSource: Send + 'static {
     }
 }
 
+/// A token-exchange request of `method` to `url` carrying `body` and the SDK's user agent;
+/// `(operation, what)` name it in the error if `url` cannot be a request's.
+pub fn exchange_request(
+    method: http::Method,
+    url: &str,
+    body: RequestBody,
+    (operation, what): (&'static str, &str),
+) -> Result<http::Request<RequestBody>, Error> {
+    let mut req = http::Request::builder()
+        .method(method)
+        .uri(url)
+        .body(body)
+        .map_err(|e| Error::InvalidRequest {
+            operation,
+            reason: format!("cannot build the {what} request for {url}: {e}"),
+        })?;
+    req.headers_mut().insert(
+        http::header::USER_AGENT,
+        HeaderValue::from_static(crate::context::USER_AGENT),
+    );
+    Ok(req)
+}
+
+/// What a token exchange's refusal (a reply that is not a success) is: a 429 or 5xx is the
+/// retryable service error it is; anything else is `refused(status, code, opc_request_id)`,
+/// final. `endpoint` is `"METHOD <url>"`, for errors.
+pub fn refusal(
+    (operation, endpoint): (&'static str, &str),
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    refused: impl FnOnce(u16, String, Option<String>) -> TokenError,
+) -> Error {
+    let error = crate::operation::service_error(operation, endpoint, status, headers, body);
+    if error.retry_class().is_some() {
+        return Error::from(error);
+    }
+    Error::Token(refused(status.as_u16(), error.code, error.opc_request_id))
+}
+
 /// A JSON POST to the auth service signed by `signer` (a refresh, a federation). The signer
 /// adds `content-type: application/json` for the hashed body. `what` = (the operation errors
 /// name, the word for the request in a build error).
@@ -232,18 +272,13 @@ pub fn signed_json_post(
         serde_json::to_vec(body)
             .map_err(|_| Error::Misuse("a token request body could not be written"))?,
     );
-    let mut req = http::Request::post(url)
-        .body(RequestBody::Bytes(body.clone()))
-        .map_err(|e| Error::InvalidRequest {
-            operation,
-            reason: format!("cannot build the {what} request for {url}: {e}"),
-        })?;
-    let headers = req.headers_mut();
-    headers.insert(
-        http::header::USER_AGENT,
-        HeaderValue::from_static(crate::context::USER_AGENT),
-    );
-    headers.insert(
+    let mut req = exchange_request(
+        http::Method::POST,
+        url,
+        RequestBody::Bytes(body.clone()),
+        (operation, what),
+    )?;
+    req.headers_mut().insert(
         http::header::ACCEPT,
         HeaderValue::from_static("application/json"),
     );
@@ -266,15 +301,13 @@ pub fn token_reply(
     refused: impl FnOnce(u16, String, Option<String>) -> TokenError,
 ) -> Result<NewToken, Error> {
     if !status.is_success() {
-        let error = crate::operation::service_error(operation, endpoint, status, headers, body);
-        if error.retry_class().is_some() {
-            return Err(Error::from(error));
-        }
-        return Err(Error::Token(refused(
-            status.as_u16(),
-            error.code,
-            error.opc_request_id,
-        )));
+        return Err(refusal(
+            (operation, endpoint),
+            status,
+            headers,
+            body,
+            refused,
+        ));
     }
     #[derive(serde::Deserialize)]
     struct Reply {
