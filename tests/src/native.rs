@@ -102,10 +102,25 @@ impl<T: Transport> Env<T> {
     /// An emulator started with `config`, and a client built from its credentials with
     /// `options` (the endpoint is always the emulator's).
     pub fn start(config: EmulatorConfig, options: ClientOptions) -> Env<T> {
+        Self::assemble(config, "API-key", |emulator, _| {
+            (emulator.config_text("key.pem"), options)
+        })
+    }
+
+    /// Starts an emulator with `config`, writes what `setup` needs into the environment's
+    /// directory, and connects the client `setup` describes (its config text and options;
+    /// the endpoint is set to the emulator's). `what` names the client in a panic.
+    fn assemble(
+        config: EmulatorConfig,
+        what: &str,
+        setup: impl FnOnce(&Emulator, &std::path::Path) -> (String, ClientOptions),
+    ) -> Env<T> {
         let (page_size, empty_pages) = (config.page_size, config.empty_pages);
         let emulator = Emulator::start_with(config).expect("the emulator starts");
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let (config_text, options) = setup(&emulator, dir.path());
         let credentials = Credentials {
-            config_text: emulator.config_text("key.pem"),
+            config_text,
             key_pem: emulator.private_key_pem().to_string(),
         };
         let options = ClientOptions {
@@ -113,14 +128,14 @@ impl<T: Transport> Env<T> {
             ..options
         };
         let client = T::connect(&credentials, &options)
-            .unwrap_or_else(|e| panic!("the {} client connects: {e}", T::NAME));
+            .unwrap_or_else(|e| panic!("the {} {what} client connects: {e}", T::NAME));
         Env {
             emulator,
             client,
             credentials,
             page_size,
             empty_pages,
-            dir: tempfile::tempdir().expect("a temporary directory"),
+            dir,
         }
     }
 
@@ -133,66 +148,38 @@ impl<T: Transport> Env<T> {
         options: ClientOptions,
         lifetime: Duration,
     ) -> Env<T> {
-        let (page_size, empty_pages) = (config.page_size, config.empty_pages);
-        let emulator = Emulator::start_with(config).expect("the emulator starts");
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let token = emulator
-            .issue_session_token(emulator.public_key_pem(), lifetime)
-            .expect("the emulator issues a session token");
-        let token_file = dir.path().join("token");
-        std::fs::write(&token_file, token).expect("the token file is written");
-        let credentials = Credentials {
-            config_text: emulator.session_config_text("key.pem", &token_file.display().to_string()),
-            key_pem: emulator.private_key_pem().to_string(),
-        };
-        let options = ClientOptions {
-            endpoint: Some(emulator.url().to_string()),
-            auth_endpoint: Some(emulator.url().to_string()),
-            ..options
-        };
-        let client = T::connect(&credentials, &options)
-            .unwrap_or_else(|e| panic!("the {} session-token client connects: {e}", T::NAME));
-        Env {
-            emulator,
-            client,
-            credentials,
-            page_size,
-            empty_pages,
-            dir,
-        }
+        Self::assemble(config, "session-token", |emulator, dir| {
+            let token = emulator
+                .issue_session_token(emulator.public_key_pem(), lifetime)
+                .expect("the emulator issues a session token");
+            let token_file = dir.join("token");
+            std::fs::write(&token_file, token).expect("the token file is written");
+            let text = emulator.session_config_text("key.pem", &token_file.display().to_string());
+            let options = ClientOptions {
+                auth_endpoint: Some(emulator.url().to_string()),
+                ..options
+            };
+            (text, options)
+        })
     }
 
     /// An emulator started with `config`, and an instance-principal client reading the
     /// emulator's IMDS and federating at its auth endpoint (`options` may point IMDS
     /// elsewhere, e.g. at a closed port).
     pub fn start_instance(config: EmulatorConfig, options: ClientOptions) -> Env<T> {
-        let (page_size, empty_pages) = (config.page_size, config.empty_pages);
-        let emulator = Emulator::start_with(config).expect("the emulator starts");
-        let credentials = Credentials {
-            config_text: emulator.config_text("key.pem"),
-            key_pem: emulator.private_key_pem().to_string(),
-        };
-        let options = ClientOptions {
-            endpoint: Some(emulator.url().to_string()),
-            auth_endpoint: Some(emulator.url().to_string()),
-            imds_endpoint: Some(
-                options
-                    .imds_endpoint
-                    .clone()
-                    .unwrap_or_else(|| emulator.imds_url()),
-            ),
-            ..options
-        };
-        let client = T::connect(&credentials, &options)
-            .unwrap_or_else(|e| panic!("the {} instance-principal client connects: {e}", T::NAME));
-        Env {
-            emulator,
-            client,
-            credentials,
-            page_size,
-            empty_pages,
-            dir: tempfile::tempdir().expect("a temporary directory"),
-        }
+        Self::assemble(config, "instance-principal", |emulator, _| {
+            let options = ClientOptions {
+                auth_endpoint: Some(emulator.url().to_string()),
+                imds_endpoint: Some(
+                    options
+                        .imds_endpoint
+                        .clone()
+                        .unwrap_or_else(|| emulator.imds_url()),
+                ),
+                ..options
+            };
+            (emulator.config_text("key.pem"), options)
+        })
     }
 
     /// An emulator started with `config`, and an OKE workload-identity client asking the
@@ -200,31 +187,16 @@ impl<T: Transport> Env<T> {
     /// [`Env::service_account_token_path`] (written here, living an hour; a scenario may
     /// replace or remove it).
     pub fn start_oke(config: EmulatorConfig, options: ClientOptions) -> Env<T> {
-        let (page_size, empty_pages) = (config.page_size, config.empty_pages);
-        let emulator = Emulator::start_with(config).expect("the emulator starts");
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let token_file = dir.path().join("sa-token");
-        let token = emulator.issue_service_account_token(Duration::from_secs(3600));
-        std::fs::write(&token_file, token).expect("the service-account token is written");
-        let credentials = Credentials {
-            config_text: emulator.config_text("key.pem"),
-            key_pem: emulator.private_key_pem().to_string(),
-        };
-        let options = ClientOptions {
-            endpoint: Some(emulator.url().to_string()),
-            oke: Some((emulator.proxymux_url().to_string(), token_file)),
-            ..options
-        };
-        let client = T::connect(&credentials, &options)
-            .unwrap_or_else(|e| panic!("the {} OKE client connects: {e}", T::NAME));
-        Env {
-            emulator,
-            client,
-            credentials,
-            page_size,
-            empty_pages,
-            dir,
-        }
+        Self::assemble(config, "OKE", |emulator, dir| {
+            let token_file = dir.join("sa-token");
+            let token = emulator.issue_service_account_token(Duration::from_secs(3600));
+            std::fs::write(&token_file, token).expect("the service-account token is written");
+            let options = ClientOptions {
+                oke: Some((emulator.proxymux_url().to_string(), token_file)),
+                ..options
+            };
+            (emulator.config_text("key.pem"), options)
+        })
     }
 
     /// Where an OKE client of [`Env::start_oke`] reads its service-account token.
@@ -240,27 +212,13 @@ impl<T: Transport> Env<T> {
         options: ClientOptions,
         vars: impl FnOnce(&Emulator) -> Vec<(String, String)>,
     ) -> Env<T> {
-        let (page_size, empty_pages) = (config.page_size, config.empty_pages);
-        let emulator = Emulator::start_with(config).expect("the emulator starts");
-        let credentials = Credentials {
-            config_text: emulator.config_text("key.pem"),
-            key_pem: emulator.private_key_pem().to_string(),
-        };
-        let options = ClientOptions {
-            endpoint: Some(emulator.url().to_string()),
-            resource_principal: Some(vars(&emulator)),
-            ..options
-        };
-        let client = T::connect(&credentials, &options)
-            .unwrap_or_else(|e| panic!("the {} resource-principal client connects: {e}", T::NAME));
-        Env {
-            emulator,
-            client,
-            credentials,
-            page_size,
-            empty_pages,
-            dir: tempfile::tempdir().expect("a temporary directory"),
-        }
+        Self::assemble(config, "resource-principal", |emulator, _| {
+            let options = ClientOptions {
+                resource_principal: Some(vars(emulator)),
+                ..options
+            };
+            (emulator.config_text("key.pem"), options)
+        })
     }
 
     /// A default emulator and a client with its default settings.
