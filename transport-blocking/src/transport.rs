@@ -139,6 +139,15 @@ pub(crate) fn classify(e: ureq::Error) -> TransportError {
         }
         ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportErrorKind::Connect,
+        // rustls reports a refused certificate or a failed handshake through the connection's
+        // I/O: a TLS failure, which a retry would only repeat.
+        ureq::Error::Io(io)
+            if io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()) =>
+        {
+            TransportErrorKind::Tls
+        }
         ureq::Error::Io(io) => TransportErrorKind::from_io(io.kind()),
         ureq::Error::BadUri(_) | ureq::Error::Http(_) => TransportErrorKind::InvalidUrl,
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::TlsRequired => {
