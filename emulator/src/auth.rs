@@ -33,7 +33,7 @@ pub(crate) struct KeyRegistry {
     pub issued: HashMap<String, crate::session::IssuedToken>,
     /// Resource principal tokens (2.1.x) handed out and not yet exchanged → their service
     /// principal session token.
-    pub resource_tokens: HashMap<String, String>,
+    pub resource_tokens: HashMap<String, crate::resource::IssuedPair>,
     /// The OKE proxymux's service-account tokens and cluster kind.
     pub oke: crate::oke::OkeState,
     /// Delegation tokens (`opc-obo-token`) issued, with their `exp`.

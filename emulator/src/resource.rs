@@ -57,6 +57,18 @@ pub(crate) fn route(method: &Method, path: &str) -> Option<&'static str> {
 }
 
 /// Whether the request was signed with a resource's key (keyId `resource/v2.1…/…`).
+/// A pair of step 1 waiting for step 2: the service principal session token, who asked for
+/// it (the resource keyId's user part), and until when it may be exchanged.
+#[derive(Debug, Clone)]
+pub(crate) struct IssuedPair {
+    spst: String,
+    requester: String,
+    expires: SystemTime,
+}
+
+/// How long a pair of step 1 may wait for its exchange (the real tokens live minutes).
+const PAIR_LIFETIME: Duration = Duration::from_secs(300);
+
 pub(crate) fn is_resource_key(verified: &Verified) -> bool {
     verified.principal.token.is_none()
         && verified
@@ -76,6 +88,7 @@ pub(crate) fn serve_rpt(
     rng: &mut ChaCha20Rng,
     verified: &Verified,
     path: &str,
+    now: SystemTime,
 ) -> Reply {
     if !is_resource_key(verified) {
         return refuse(
@@ -94,7 +107,16 @@ pub(crate) fn serve_rpt(
     }
     let rpt = format!("rpt-{}", random_hex(rng, 32));
     let spst = format!("spst-{}", random_hex(rng, 32));
-    keys.resource_tokens.insert(rpt.clone(), spst.clone());
+    // Pairs nobody exchanged are forgotten once they could no longer be.
+    keys.resource_tokens.retain(|_, pair| now < pair.expires);
+    keys.resource_tokens.insert(
+        rpt.clone(),
+        IssuedPair {
+            spst: spst.clone(),
+            requester: verified.principal.user.clone().unwrap_or_default(),
+            expires: now + PAIR_LIFETIME,
+        },
+    );
     Reply::json(
         StatusCode::OK,
         &json!({ "resourcePrincipalToken": rpt, "servicePrincipalSessionToken": spst }),
@@ -142,11 +164,17 @@ pub(crate) fn serve_rpst(
             false,
         );
     };
-    if keys.resource_tokens.get(rpt).map(String::as_str) != Some(spst) {
+    // A pair is exchanged once, by the resource that asked for it, while it lives.
+    let good = keys.resource_tokens.get(rpt).is_some_and(|pair| {
+        pair.spst == spst
+            && now < pair.expires
+            && verified.principal.user.as_deref() == Some(pair.requester.as_str())
+    });
+    if !good {
         let reply = refuse(
             StatusCode::UNAUTHORIZED,
             "NotAuthenticated",
-            "resourcePrincipalToken and servicePrincipalSessionToken are not a pair this service issued (or were used already)",
+            "resourcePrincipalToken and servicePrincipalSessionToken are not a live pair this service issued to this resource (or were used already)",
         );
         return (reply, false);
     }

@@ -596,7 +596,7 @@ async fn serve_verified(
     if op == resource::RPT_OPERATION {
         let (_, mut rng) = app.token_rng();
         let mut keys = app.keys.write().unwrap_or_else(|e| e.into_inner());
-        return resource::serve_rpt(&mut keys, &mut rng, verified, parts.uri.path());
+        return resource::serve_rpt(&mut keys, &mut rng, verified, parts.uri.path(), now);
     }
 
     if op == resource::RPST_OPERATION {
