@@ -392,21 +392,34 @@ impl ClientConfig {
     /// `…_TENANCY_ID`, the key and region): the first call obtains the token through two
     /// exchanges signed with the resource's key
     /// ([`ResourcePrincipalV21Source`](crate::auth::resource::ResourcePrincipalV21Source)).
-    /// The region is `OCI_RESOURCE_PRINCIPAL_REGION` (unless endpoints are set). `seed` (32
-    /// random bytes) blinds the key's signatures.
+    /// The region is `OCI_RESOURCE_PRINCIPAL_REGION` (unless endpoints are set). Version 1.1
+    /// (`…_RPT_ENDPOINT`, optional `…_RPST_ENDPOINT`, `…_RPT_PATH`, `…_RPT_ID`, and
+    /// `OCI_METADATA_BASE_URL`): each round federates as the instance first and asks for the
+    /// token as that instance
+    /// ([`ResourcePrincipalV11Source`](crate::auth::resource::ResourcePrincipalV11Source));
+    /// the session key is generated (which takes a moment) and the region is the one IMDS
+    /// names. `seed` (32 random bytes) blinds the key's signatures.
     pub fn resource_principal_from(
         lookup: impl Fn(&str) -> Option<String>,
         seed: [u8; 32],
     ) -> Result<Self, Error> {
         let setup = crate::auth::resource::ResourcePrincipalSetup::from_lookup(lookup)?;
-        let mut config = Self::token_principal(setup.key.clone(), setup.source_factory(), seed);
+        // 1.1 brings no key: like an instance principal, the client makes its session key.
+        let (key, seed) = match &setup.key {
+            Some(key) => (key.clone(), seed),
+            None => generate_session_key(seed, "the resource-principal (1.1) session key")?,
+        };
+        let mut config = Self::token_principal(key, setup.source_factory(), seed);
         if let Some(token) = &setup.first_token {
             config.set_first_token(token.expose(), crate::auth::resource::RPST_VAR);
         }
         if let Some(tenancy) = &setup.tenancy {
             config.set_tenancy(tenancy.clone());
         }
-        config.set_region(setup.region.clone());
+        // Without one (1.1), the region IMDS names gives the endpoints, from the first call on.
+        if let Some(region) = &setup.region {
+            config.set_region(region.clone());
+        }
         Ok(config)
     }
 

@@ -116,18 +116,18 @@ fn the_environment_is_read_through_the_lookup_with_errors_naming_the_variable() 
         ResourcePrincipalError::VersionMissing,
         "blank is unset"
     );
-    v.insert(VERSION_VAR, "1.1".into());
+    v.insert(VERSION_VAR, "3.0".into());
     assert_eq!(
         err(&v),
         ResourcePrincipalError::VersionUnsupported {
-            found: "1.1".into(),
+            found: "3.0".into(),
             known_elsewhere: true
         }
     );
     assert!(
         err(&v)
             .to_string()
-            .contains("2.2, 2.1, 2.1.1 and 2.1.2 are"),
+            .contains("2.2, 2.1, 2.1.1, 2.1.2 and 1.1 are"),
         "{}",
         err(&v)
     );
@@ -410,7 +410,7 @@ fn version_2_1_x_obtains_the_token_through_two_exchanges_signed_as_the_resource(
         assert_eq!(setup.tenancy.is_some(), version != "2.1", "{version}");
         let p = Arc::new(SessionTokenPrincipal::with_source(
             setup.source_factory()(),
-            &setup.key,
+            setup.key.as_ref().unwrap(),
             None,
             [9; 32],
         ));
@@ -524,7 +524,7 @@ fn version_2_1_x_variables_are_checked_when_the_client_is_built() {
     let setup = ResourcePrincipalSetup::from_lookup(lookup(&vars)).unwrap();
     let p = Arc::new(SessionTokenPrincipal::with_source(
         setup.source_factory()(),
-        &setup.key,
+        setup.key.as_ref().unwrap(),
         None,
         [9; 32],
     ));

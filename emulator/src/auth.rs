@@ -31,7 +31,7 @@ pub(crate) struct KeyRegistry {
     pub session_tokens: HashMap<String, RsaPublicKey>,
     /// Tokens the emulator issued: their expiry and whether they were revoked.
     pub issued: HashMap<String, crate::session::IssuedToken>,
-    /// Resource principal tokens (2.1.x) handed out and not yet exchanged → their service
+    /// Resource principal tokens (2.1.x, 1.1) handed out and not yet exchanged → their service
     /// principal session token.
     pub resource_tokens: HashMap<String, crate::resource::IssuedPair>,
     /// The OKE proxymux's service-account tokens and cluster kind.

@@ -262,6 +262,7 @@ pub(crate) fn serve_imds(
     }
     let text = match path {
         "instance/region" => region.to_string(),
+        "instance/id" => crate::session::INSTANCE_ID.to_string(),
         "identity/cert.pem" => identity.leaf_pem.clone(),
         "identity/key.pem" => identity.key_pem().to_string(),
         "identity/intermediate.pem" => identity.intermediate_pem.clone(),

@@ -69,8 +69,9 @@
 //! worthless without the private key. It is the emulator's, not an OCI endpoint.
 //!
 //! # Instance principals
-//! The instance metadata service (IMDS v2: `GET /opc/v2/instance/region`,
-//! `/opc/v2/identity/{cert,key,intermediate}.pem`, needing `Authorization: Bearer Oracle`) and
+//! The instance metadata service (IMDS v2: `GET /opc/v2/instance/region`, `/opc/v2/instance/id`
+//! ([`INSTANCE_ID`]), `/opc/v2/identity/{cert,key,intermediate}.pem`, needing
+//! `Authorization: Bearer Oracle`) and
 //! the federation endpoint (`POST /v1/x509`) are served on the same address
 //! ([`Emulator::imds_url`]). The leaf certificate is self-issued with `OU=opc-tenant:<tenancy>`;
 //! a federation signed by the current leaf key and carrying the current leaf gets a session
@@ -231,7 +232,7 @@ pub use keys::{
 };
 pub use model::operation_names;
 pub use secrets::DEFAULT_VAULT_ID;
-pub use session::{RESOURCE_COMPARTMENT, RESOURCE_ID};
+pub use session::{INSTANCE_ID, RESOURCE_COMPARTMENT, RESOURCE_ID};
 pub use support::{OperationSupport, Support, operation_support, operations_table};
 // For `fuzz/` only: the signature verifier without a server (see its doc).
 #[doc(hidden)]
@@ -815,6 +816,8 @@ impl Emulator {
     /// [`Emulator::url`]; the RPST lives as the session tokens do
     /// ([`EmulatorConfig::session_token_lifetime`]). Every exchange is in
     /// [`Stats::operations`] (`GetResourcePrincipalToken`, `GetResourcePrincipalSessionToken`).
+    /// (Resource principals 1.1 need no key: the same two exchanges are open to an instance
+    /// signing with its session token, at `GET /20180711/resourcePrincipalToken/<id>`.)
     pub fn add_resource_principal_key(&self, public_key_pem: &str) -> Result<(), EmulatorError> {
         let key: RsaPublicKey = parse_public_pem(public_key_pem)?;
         let mut keys = self.registry();

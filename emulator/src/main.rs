@@ -709,6 +709,12 @@ fn run(args: Args) -> Result<(), String> {
             emu.region(),
             url = emu.url(),
         );
+        let _ = writeln!(
+            out,
+            "resource principal 1.1: OCI_RESOURCE_PRINCIPAL_VERSION=1.1 OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT={url} OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT={url} OCI_METADATA_BASE_URL={} (and the client's auth endpoint {url}, for the federation)",
+            emu.imds_url(),
+            url = emu.url(),
+        );
     }
     let _ = writeln!(
         out,

@@ -1,4 +1,4 @@
-//! Resource principals 2.1.x: the two token endpoints a resource's platform names
+//! Resource principals 2.1.x and 1.1: the two token endpoints a resource's platform names
 //! (`OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT`, `OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT`), served
 //! beside the services on the emulator's address, as the official SDKs call them:
 //!
@@ -12,6 +12,11 @@
 //!
 //! The resource's key is registered under those keyIds by
 //! `Emulator::add_resource_principal_key`; it signs these two exchanges and nothing else.
+//!
+//! 1.1: the same two exchanges signed with an instance's session token (`ST$<token>`, one the
+//! emulator's federation issued), the first at `GET /20180711/resourcePrincipalToken/<id>`
+//! (`<id>` the instance's OCID, [`crate::session::INSTANCE_ID`], or the resource's); the pair
+//! is bound to that token, the RPST to the `sessionPublicKey`.
 
 use std::time::{Duration, SystemTime};
 
@@ -30,9 +35,10 @@ pub(crate) const RPT_OPERATION: &str = "GetResourcePrincipalToken";
 /// The operation name of the session token exchange in stats and logs.
 pub(crate) const RPST_OPERATION: &str = "GetResourcePrincipalSessionToken";
 
-const RPT_PREFIXES: [&str; 2] = [
+const RPT_PREFIXES: [&str; 3] = [
     "/20180711/resourcePrincipalTokenV2/",
     "/20180711/resourcePrincipalTokenV212/",
+    "/20180711/resourcePrincipalToken/",
 ];
 const RPST_PATH: &str = "/v1/resourcePrincipalSessionToken";
 
@@ -56,7 +62,6 @@ pub(crate) fn route(method: &Method, path: &str) -> Option<&'static str> {
     }
 }
 
-/// Whether the request was signed with a resource's key (keyId `resource/v2.1…/…`).
 /// A pair of step 1 waiting for step 2: the service principal session token, who asked for
 /// it (the resource keyId's user part), and until when it may be exchanged.
 #[derive(Debug, Clone)]
@@ -69,6 +74,7 @@ pub(crate) struct IssuedPair {
 /// How long a pair of step 1 may wait for its exchange (the real tokens live minutes).
 const PAIR_LIFETIME: Duration = Duration::from_secs(300);
 
+/// Whether the request was signed with a resource's key (keyId `resource/v2.1…/…`).
 pub(crate) fn is_resource_key(verified: &Verified) -> bool {
     verified.principal.token.is_none()
         && verified
@@ -76,6 +82,20 @@ pub(crate) fn is_resource_key(verified: &Verified) -> bool {
             .user
             .as_deref()
             .is_some_and(|u| u.starts_with("v2.1"))
+}
+
+/// Who may ask for a resource principal token: the resource with its key (2.1.x), or an
+/// instance with the session token the federation gave it (1.1). Returns the requester the
+/// pair is bound to (the keyId's user part, or the token) and whether it is an instance.
+fn requester(keys: &KeyRegistry, verified: &Verified) -> Option<(String, bool)> {
+    if is_resource_key(verified) {
+        return verified.principal.user.clone().map(|u| (u, false));
+    }
+    let token = verified.principal.token.as_ref()?;
+    keys.issued
+        .get(token)
+        .is_some_and(|issued| issued.instance)
+        .then(|| (token.clone(), true))
 }
 
 fn refuse(status: StatusCode, code: &'static str, message: &str) -> Reply {
@@ -90,15 +110,17 @@ pub(crate) fn serve_rpt(
     path: &str,
     now: SystemTime,
 ) -> Reply {
-    if !is_resource_key(verified) {
+    let Some((requester, instance)) = requester(keys, verified) else {
         return refuse(
             StatusCode::UNAUTHORIZED,
             "NotAuthenticated",
-            "a resource principal token is requested with the resource's key (keyId resource/v2.1.../...)",
+            "a resource principal token is requested with the resource's key (keyId resource/v2.1.../...) or an instance's session token (ST$<token>)",
         );
-    }
+    };
     let resource = path.rsplit('/').next().unwrap_or_default();
-    if resource != RESOURCE_ID {
+    // An instance asks by its own OCID (1.1's default path) or the resource's.
+    let known = resource == RESOURCE_ID || (instance && resource == crate::session::INSTANCE_ID);
+    if !known {
         return refuse(
             StatusCode::NOT_FOUND,
             "NotAuthorizedOrNotFound",
@@ -113,7 +135,7 @@ pub(crate) fn serve_rpt(
         rpt.clone(),
         IssuedPair {
             spst: spst.clone(),
-            requester: verified.principal.user.clone().unwrap_or_default(),
+            requester,
             expires: now + PAIR_LIFETIME,
         },
     );
@@ -134,14 +156,14 @@ pub(crate) fn serve_rpst(
     now: SystemTime,
     lifetime: Duration,
 ) -> (Reply, bool) {
-    if !is_resource_key(verified) {
+    let Some((requester, _)) = requester(keys, verified) else {
         let reply = refuse(
             StatusCode::UNAUTHORIZED,
             "NotAuthenticated",
-            "the session token exchange is signed with the resource's key (keyId resource/v2.1.../...)",
+            "the session token exchange is signed with the resource's key (keyId resource/v2.1.../...) or an instance's session token (ST$<token>)",
         );
         return (reply, false);
-    }
+    };
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
         let reply = refuse(
             StatusCode::BAD_REQUEST,
@@ -164,12 +186,12 @@ pub(crate) fn serve_rpst(
             false,
         );
     };
-    // A pair is exchanged once, by the resource that asked for it, while it lives.
-    let good = keys.resource_tokens.get(rpt).is_some_and(|pair| {
-        pair.spst == spst
-            && now < pair.expires
-            && verified.principal.user.as_deref() == Some(pair.requester.as_str())
-    });
+    // A pair is exchanged once, by the resource (or instance) that asked for it, while it
+    // lives.
+    let good = keys
+        .resource_tokens
+        .get(rpt)
+        .is_some_and(|pair| pair.spst == spst && now < pair.expires && requester == pair.requester);
     if !good {
         let reply = refuse(
             StatusCode::UNAUTHORIZED,

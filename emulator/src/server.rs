@@ -324,7 +324,7 @@ async fn process(
     let is_refresh = parts.method == Method::POST && parts.uri.path() == session::REFRESH_PATH;
     let is_federation =
         parts.method == Method::POST && parts.uri.path() == instance::FEDERATION_PATH;
-    // So are the two token endpoints of resource principals 2.1.x.
+    // So are the two token endpoints of resource principals 2.1.x and 1.1.
     let resource_op = resource::route(&parts.method, parts.uri.path());
     let route = match model::route(&parts.method, parts.uri.path()) {
         _ if is_refresh || is_federation || resource_op.is_some() => None,

@@ -40,6 +40,9 @@ pub(crate) struct IssuedToken {
     /// A user's session token (`ptype` `user`), the only kind the refresh endpoint renews;
     /// instances, resources and pods obtain new tokens the way they got the first.
     pub refreshable: bool,
+    /// An instance's token (`ptype` `instance`): it may ask for a resource principal token
+    /// (1.1), as the platform's instances do.
+    pub instance: bool,
 }
 
 /// The resource OCID of the emulator's resource principal (the `res_id` of its RPSTs): an OCI
@@ -48,6 +51,10 @@ pub const RESOURCE_ID: &str = "ocid1.fnfunc.oc1..emulator";
 
 /// The compartment of the emulator's resource principal (the `res_compartment` of its RPSTs).
 pub const RESOURCE_COMPARTMENT: &str = "ocid1.compartment.oc1..emulator";
+
+/// The OCID of the emulator's instance (IMDS `/instance/id`): the `{id}` of a resource
+/// principal 1.1's default token path.
+pub const INSTANCE_ID: &str = "ocid1.instance.oc1..emulator";
 
 /// Issues a token for `key` living `lifetime` from `now`, and registers it: requests signed
 /// with `ST$<token>` and that key verify from now on.
@@ -120,7 +127,9 @@ pub(crate) fn issue_with_claims(
                 .and_then(|v| v.as_u64())
                 .unwrap_or(iat + 24 * 3600),
         );
-    let refreshable = payload.get("ptype").and_then(|v| v.as_str()) == Some("user");
+    let ptype = payload.get("ptype").and_then(|v| v.as_str());
+    let refreshable = ptype == Some("user");
+    let instance = ptype == Some("instance");
     let mut signature = [0u8; 64];
     rng.fill_bytes(&mut signature);
     let token = format!(
@@ -137,6 +146,7 @@ pub(crate) fn issue_with_claims(
             revoked: false,
             session_expires,
             refreshable,
+            instance,
         },
     );
     token

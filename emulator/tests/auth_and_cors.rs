@@ -814,3 +814,46 @@ fn auth_errors_repeat_no_secret() {
         );
     }
 }
+
+/// A resource principal 1.1 token request is an instance's: a user's session token or a
+/// resource's RPST signing it is refused, as is a token signing the session token exchange.
+#[test]
+fn resource_principal_tokens_are_asked_for_by_instances_only() {
+    let emu = emulator();
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(TEST_KEY).unwrap();
+    let public = key
+        .to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap();
+    let lifetime = Duration::from_secs(600);
+    let user = emu.issue_session_token(&public, lifetime).unwrap();
+    let rpst = emu
+        .issue_resource_principal_token(&public, lifetime)
+        .unwrap();
+    for token in [user, rpst] {
+        let c = Client::with_key(&emu, TEST_KEY, &format!("ST${token}"));
+        let r = c.get(&format!(
+            "/20180711/resourcePrincipalToken/{}",
+            ocisdk_emulator::INSTANCE_ID
+        ));
+        r.assert_error(401, "NotAuthenticated");
+        // Refused for who signed, not for a bad signature.
+        assert!(
+            r.message().contains("instance's session token"),
+            "{}",
+            r.message()
+        );
+        let body = json!({
+            "resourcePrincipalToken": "rpt",
+            "servicePrincipalSessionToken": "spst",
+            "sessionPublicKey": "k",
+        });
+        let r = c.post_json("/v1/resourcePrincipalSessionToken", &body);
+        r.assert_error(401, "NotAuthenticated");
+        assert!(
+            r.message().contains("instance's session token"),
+            "{}",
+            r.message()
+        );
+    }
+}

@@ -172,6 +172,8 @@ macro_rules! scenarios {
             inline_resource_principal_token_expires,
             resource_principal_bad_variables_are_clear_errors,
             resource_principal_v21_walkthrough_and_401,
+            resource_principal_v11_walkthrough_and_401,
+            resource_principal_v11_bad_variables_are_clear_errors,
             oke_workload_identity_walkthrough_across_expiry,
             oke_sa_token_replaced_mid_run_is_used_by_the_next_refresh,
             oke_401_refreshes_once,

@@ -215,6 +215,14 @@ impl<T: Transport> Env<T> {
         Self::assemble(config, "resource-principal", |emulator, _| {
             let options = ClientOptions {
                 resource_principal: Some(vars(emulator)),
+                // The emulator is the auth service (the federation of 1.1, and its session
+                // token exchange when no endpoint variable names one).
+                auth_endpoint: Some(
+                    options
+                        .auth_endpoint
+                        .clone()
+                        .unwrap_or_else(|| emulator.url().to_string()),
+                ),
                 ..options
             };
             (emulator.config_text("key.pem"), options)

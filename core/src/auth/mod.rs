@@ -22,7 +22,7 @@ pub use provider::*;
 pub use refresh::SessionRefresh;
 pub use resource::{
     ResourceClaims, ResourcePrincipalEnv, ResourcePrincipalError, ResourcePrincipalSetup,
-    ResourcePrincipalSource, ResourcePrincipalV21Source,
+    ResourcePrincipalSource, ResourcePrincipalV11Source, ResourcePrincipalV21Source,
 };
 pub use session::{RefreshTicket, SessionToken, SessionTokenPrincipal, TokenStep};
 pub use signer::{DateHeader, KeyId, RequestSigner, RsaBackend, SignBody, SigningError};

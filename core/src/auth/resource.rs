@@ -18,6 +18,10 @@
 //!
 //! The RPST's claims say whose it is: `res_tenant` (the tenancy), `res_compartment`,
 //! `res_type`, `res_id` ([`ResourceClaims`]).
+//!
+//! Versions 2.1.x ([`ResourcePrincipalV21Source`]) and 1.1 ([`ResourcePrincipalV11Source`])
+//! hold no token: each round obtains one through two exchanges (1.1 after federating as the
+//! instance it runs on); [`ResourcePrincipalSetup`] reads any of them.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -26,12 +30,17 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use http::{HeaderMap, StatusCode};
 
+use super::instance::InstanceFederation;
 use super::keys::{KeyError, KeyErrorKind, PrivateKey};
-use super::signer::default_backend;
-use super::source::{Completed, NewToken, SourceCx, SourceStep, TokenSource};
+use super::signer::{RequestSigner, SignBody, default_backend};
+use super::source::{
+    Completed, NewToken, SourceCx, SourceStep, TokenSource, exchange_request, refusal,
+    signed_json_post, token_reply,
+};
 use super::token::{TokenError, parse_claims};
 use crate::config::Secret;
 use crate::error::Error;
+use crate::operation::RequestBody;
 
 /// The variable naming the resource-principal version (`2.2`).
 pub const VERSION_VAR: &str = "OCI_RESOURCE_PRINCIPAL_VERSION";
@@ -44,9 +53,9 @@ pub const PASSPHRASE_VAR: &str = "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM_PASSPHRASE"
 /// The variable naming the resource's region.
 pub const REGION_VAR: &str = "OCI_RESOURCE_PRINCIPAL_REGION";
 
-/// The versions the official SDKs know that this one does not build (1.1 obtains its token
-/// through instance principals first; 3.0 nests resources).
-const KNOWN_ELSEWHERE: [&str; 2] = ["1.1", "3.0"];
+/// The versions the official SDKs know that this one does not build (3.0 nests a resource's
+/// principal inside its parent's).
+const KNOWN_ELSEWHERE: [&str; 1] = ["3.0"];
 
 /// How long after finding a token file unchanged it is read again, while the token it holds
 /// is within its refresh margin. The platform renews the file in its own time; a read a second
@@ -75,7 +84,7 @@ pub enum ResourcePrincipalError {
     )]
     VersionMissing,
     /// `OCI_RESOURCE_PRINCIPAL_VERSION` names a version this SDK does not build.
-    #[error("resource principals: OCI_RESOURCE_PRINCIPAL_VERSION={found} is not supported{}", if *.known_elsewhere { " by this SDK yet (2.2, 2.1, 2.1.1 and 2.1.2 are)" } else { " (the official SDKs know 1.1, 2.1, 2.1.1, 2.1.2, 2.2 and 3.0; this one 2.2 and 2.1.x)" })]
+    #[error("resource principals: OCI_RESOURCE_PRINCIPAL_VERSION={found} is not supported{}", if *.known_elsewhere { " by this SDK yet (2.2, 2.1, 2.1.1, 2.1.2 and 1.1 are)" } else { " (the official SDKs know 1.1, 2.1, 2.1.1, 2.1.2, 2.2 and 3.0; this one all but 3.0)" })]
     VersionUnsupported {
         /// The version found (not a secret: a version number, cut to 16 characters).
         found: String,
@@ -83,7 +92,9 @@ pub enum ResourcePrincipalError {
         known_elsewhere: bool,
     },
     /// A variable the version needs is not set (or is empty).
-    #[error("resource principals: {var} is not set (version 2.2 needs it)")]
+    #[error(
+        "resource principals: {var} is not set (the version OCI_RESOURCE_PRINCIPAL_VERSION names needs it)"
+    )]
     VariableMissing {
         /// The variable.
         var: &'static str,
@@ -516,7 +527,8 @@ pub const RESOURCE_ID_VAR: &str = "OCI_RESOURCE_PRINCIPAL_RESOURCE_ID";
 pub const TENANCY_ID_VAR: &str = "OCI_RESOURCE_PRINCIPAL_TENANCY_ID";
 /// The variable holding the security context sent with the token request (2.1.2, optional).
 pub const SECURITY_CONTEXT_VAR: &str = "OCI_RESOURCE_PRINCIPAL_SECURITY_CONTEXT";
-/// The variable holding the token request's path (2.1.2, optional).
+/// The variable holding the token request's path (2.1.2 and 1.1, optional; 1.1 replaces its
+/// `{id}`).
 pub const RPT_PATH_VAR: &str = "OCI_RESOURCE_PRINCIPAL_RPT_PATH";
 
 /// The operation name of the resource principal token request (2.1.x) in errors and logs.
@@ -634,7 +646,7 @@ impl ResourcePrincipalV21Source {
             .with_date_header(cx.date_header())
     }
 
-    fn rpt_request(
+    fn token_request(
         &mut self,
         cx: &mut SourceCx<'_>,
         now: SystemTime,
@@ -647,34 +659,11 @@ impl ResourcePrincipalV21Source {
                 self.key_changed = true;
             }
         }
-        let url = &self.rpt_url;
-        let mut req = super::source::exchange_request(
-            http::Method::GET,
-            url,
-            crate::operation::RequestBody::Empty,
-            (RPT_OPERATION, "resource principal token"),
-        )?;
-        req.headers_mut().insert(
-            http::header::ACCEPT,
-            http::HeaderValue::from_static("application/json"),
-        );
-        if let Some(context) = &self.security_context {
-            let mut value = http::HeaderValue::from_str(context.expose()).map_err(|_| {
-                Error::Token(TokenError::from(ResourcePrincipalError::Invalid {
-                    var: SECURITY_CONTEXT_VAR,
-                    reason: "it is not a valid HTTP header value",
-                }))
-            })?;
-            value.set_sensitive(true);
-            req.headers_mut().insert("security-context", value);
-        }
-        self.signer(cx)
-            .sign(&mut req, super::signer::SignBody::Unsigned, now)
-            .map_err(Error::Signing)?;
-        Ok(req)
+        let signer = self.signer(cx);
+        rpt_request(&self.rpt_url, self.security_context.as_ref(), &signer, now)
     }
 
-    fn rpst_request(
+    fn session_token_request(
         &self,
         cx: &mut SourceCx<'_>,
         now: SystemTime,
@@ -692,27 +681,13 @@ impl ResourcePrincipalV21Source {
             .lines()
             .filter(|l| !l.starts_with("-----"))
             .collect();
-        let body = serde_json::json!({
-            "resourcePrincipalToken": rpt.expose(),
-            "servicePrincipalSessionToken": spst.expose(),
-            "sessionPublicKey": public_key,
-        });
-        super::source::signed_json_post(
-            &self.signer(cx),
+        rpst_request(
             &self.rpst_url,
-            &body,
-            (RPST_OPERATION, "resource principal session token"),
+            (rpt, spst),
+            &public_key,
+            &self.signer(cx),
             now,
         )
-    }
-
-    fn refused(&self, status: u16, code: String, opc_request_id: Option<String>) -> TokenError {
-        TokenError::from(ResourcePrincipalError::Refused {
-            status,
-            code,
-            endpoint: self.endpoint.clone(),
-            opc_request_id,
-        })
     }
 }
 
@@ -723,8 +698,8 @@ impl TokenSource for ResourcePrincipalV21Source {
 
     fn next(&mut self, cx: &mut SourceCx<'_>, now: SystemTime) -> Result<SourceStep, Error> {
         let (request, operation) = match self.tokens {
-            None => (self.rpt_request(cx, now)?, RPT_OPERATION),
-            Some(_) => (self.rpst_request(cx, now)?, RPST_OPERATION),
+            None => (self.token_request(cx, now)?, RPT_OPERATION),
+            Some(_) => (self.session_token_request(cx, now)?, RPST_OPERATION),
         };
         self.pending_rpt = operation == RPT_OPERATION;
         self.endpoint = format!("{} {}", request.method(), request.uri());
@@ -751,54 +726,13 @@ impl TokenSource for ResourcePrincipalV21Source {
         body: &[u8],
     ) -> Result<Completed, Error> {
         if self.pending_rpt {
-            if !status.is_success() {
-                return Err(super::source::refusal(
-                    (RPT_OPERATION, &self.endpoint),
-                    status,
-                    headers,
-                    body,
-                    |status, code, opc_request_id| self.refused(status, code, opc_request_id),
-                ));
-            }
-            #[derive(serde::Deserialize)]
-            #[serde(rename_all = "camelCase")]
-            struct Reply {
-                resource_principal_token: Option<String>,
-                service_principal_session_token: Option<String>,
-            }
-            let bad = |reason| {
-                Error::Token(TokenError::BadRefreshReply {
-                    endpoint: self.endpoint.clone(),
-                    reason,
-                })
-            };
-            let reply: Reply = serde_json::from_slice(body)
-                .map_err(|_| bad("the body is not that JSON object"))?;
-            let (Some(rpt), Some(spst)) = (
-                reply.resource_principal_token,
-                reply.service_principal_session_token,
-            ) else {
-                return Err(bad(
-                    "`resourcePrincipalToken` or `servicePrincipalSessionToken` is missing",
-                ));
-            };
-            self.tokens = Some((Secret::new(rpt), Secret::new(spst)));
+            self.tokens = Some(rpt_reply(&self.endpoint, status, headers, body)?);
             return Ok(Completed::More);
         }
         // Whatever this reply says, the next round asks for a fresh resource principal token,
         // as the official SDKs do: a refused or failed exchange must not pin a stale pair.
         self.tokens = None;
-        let token = super::source::token_reply(
-            (RPST_OPERATION, &self.endpoint),
-            status,
-            headers,
-            body,
-            "the resource principal session token reply",
-            |status, code, opc_request_id| self.refused(status, code, opc_request_id),
-        )?;
-        let claims =
-            ResourceClaims::from_token(&token.jwt, "the resource principal session token reply")?;
-        cx.learn_tenancy(claims.tenancy);
+        let token = rpst_reply(cx, &self.endpoint, status, headers, body)?;
         let token = if std::mem::take(&mut self.key_changed) {
             token.with_key(default_backend(&self.key.1, cx.seed()))
         } else {
@@ -808,19 +742,434 @@ impl TokenSource for ResourcePrincipalV21Source {
     }
 }
 
+/// The request of a resource principal token (2.1.x, 1.1): `GET url`, with the security
+/// context (2.1.2) as `security-context` when there is one, signed by `signer` (the resource's
+/// key for 2.1.x, `ST$<instance token>` for 1.1).
+fn rpt_request(
+    url: &str,
+    security_context: Option<&Secret>,
+    signer: &RequestSigner,
+    now: SystemTime,
+) -> Result<http::Request<RequestBody>, Error> {
+    let mut req = exchange_request(
+        http::Method::GET,
+        url,
+        RequestBody::Empty,
+        (RPT_OPERATION, "resource principal token"),
+    )?;
+    req.headers_mut().insert(
+        http::header::ACCEPT,
+        http::HeaderValue::from_static("application/json"),
+    );
+    if let Some(context) = security_context {
+        let mut value = http::HeaderValue::from_str(context.expose()).map_err(|_| {
+            Error::Token(TokenError::from(ResourcePrincipalError::Invalid {
+                var: SECURITY_CONTEXT_VAR,
+                reason: "it is not a valid HTTP header value",
+            }))
+        })?;
+        value.set_sensitive(true);
+        req.headers_mut().insert("security-context", value);
+    }
+    signer
+        .sign(&mut req, SignBody::Unsigned, now)
+        .map_err(Error::Signing)?;
+    Ok(req)
+}
+
+/// The session token exchange (2.1.x, 1.1): `POST url` with the pair `(rpt, spst)` of the
+/// token request and `public_key` (the key the RPST is to be bound to, its PEM body on one
+/// line), signed by `signer`.
+fn rpst_request(
+    url: &str,
+    (rpt, spst): (&Secret, &Secret),
+    public_key: &str,
+    signer: &RequestSigner,
+    now: SystemTime,
+) -> Result<http::Request<RequestBody>, Error> {
+    let body = serde_json::json!({
+        "resourcePrincipalToken": rpt.expose(),
+        "servicePrincipalSessionToken": spst.expose(),
+        "sessionPublicKey": public_key,
+    });
+    signed_json_post(
+        signer,
+        url,
+        &body,
+        (RPST_OPERATION, "resource principal session token"),
+        now,
+    )
+}
+
+/// The refusal of a token endpoint at `endpoint` (`"METHOD <url>"`), as a typed error.
+fn refused(endpoint: &str) -> impl FnOnce(u16, String, Option<String>) -> TokenError + '_ {
+    move |status, code, opc_request_id| {
+        TokenError::from(ResourcePrincipalError::Refused {
+            status,
+            code,
+            endpoint: endpoint.to_string(),
+            opc_request_id,
+        })
+    }
+}
+
+/// The reply to a resource principal token request at `endpoint`: the pair
+/// `(resourcePrincipalToken, servicePrincipalSessionToken)`, or the error.
+fn rpt_reply(
+    endpoint: &str,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Secret, Secret), Error> {
+    if !status.is_success() {
+        return Err(refusal(
+            (RPT_OPERATION, endpoint),
+            status,
+            headers,
+            body,
+            refused(endpoint),
+        ));
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Reply {
+        resource_principal_token: Option<String>,
+        service_principal_session_token: Option<String>,
+    }
+    let bad = |reason| {
+        Error::Token(TokenError::BadRefreshReply {
+            endpoint: endpoint.to_string(),
+            reason,
+        })
+    };
+    let reply: Reply =
+        serde_json::from_slice(body).map_err(|_| bad("the body is not that JSON object"))?;
+    let (Some(rpt), Some(spst)) = (
+        reply.resource_principal_token,
+        reply.service_principal_session_token,
+    ) else {
+        return Err(bad(
+            "`resourcePrincipalToken` or `servicePrincipalSessionToken` is missing",
+        ));
+    };
+    Ok((Secret::new(rpt), Secret::new(spst)))
+}
+
+/// The reply to a session token exchange at `endpoint`: the RPST (its tenancy learned), or
+/// the error.
+fn rpst_reply(
+    cx: &mut SourceCx<'_>,
+    endpoint: &str,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<NewToken, Error> {
+    const FROM: &str = "the resource principal session token reply";
+    let token = token_reply(
+        (RPST_OPERATION, endpoint),
+        status,
+        headers,
+        body,
+        FROM,
+        refused(endpoint),
+    )?;
+    let claims = ResourceClaims::from_token(&token.jwt, FROM)?;
+    cx.learn_tenancy(claims.tenancy);
+    Ok(token)
+}
+
+/// The variable holding the `{id}` of the resource principal token's path (1.1, optional;
+/// default: the instance's OCID, from IMDS).
+pub const RPT_ID_VAR: &str = "OCI_RESOURCE_PRINCIPAL_RPT_ID";
+/// The variable naming the instance metadata service's base URL (1.1, as for instance
+/// principals).
+pub const METADATA_BASE_URL_VAR: &str = "OCI_METADATA_BASE_URL";
+/// The resource principal token's path (1.1) when `OCI_RESOURCE_PRINCIPAL_RPT_PATH` is unset.
+pub const V11_RPT_PATH: &str = "/20180711/resourcePrincipalToken/{id}";
+/// The IMDS path of the instance's OCID, the `{id}` of the path when
+/// `OCI_RESOURCE_PRINCIPAL_RPT_ID` is unset.
+const INSTANCE_ID_PATH: &str = "/instance/id";
+
+/// What a 1.1 environment says, read once; each client's source starts from it.
+#[derive(Debug, Clone)]
+struct V11Settings {
+    imds: String,
+    rpt_endpoint: String,
+    /// `None`: the auth endpoint of the region IMDS names (or the one the client was given).
+    rpst_endpoint: Option<String>,
+    rpt_path: String,
+    /// `OCI_RESOURCE_PRINCIPAL_RPT_ID`; `None`: the instance's OCID, from IMDS.
+    rpt_id: Option<String>,
+}
+
+impl V11Settings {
+    fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Result<V11Settings, Error> {
+        let rpt_endpoint = get(RPT_ENDPOINT_VAR).ok_or(Error::Token(TokenError::from(
+            ResourcePrincipalError::VariableMissing {
+                var: RPT_ENDPOINT_VAR,
+            },
+        )))?;
+        let path = get(RPT_PATH_VAR).unwrap_or_else(|| V11_RPT_PATH.to_string());
+        if !path.starts_with('/') {
+            return Err(Error::Token(TokenError::from(
+                ResourcePrincipalError::Invalid {
+                    var: RPT_PATH_VAR,
+                    reason: "it is not a path (it must start with `/`)",
+                },
+            )));
+        }
+        Ok(V11Settings {
+            imds: get(METADATA_BASE_URL_VAR)
+                .unwrap_or_else(|| super::instance::DEFAULT_IMDS_ENDPOINT.to_string())
+                .trim_end_matches('/')
+                .to_string(),
+            rpt_endpoint: rpt_endpoint.trim_end_matches('/').to_string(),
+            rpst_endpoint: get(RPST_ENDPOINT_VAR).map(|e| e.trim_end_matches('/').to_string()),
+            rpt_path: path,
+            rpt_id: get(RPT_ID_VAR),
+        })
+    }
+}
+
+/// The exchange of a 1.1 round in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum V11Step {
+    InstanceId,
+    Instance,
+    Rpt,
+    Rpst,
+}
+
+/// Resource principals 1.1: a resource that runs on an instance the platform owns asks for
+/// its tokens as that instance. Each round (as the official SDKs refresh, from the start):
+///
+/// 1. an instance-principal round ([`InstanceFederation`]: the IMDS reads, then `POST <auth
+///    endpoint>/v1/x509`) gives an instance session token bound to the session key; it is
+///    kept for the next two exchanges, never signed with for calls;
+/// 2. `GET <OCI_RESOURCE_PRINCIPAL_RPT_ENDPOINT><path>`, the path
+///    `OCI_RESOURCE_PRINCIPAL_RPT_PATH` (default `/20180711/resourcePrincipalToken/{id}`)
+///    with `{id}` = `OCI_RESOURCE_PRINCIPAL_RPT_ID` or the instance's OCID from IMDS (read
+///    once, in the first round), signed as `ST$<instance token>` with the session key →
+///    `{"resourcePrincipalToken", "servicePrincipalSessionToken"}`;
+/// 3. `POST <OCI_RESOURCE_PRINCIPAL_RPST_ENDPOINT, else the auth endpoint>/v1/resourcePrincipalSessionToken`
+///    with both and the session key's public half, signed the same way → `{"token"}`: the RPST
+///    calls sign with, as `ST$<rpst>` with the same session key.
+///
+/// The region is the one IMDS names.
+pub struct ResourcePrincipalV11Source {
+    settings: V11Settings,
+    instance: InstanceFederation,
+    /// The instance's OCID, once read (an instance does not change it).
+    instance_id: Option<String>,
+    /// This round's instance token, for steps 2 and 3.
+    instance_token: Option<Secret>,
+    /// The pair of step 2, for step 3.
+    tokens: Option<(Secret, Secret)>,
+    pending: V11Step,
+    endpoint: String,
+}
+
+impl fmt::Debug for ResourcePrincipalV11Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResourcePrincipalV11Source")
+            .field("settings", &self.settings)
+            .field("pending", &self.pending)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ResourcePrincipalV11Source {
+    fn new(settings: V11Settings) -> Self {
+        ResourcePrincipalV11Source {
+            instance: InstanceFederation::new(&settings.imds),
+            settings,
+            instance_id: None,
+            instance_token: None,
+            tokens: None,
+            pending: V11Step::Instance,
+            endpoint: String::new(),
+        }
+    }
+
+    /// The `{id}` the path still needs, if it has to come from IMDS.
+    fn needs_instance_id(&self) -> bool {
+        self.settings.rpt_path.contains("{id}")
+            && self.settings.rpt_id.is_none()
+            && self.instance_id.is_none()
+    }
+
+    fn rpt_url(&self) -> String {
+        let id = self
+            .settings
+            .rpt_id
+            .as_deref()
+            .or(self.instance_id.as_deref())
+            .unwrap_or_default();
+        format!(
+            "{}{}",
+            self.settings.rpt_endpoint,
+            self.settings.rpt_path.replace("{id}", id)
+        )
+    }
+
+    fn rpst_url(&self, cx: &SourceCx<'_>) -> Result<String, Error> {
+        let base = match &self.settings.rpst_endpoint {
+            Some(endpoint) => endpoint.as_str(),
+            None => cx.auth_endpoint()?,
+        };
+        Ok(format!("{}{RPST_PATH}", base.trim_end_matches('/')))
+    }
+
+    /// The next round starts from the instance token again.
+    fn reset(&mut self) {
+        self.instance_token = None;
+        self.tokens = None;
+    }
+}
+
+impl TokenSource for ResourcePrincipalV11Source {
+    fn kind(&self) -> &'static str {
+        "resource principal"
+    }
+
+    fn next(&mut self, cx: &mut SourceCx<'_>, now: SystemTime) -> Result<SourceStep, Error> {
+        if self.needs_instance_id() {
+            self.pending = V11Step::InstanceId;
+            let url = format!("{}{INSTANCE_ID_PATH}", self.settings.imds);
+            self.endpoint = format!("GET {url}");
+            let mut request = exchange_request(
+                http::Method::GET,
+                &url,
+                RequestBody::Empty,
+                (super::instance::IMDS_OPERATION, "IMDS"),
+            )?;
+            request.headers_mut().insert(
+                http::header::AUTHORIZATION,
+                http::HeaderValue::from_static("Bearer Oracle"),
+            );
+            return Ok(SourceStep::Send {
+                request: Box::new(request),
+                operation: super::instance::IMDS_OPERATION,
+            });
+        }
+        let (request, step, operation) = match (&self.instance_token, &self.tokens) {
+            (None, _) => {
+                self.pending = V11Step::Instance;
+                return self.instance.next(cx, now);
+            }
+            (Some(token), None) => {
+                let signer = cx.session_signer_as(token);
+                let request = rpt_request(&self.rpt_url(), None, &signer, now)?;
+                (request, V11Step::Rpt, RPT_OPERATION)
+            }
+            (Some(token), Some((rpt, spst))) => {
+                let signer = cx.session_signer_as(token);
+                let public_key = cx.session_public_key().ok_or(Error::Misuse(
+                    "a resource principal 1.1 without a session key",
+                ))?;
+                let request =
+                    rpst_request(&self.rpst_url(cx)?, (rpt, spst), public_key, &signer, now)?;
+                (request, V11Step::Rpst, RPST_OPERATION)
+            }
+        };
+        self.pending = step;
+        self.endpoint = format!("{} {}", request.method(), request.uri());
+        Ok(SourceStep::Send {
+            request: Box::new(request),
+            operation,
+        })
+    }
+
+    fn complete(
+        &mut self,
+        cx: &mut SourceCx<'_>,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Completed, Error> {
+        match self.pending {
+            V11Step::InstanceId => {
+                let url = self.endpoint.trim_start_matches("GET ").to_string();
+                if !status.is_success() {
+                    return Err(Error::Token(TokenError::ImdsRefused {
+                        url,
+                        status: status.as_u16(),
+                    }));
+                }
+                // As the official SDKs read it: trimmed, lower-case.
+                let id = String::from_utf8_lossy(body).trim().to_lowercase();
+                if id.is_empty() {
+                    return Err(Error::Token(TokenError::BadRefreshReply {
+                        endpoint: self.endpoint.clone(),
+                        reason: "the instance's OCID is empty",
+                    }));
+                }
+                self.instance_id = Some(id);
+                Ok(Completed::More)
+            }
+            V11Step::Instance => match self.instance.complete(cx, status, headers, body)? {
+                // Kept for the two exchanges, not installed: calls sign with the RPST.
+                Completed::Token(token) => {
+                    self.instance_token = Some(Secret::new(token.jwt.as_str()));
+                    Ok(Completed::More)
+                }
+                Completed::More => Ok(Completed::More),
+            },
+            V11Step::Rpt => match rpt_reply(&self.endpoint, status, headers, body) {
+                Ok(pair) => {
+                    self.tokens = Some(pair);
+                    Ok(Completed::More)
+                }
+                Err(e) => {
+                    self.reset();
+                    Err(e)
+                }
+            },
+            V11Step::Rpst => {
+                // Whatever the reply, the next round starts from the instance again, as the
+                // official SDKs refresh: a pair is good for one exchange.
+                self.reset();
+                Ok(Completed::Token(rpst_reply(
+                    cx,
+                    &self.endpoint,
+                    status,
+                    headers,
+                    body,
+                )?))
+            }
+        }
+    }
+
+    fn fail(&mut self, error: Error) -> Error {
+        match self.pending {
+            V11Step::Instance => self.instance.fail(error),
+            V11Step::InstanceId => Error::Token(TokenError::ImdsUnreachable {
+                url: self.endpoint.trim_start_matches("GET ").to_string(),
+                reason: error.to_string(),
+            }),
+            V11Step::Rpt | V11Step::Rpst => {
+                self.reset();
+                error
+            }
+        }
+    }
+}
+
 /// What a resource-principal environment (any version this SDK builds) gives a client: the
 /// key it signs with, where its tokens come from, and what is known before the first call.
 #[derive(Debug)]
 pub struct ResourcePrincipalSetup {
-    /// The key requests sign with (the session key).
-    pub key: PrivateKey,
+    /// The key requests sign with (the session key); `None` for 1.1, whose session key is
+    /// generated for the client, as for instance principals.
+    pub key: Option<PrivateKey>,
     /// The first token, when the environment holds one (2.2).
     pub first_token: Option<Secret>,
     /// The tenancy, when known before the first call (2.2: the token's; 2.1.1, 2.1.2: the
     /// variable's).
     pub tenancy: Option<String>,
-    /// `OCI_RESOURCE_PRINCIPAL_REGION`.
-    pub region: String,
+    /// `OCI_RESOURCE_PRINCIPAL_REGION`; `None` for 1.1, whose region is the one the
+    /// instance metadata service names.
+    pub region: Option<String>,
     source: AnySource,
 }
 
@@ -829,12 +1178,14 @@ enum AnySource {
     V22(ResourcePrincipalSource),
     // Boxed: it holds the key itself, and the enum is kept for the life of a configuration.
     V21(Box<ResourcePrincipalV21Source>),
+    V11(V11Settings),
 }
 
 impl ResourcePrincipalSetup {
     /// Reads the environment through `lookup` (empty values count as unset), by
-    /// `OCI_RESOURCE_PRINCIPAL_VERSION`: 2.2 ([`ResourcePrincipalEnv`]) or 2.1, 2.1.1, 2.1.2
-    /// ([`ResourcePrincipalV21Source`]). The key (and a 2.2 token) are read and checked now.
+    /// `OCI_RESOURCE_PRINCIPAL_VERSION`: 2.2 ([`ResourcePrincipalEnv`]), 2.1, 2.1.1, 2.1.2
+    /// ([`ResourcePrincipalV21Source`]) or 1.1 ([`ResourcePrincipalV11Source`]). The key (and
+    /// a 2.2 token) are read and checked now.
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<ResourcePrincipalSetup, Error> {
@@ -847,21 +1198,28 @@ impl ResourcePrincipalSetup {
             Some(version @ ("2.1" | "2.1.1" | "2.1.2")) => {
                 let (source, region) = ResourcePrincipalV21Source::from_lookup(version, &get)?;
                 Ok(ResourcePrincipalSetup {
-                    key: source.key.1.clone(),
+                    key: Some(source.key.1.clone()),
                     first_token: None,
                     tenancy: source.tenancy.clone(),
-                    region,
+                    region: Some(region),
                     source: AnySource::V21(Box::new(source)),
                 })
             }
+            Some("1.1") => Ok(ResourcePrincipalSetup {
+                key: None,
+                first_token: None,
+                tenancy: None,
+                region: None,
+                source: AnySource::V11(V11Settings::from_lookup(&get)?),
+            }),
             _ => {
                 let env = ResourcePrincipalEnv::from_lookup(&lookup).map_err(TokenError::from)?;
                 let loaded = env.load()?;
                 Ok(ResourcePrincipalSetup {
-                    key: loaded.key,
+                    key: Some(loaded.key),
                     first_token: Some(loaded.token),
                     tenancy: Some(loaded.claims.tenancy),
-                    region: env.region().to_string(),
+                    region: Some(env.region().to_string()),
                     source: AnySource::V22(loaded.source),
                 })
             }
@@ -875,6 +1233,7 @@ impl ResourcePrincipalSetup {
             match &source {
                 AnySource::V22(s) => Box::new(s.clone()),
                 AnySource::V21(s) => Box::new((**s).clone()),
+                AnySource::V11(s) => Box::new(ResourcePrincipalV11Source::new(s.clone())),
             }
         }
     }

@@ -306,6 +306,18 @@ impl RequestSigner {
         self.delegation.is_some()
     }
 
+    /// A signer over the same key and date header that signs as `key_id`, without a
+    /// delegation token: a token exchange signed with a session key under another token (a
+    /// resource principal 1.1 asks for its tokens as `ST$<instance token>`).
+    pub fn with_key_id(&self, key_id: KeyId) -> Self {
+        RequestSigner {
+            key_id,
+            backend: self.backend.clone(),
+            date_header: self.date_header,
+            delegation: None,
+        }
+    }
+
     /// Uses `x-date` or `date` for the request time.
     pub fn with_date_header(mut self, date_header: DateHeader) -> Self {
         self.date_header = date_header;

@@ -18,7 +18,7 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 use rand_chacha::ChaCha20Rng;
 use rand_core::RngCore;
 
-use super::signer::{DateHeader, RequestSigner, RsaBackend, SignBody};
+use super::signer::{DateHeader, KeyId, RequestSigner, RsaBackend, SignBody};
 use super::token::{TokenError, parse_claims};
 use crate::config::Secret;
 use crate::error::Error;
@@ -151,6 +151,12 @@ impl SourceCx<'_> {
     /// Signs with keyId `ST$<current token>` and the session key.
     pub fn session_signer(&self) -> &RequestSigner {
         self.signer
+    }
+
+    /// Signs with keyId `ST$<token>` and the session key: exchanges made under another token
+    /// bound to the same key (a resource principal 1.1 asks as its instance).
+    pub fn session_signer_as(&self, token: &Secret) -> RequestSigner {
+        self.signer.with_key_id(KeyId::SessionToken(token.clone()))
     }
 
     /// The session key's public half (the body of its PEM on one line), for exchanges that

@@ -56,7 +56,9 @@ pub use oke::{
 #[cfg(not(target_arch = "wasm32"))]
 pub use resource::{
     inline_resource_principal_token_expires, resource_principal_401_rereads_once,
-    resource_principal_bad_variables_are_clear_errors, resource_principal_v21_walkthrough_and_401,
+    resource_principal_bad_variables_are_clear_errors,
+    resource_principal_v11_bad_variables_are_clear_errors,
+    resource_principal_v11_walkthrough_and_401, resource_principal_v21_walkthrough_and_401,
     resource_principal_walkthrough_and_rotation,
 };
 #[cfg(not(target_arch = "wasm32"))]

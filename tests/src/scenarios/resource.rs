@@ -265,9 +265,9 @@ pub async fn resource_principal_bad_variables_are_clear_errors<T: Transport>() {
     let err = connect(without(VERSION_VAR));
     assert_eq!(rp(&err), ResourcePrincipalError::VersionMissing);
     assert!(err.to_string().contains(VERSION_VAR), "{err}");
-    let err = connect(with(VERSION_VAR, "1.1"));
+    let err = connect(with(VERSION_VAR, "3.0"));
     assert!(
-        matches!(rp(&err), ResourcePrincipalError::VersionUnsupported { found, known_elsewhere: true } if found == "1.1"),
+        matches!(rp(&err), ResourcePrincipalError::VersionUnsupported { found, known_elsewhere: true } if found == "3.0"),
         "{err:?}"
     );
     let err = connect(with(VERSION_VAR, "9"));
@@ -416,4 +416,145 @@ pub async fn resource_principal_v21_walkthrough_and_401<T: Transport>() {
     assert_eq!(client.tenancy(), "", "unknown before the first call");
     client.execute(GetNamespace::new()).await.unwrap();
     assert_eq!(client.tenancy(), env.emulator.tenancy_id());
+}
+
+/// The variables of a 1.1 environment: the emulator's token endpoint and IMDS; the session
+/// token exchange goes to the auth endpoint (the emulator's).
+fn v11_vars(emu: &Emulator) -> Vec<(String, String)> {
+    use ocisdk_core::auth::resource::{METADATA_BASE_URL_VAR, RPT_ENDPOINT_VAR};
+    vec![
+        (VERSION_VAR.to_string(), "1.1".to_string()),
+        (RPT_ENDPOINT_VAR.to_string(), emu.url().to_string()),
+        (METADATA_BASE_URL_VAR.to_string(), emu.imds_url()),
+    ]
+}
+
+/// Version 1.1: the resource runs on an instance. Each round federates as the instance (IMDS,
+/// `POST /v1/x509`), then asks the emulator's token endpoint for the resource principal token
+/// signed as that instance (`ST$<instance token>`, the session key), and exchanges it for the
+/// RPST calls sign with. The tokens live 6 s, so a second round comes mid-walkthrough with no
+/// error; a 401 (revoked tokens) causes exactly one more round.
+pub async fn resource_principal_v11_walkthrough_and_401<T: Transport>() {
+    let config = EmulatorConfig {
+        session_token_lifetime: Duration::from_secs(6),
+        ..portable_config()
+    };
+    let env = Env::<T>::start_resource(config, ClientOptions::default(), v11_vars);
+    let p = principal(&env);
+    assert_eq!(p.generation(), 0, "no token before the first call");
+    assert_eq!(env.client.tenancy(), "", "unknown before the first call");
+    env.client.execute(GetNamespace::new()).await.unwrap();
+    let stats = env.emulator.stats();
+    assert_eq!(stats.federations, 1, "{stats:?}");
+    assert_eq!(stats.operation("GetResourcePrincipalToken"), 1, "{stats:?}");
+    assert_eq!(
+        stats.operation("GetResourcePrincipalSessionToken"),
+        1,
+        "{stats:?}"
+    );
+    assert_eq!(
+        env.client.tenancy(),
+        env.emulator.tenancy_id(),
+        "the RPST's res_tenant"
+    );
+    let first_exp = p.expires();
+    env.emulator
+        .set_session_token_lifetime(Duration::from_secs(3600));
+    let due = p.refresh_due().expect("the first round scheduled the next");
+    sleep_until(due - Duration::from_millis(10));
+    walkthrough_without_faults(&env).await;
+    let calls = calls_until(&env, first_exp + Duration::from_secs(1)).await;
+    let stats = env.emulator.stats();
+    assert_eq!(p.refreshes(), 2, "a second round mid-walkthrough");
+    assert_eq!(stats.federations, 2, "{stats:?}");
+    assert_eq!(stats.operation("GetResourcePrincipalToken"), 2, "{stats:?}");
+    assert_eq!(
+        stats.operation("GetResourcePrincipalSessionToken"),
+        2,
+        "{stats:?}"
+    );
+    assert_eq!(stats.auth_failures, 0, "{stats:?}");
+    // Revoked (the instance tokens and the RPSTs): one 401, one more whole round.
+    let revoked = env.emulator.revoke_session_tokens();
+    let tenancy = env.emulator.tenancy_id().to_string();
+    env.client.execute(ListUsers::new(&tenancy)).await.unwrap();
+    let stats = env.emulator.stats();
+    eprintln!(
+        "{}: resource principal 1.1: {} rounds ({} federations, {} IMDS reads, {} RPT, {} RPST; {calls} calls past the first token's exp; {revoked} tokens revoked), {} auth failures",
+        T::NAME,
+        p.refreshes(),
+        stats.federations,
+        stats.operation("InstanceMetadata"),
+        stats.operation("GetResourcePrincipalToken"),
+        stats.operation("GetResourcePrincipalSessionToken"),
+        stats.auth_failures
+    );
+    assert_eq!(stats.auth_failures, 1, "{stats:?}");
+    assert_eq!(stats.federations, 3, "{stats:?}");
+    assert_eq!(stats.operation("GetResourcePrincipalToken"), 3, "{stats:?}");
+    assert_eq!(
+        stats.operation("GetResourcePrincipalSessionToken"),
+        3,
+        "{stats:?}"
+    );
+    // The instance's OCID once, then four reads a round.
+    assert_eq!(stats.operation("InstanceMetadata"), 1 + 3 * 4, "{stats:?}");
+    assert_eq!(p.generation(), 3);
+}
+
+/// Version 1.1 variables that cannot work: a missing token endpoint or a path that is not one
+/// are refused when the client is built, naming the variable; an IMDS that cannot be reached
+/// fails the first call with a typed error naming the URL, before anything reaches a service.
+pub async fn resource_principal_v11_bad_variables_are_clear_errors<T: Transport>() {
+    use ocisdk_core::auth::resource::{METADATA_BASE_URL_VAR, RPT_ENDPOINT_VAR, RPT_PATH_VAR};
+    let emu = Emulator::start().unwrap();
+    let good = v11_vars(&emu);
+    let options = |vars: Vec<(String, String)>| ClientOptions {
+        endpoint: Some(emu.url().to_string()),
+        auth_endpoint: Some(emu.url().to_string()),
+        resource_principal: Some(vars),
+        ..Default::default()
+    };
+    let credentials = Credentials {
+        config_text: String::new(),
+        key_pem: String::new(),
+    };
+    let with = |name: &str, value: Option<&str>| -> Vec<(String, String)> {
+        let mut v: Vec<_> = good.iter().filter(|(k, _)| k != name).cloned().collect();
+        v.extend(value.map(|value| (name.to_string(), value.to_string())));
+        v
+    };
+    for (vars, var) in [
+        (with(RPT_ENDPOINT_VAR, None), RPT_ENDPOINT_VAR),
+        (with(RPT_PATH_VAR, Some("no-slash")), RPT_PATH_VAR),
+    ] {
+        let Err(err) = T::connect(&credentials, &options(vars)) else {
+            panic!("{}: the client was built", T::NAME)
+        };
+        assert!(
+            matches!(&err, Error::Token(TokenError::ResourcePrincipal(
+                ResourcePrincipalError::VariableMissing { var: v } | ResourcePrincipalError::Invalid { var: v, .. }
+            )) if *v == var),
+            "{}: {err:?}",
+            T::NAME
+        );
+        assert!(err.to_string().contains(var), "{err}");
+    }
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let imds = format!("http://{}/opc/v2", closed.local_addr().unwrap());
+    drop(closed);
+    let client = T::connect(
+        &credentials,
+        &options(with(METADATA_BASE_URL_VAR, Some(&imds))),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let err = client.execute(GetNamespace::new()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Token(TokenError::ImdsUnreachable { url, .. }) if url.starts_with(&imds)),
+        "{}: {err:?}",
+        T::NAME
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(emu.stats().requests, 0, "nothing was sent");
 }
