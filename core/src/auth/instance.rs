@@ -100,20 +100,6 @@ impl InstanceFederation {
         }
     }
 
-    fn imds_request(&self, url: &str) -> Result<http::Request<RequestBody>, Error> {
-        let mut req = exchange_request(
-            http::Method::GET,
-            url,
-            RequestBody::Empty,
-            (IMDS_OPERATION, "IMDS"),
-        )?;
-        req.headers_mut().insert(
-            http::header::AUTHORIZATION,
-            HeaderValue::from_static("Bearer Oracle"),
-        );
-        Ok(req)
-    }
-
     fn federation_request(
         &self,
         cx: &mut SourceCx<'_>,
@@ -204,7 +190,7 @@ impl TokenSource for InstanceFederation {
                 let url = format!("{}{path}", self.imds);
                 self.endpoint = format!("GET {url}");
                 Ok(SourceStep::Send {
-                    request: Box::new(self.imds_request(&url)?),
+                    request: Box::new(imds_request(&url)?),
                     operation: IMDS_OPERATION,
                 })
             }
@@ -282,6 +268,21 @@ impl TokenSource for InstanceFederation {
             reason: error.to_string(),
         })
     }
+}
+
+/// An IMDS v2 read of `url`: a GET with IMDS's `Authorization: Bearer Oracle`.
+pub(crate) fn imds_request(url: &str) -> Result<http::Request<RequestBody>, Error> {
+    let mut req = exchange_request(
+        http::Method::GET,
+        url,
+        RequestBody::Empty,
+        (IMDS_OPERATION, "IMDS"),
+    )?;
+    req.headers_mut().insert(
+        http::header::AUTHORIZATION,
+        HeaderValue::from_static("Bearer Oracle"),
+    );
+    Ok(req)
 }
 
 /// The `-----BEGIN CERTIFICATE-----` blocks of `pem`, each whole.

@@ -34,8 +34,8 @@ use super::instance::InstanceFederation;
 use super::keys::{KeyError, KeyErrorKind, PrivateKey};
 use super::signer::{RequestSigner, SignBody, default_backend};
 use super::source::{
-    Completed, NewToken, SourceCx, SourceStep, TokenSource, exchange_request, refusal,
-    signed_json_post, token_reply,
+    Completed, NewToken, SourceCx, SourceStep, TokenSource, bad_reply, exchange_request,
+    json_reply, signed_json_post, token_reply,
 };
 use super::token::{TokenError, parse_claims};
 use crate::config::Secret;
@@ -821,34 +821,25 @@ fn rpt_reply(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(Secret, Secret), Error> {
-    if !status.is_success() {
-        return Err(refusal(
-            (RPT_OPERATION, endpoint),
-            status,
-            headers,
-            body,
-            refused(endpoint),
-        ));
-    }
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Reply {
         resource_principal_token: Option<String>,
         service_principal_session_token: Option<String>,
     }
-    let bad = |reason| {
-        Error::Token(TokenError::BadRefreshReply {
-            endpoint: endpoint.to_string(),
-            reason,
-        })
-    };
-    let reply: Reply =
-        serde_json::from_slice(body).map_err(|_| bad("the body is not that JSON object"))?;
+    let reply: Reply = json_reply(
+        (RPT_OPERATION, endpoint),
+        status,
+        headers,
+        body,
+        refused(endpoint),
+    )?;
     let (Some(rpt), Some(spst)) = (
         reply.resource_principal_token,
         reply.service_principal_session_token,
     ) else {
-        return Err(bad(
+        return Err(bad_reply(
+            endpoint,
             "`resourcePrincipalToken` or `servicePrincipalSessionToken` is missing",
         ));
     };
@@ -1037,18 +1028,8 @@ impl TokenSource for ResourcePrincipalV11Source {
             self.pending = V11Step::InstanceId;
             let url = format!("{}{INSTANCE_ID_PATH}", self.settings.imds);
             self.endpoint = format!("GET {url}");
-            let mut request = exchange_request(
-                http::Method::GET,
-                &url,
-                RequestBody::Empty,
-                (super::instance::IMDS_OPERATION, "IMDS"),
-            )?;
-            request.headers_mut().insert(
-                http::header::AUTHORIZATION,
-                http::HeaderValue::from_static("Bearer Oracle"),
-            );
             return Ok(SourceStep::Send {
-                request: Box::new(request),
+                request: Box::new(super::instance::imds_request(&url)?),
                 operation: super::instance::IMDS_OPERATION,
             });
         }
@@ -1099,10 +1080,7 @@ impl TokenSource for ResourcePrincipalV11Source {
                 // As the official SDKs read it: trimmed, lower-case.
                 let id = String::from_utf8_lossy(body).trim().to_lowercase();
                 if id.is_empty() {
-                    return Err(Error::Token(TokenError::BadRefreshReply {
-                        endpoint: self.endpoint.clone(),
-                        reason: "the instance's OCID is empty",
-                    }));
+                    return Err(bad_reply(&self.endpoint, "the instance's OCID is empty"));
                 }
                 self.instance_id = Some(id);
                 Ok(Completed::More)

@@ -294,6 +294,37 @@ pub fn signed_json_post(
     Ok(req)
 }
 
+/// A token exchange's reply read as the JSON object `T`, or the error: a refusal as
+/// [`refusal`] says, a success whose body is not `T` [`TokenError::BadRefreshReply`].
+/// `endpoint` is `"METHOD <url>"`, for errors.
+pub fn json_reply<T: serde::de::DeserializeOwned>(
+    (operation, endpoint): (&'static str, &str),
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    refused: impl FnOnce(u16, String, Option<String>) -> TokenError,
+) -> Result<T, Error> {
+    if !status.is_success() {
+        return Err(refusal(
+            (operation, endpoint),
+            status,
+            headers,
+            body,
+            refused,
+        ));
+    }
+    serde_json::from_slice(body)
+        .map_err(|_| bad_reply(endpoint, "the body is not that JSON object"))
+}
+
+/// [`TokenError::BadRefreshReply`] for the reply from `endpoint`.
+pub fn bad_reply(endpoint: &str, reason: &'static str) -> Error {
+    Error::Token(TokenError::BadRefreshReply {
+        endpoint: endpoint.to_string(),
+        reason,
+    })
+}
+
 /// A reply of the auth service that carries `{"token": "<JWT>"}` (a refresh, a federation): the
 /// token, or the error. A 429 or 5xx is the retryable service error it is; any other refusal
 /// is `refused(status, code, opc_request_id)`; a success without a token is
@@ -306,28 +337,14 @@ pub fn token_reply(
     source_name: &'static str,
     refused: impl FnOnce(u16, String, Option<String>) -> TokenError,
 ) -> Result<NewToken, Error> {
-    if !status.is_success() {
-        return Err(refusal(
-            (operation, endpoint),
-            status,
-            headers,
-            body,
-            refused,
-        ));
-    }
     #[derive(serde::Deserialize)]
     struct Reply {
         token: Option<String>,
     }
-    let bad = |reason| {
-        Error::Token(TokenError::BadRefreshReply {
-            endpoint: endpoint.to_string(),
-            reason,
-        })
-    };
-    let reply: Reply =
-        serde_json::from_slice(body).map_err(|_| bad("the body is not that JSON object"))?;
-    let token = reply.token.ok_or_else(|| bad("`token` is missing"))?;
+    let reply: Reply = json_reply((operation, endpoint), status, headers, body, refused)?;
+    let token = reply
+        .token
+        .ok_or_else(|| bad_reply(endpoint, "`token` is missing"))?;
     // Read now, so that a source keeps its round's state when the token is unusable.
     parse_claims(&token, source_name).map_err(Error::Token)?;
     Ok(NewToken::new(token, source_name))
