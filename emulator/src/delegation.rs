@@ -13,9 +13,6 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::HeaderMap;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use rand_core::RngCore;
 use serde_json::json;
 
 use crate::keys::random_hex;
@@ -31,8 +28,7 @@ pub(crate) fn issue(
     now: SystemTime,
     lifetime: Duration,
 ) -> String {
-    let iat = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-    let exp = iat + lifetime.as_secs().max(1);
+    let (iat, exp) = crate::session::iat_exp(now, lifetime);
     let header = json!({"alg": "RS256", "typ": "JWT"});
     let payload = json!({
         "iss": "authService.oracle.com",
@@ -42,14 +38,7 @@ pub(crate) fn issue(
         "iat": iat,
         "exp": exp,
     });
-    let mut signature = [0u8; 64];
-    rng.fill_bytes(&mut signature);
-    let token = format!(
-        "{}.{}.{}",
-        B64URL.encode(header.to_string()),
-        B64URL.encode(payload.to_string()),
-        B64URL.encode(signature)
-    );
+    let token = crate::session::jwt(rng, &header, &payload);
     tokens.insert(token.clone(), UNIX_EPOCH + Duration::from_secs(exp));
     token
 }

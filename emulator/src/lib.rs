@@ -771,16 +771,10 @@ impl Emulator {
         lifetime: Duration,
     ) -> Result<String, EmulatorError> {
         let key: RsaPublicKey = parse_public_pem(public_key_pem)?;
-        let (tenancy, mut rng) = self.app.token_rng();
         let now = self.app.now();
-        Ok(session::issue(
-            &mut self.registry(),
-            &mut rng,
-            key,
-            &tenancy,
-            now,
-            lifetime,
-        ))
+        Ok(self.app.with_token_keys(|keys, rng, tenancy| {
+            session::issue(keys, rng, key, tenancy, now, lifetime)
+        }))
     }
 
     /// Issues a resource principal session token (RPST) bound to `public_key_pem` (the key a
@@ -796,16 +790,10 @@ impl Emulator {
         lifetime: Duration,
     ) -> Result<String, EmulatorError> {
         let key: RsaPublicKey = parse_public_pem(public_key_pem)?;
-        let (tenancy, mut rng) = self.app.token_rng();
         let now = self.app.now();
-        Ok(session::issue_resource(
-            &mut self.registry(),
-            &mut rng,
-            key,
-            &tenancy,
-            now,
-            lifetime,
-        ))
+        Ok(self.app.with_token_keys(|keys, rng, tenancy| {
+            session::issue_resource(keys, rng, key, tenancy, now, lifetime)
+        }))
     }
 
     /// Registers `public_key_pem` as the key of the emulator's resource ([`RESOURCE_ID`]) for
@@ -972,9 +960,9 @@ impl Emulator {
     /// Issues a Kubernetes service-account token (a JWT with `exp`) that the proxymux accepts
     /// until it expires, `lifetime` from now: write it where the client reads its token.
     pub fn issue_service_account_token(&self, lifetime: Duration) -> String {
-        let (_, mut rng) = self.app.token_rng();
         let now = self.app.now();
-        oke::issue_sa_token(&mut self.registry().oke, &mut rng, now, lifetime)
+        self.app
+            .with_token_keys(|keys, rng, _| oke::issue_sa_token(&mut keys.oke, rng, now, lifetime))
     }
 
     /// Expires every service-account token issued so far, now (as when a pod's projected token
@@ -1001,15 +989,16 @@ impl Emulator {
     /// the token is alive (else `401 NotAuthenticated`); [`Stats::delegated_requests`] counts
     /// the accepted ones.
     pub fn issue_delegation_token(&self, lifetime: Duration) -> String {
-        let (_, mut rng) = self.app.token_rng();
         let now = self.app.now();
-        delegation::issue(
-            &mut self.registry().delegation_tokens,
-            &mut rng,
-            &self.user_id,
-            now,
-            lifetime,
-        )
+        self.app.with_token_keys(|keys, rng, _| {
+            delegation::issue(
+                &mut keys.delegation_tokens,
+                rng,
+                &self.user_id,
+                now,
+                lifetime,
+            )
+        })
     }
 
     /// Rotates the instance's leaf certificate (and key): IMDS serves the new one, and only the

@@ -25,8 +25,7 @@ use axum::body::Body;
 use axum::extract::{Request, State as AxumState};
 use axum::http::{Method, Response, StatusCode};
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
-use rand_core::RngCore;
+use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::json;
 use tokio::net::TcpListener;
 
@@ -63,8 +62,7 @@ pub(crate) fn issue_sa_token(
     now: SystemTime,
     lifetime: Duration,
 ) -> String {
-    let iat = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-    let exp = iat + lifetime.as_secs().max(1);
+    let (iat, exp) = crate::session::iat_exp(now, lifetime);
     let header = json!({"alg": "RS256", "kid": random_hex(rng, 8)});
     let payload = json!({
         "iss": "https://kubernetes.default.svc.cluster.local",
@@ -75,14 +73,7 @@ pub(crate) fn issue_sa_token(
         "nbf": iat,
         "exp": exp,
     });
-    let mut signature = [0u8; 64];
-    rng.fill_bytes(&mut signature);
-    let token = format!(
-        "{}.{}.{}",
-        B64URL.encode(header.to_string()),
-        B64URL.encode(payload.to_string()),
-        B64URL.encode(signature)
-    );
+    let token = crate::session::jwt(rng, &header, &payload);
     state
         .sa_tokens
         .insert(token.clone(), UNIX_EPOCH + Duration::from_secs(exp));
@@ -272,24 +263,16 @@ async fn serve_request(app: &App, req: Request) -> Reply {
         )
         .into_reply();
     };
-    let (tenancy, mut rng) = app.token_rng();
-    let claims = json!({
-        "ptype": "resource",
-        "res_type": "workload",
-        "res_tenant": tenancy,
-        "res_compartment": tenancy,
+    let lifetime = app.session_token_lifetime();
+    let token = app.with_token_keys(|keys, rng, tenancy| {
+        let claims = json!({
+            "ptype": "resource",
+            "res_type": "workload",
+            "res_tenant": tenancy,
+            "res_compartment": tenancy,
+        });
+        crate::session::issue_with_claims(keys, rng, key, claims, now, lifetime)
     });
-    let token = {
-        let mut keys = app.keys.write().unwrap_or_else(|e| e.into_inner());
-        crate::session::issue_with_claims(
-            &mut keys,
-            &mut rng,
-            key,
-            claims,
-            now,
-            app.session_token_lifetime(),
-        )
-    };
     app.counters.oke_tokens.fetch_add(1, Ordering::Relaxed);
     let encoded = B64.encode(json!({ "token": format!("ST${token}") }).to_string());
     Reply::empty(StatusCode::OK)

@@ -104,6 +104,18 @@ impl App {
         Duration::from_millis(self.session_token_lifetime_ms.load(Ordering::Relaxed))
     }
 
+    /// Runs `f` with the key registry, a generator for a token's random parts and the
+    /// tenancy: how every token the emulator issues is made. The state's lock (for the seed)
+    /// is let go before the keys' is taken: never both.
+    pub(crate) fn with_token_keys<T>(
+        &self,
+        f: impl FnOnce(&mut KeyRegistry, &mut rand_chacha::ChaCha20Rng, &str) -> T,
+    ) -> T {
+        let (tenancy, mut rng) = self.token_rng();
+        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        f(&mut keys, &mut rng, &tenancy)
+    }
+
     /// The tenancy and a generator for a token's random parts, seeded from the state's.
     pub(crate) fn token_rng(&self) -> (String, rand_chacha::ChaCha20Rng) {
         use rand_core::{RngCore, SeedableRng};
@@ -310,11 +322,9 @@ async fn process(
             }
         };
         let now = app.now();
-        let (tenancy, mut rng) = app.token_rng();
-        let (reply, _) = {
-            let mut keys = app.keys.write().unwrap_or_else(|e| e.into_inner());
-            session::sign_in(&mut keys, &mut rng, &bytes, &tenancy, now)
-        };
+        let (reply, _) = app.with_token_keys(|keys, rng, tenancy| {
+            session::sign_in(keys, rng, &bytes, tenancy, now)
+        });
         return (session::SIGN_IN_OPERATION, reply, None);
     }
     // The operations and their paths are the API model's (`spec/`); a path it has no operation
@@ -594,43 +604,24 @@ async fn serve_verified(
     }
 
     if op == resource::RPT_OPERATION {
-        let (_, mut rng) = app.token_rng();
-        let mut keys = app.keys.write().unwrap_or_else(|e| e.into_inner());
-        return resource::serve_rpt(&mut keys, &mut rng, verified, parts.uri.path(), now);
+        return app.with_token_keys(|keys, rng, _| {
+            resource::serve_rpt(keys, rng, verified, parts.uri.path(), now)
+        });
     }
 
     if op == resource::RPST_OPERATION {
-        let (tenancy, mut rng) = app.token_rng();
-        let (reply, _) = {
-            let mut keys = app.keys.write().unwrap_or_else(|e| e.into_inner());
-            resource::serve_rpst(
-                &mut keys,
-                &mut rng,
-                verified,
-                &bytes,
-                &tenancy,
-                now,
-                app.session_token_lifetime(),
-            )
-        };
+        let lifetime = app.session_token_lifetime();
+        let (reply, _) = app.with_token_keys(|keys, rng, tenancy| {
+            resource::serve_rpst(keys, rng, verified, &bytes, tenancy, now, lifetime)
+        });
         return reply;
     }
 
     if op == session::REFRESH_OPERATION {
-        // One lock at a time (the state's, then the keys'): never both.
-        let (tenancy, mut rng) = app.token_rng();
-        let (reply, issued) = {
-            let mut keys = app.keys.write().unwrap_or_else(|e| e.into_inner());
-            session::refresh(
-                &mut keys,
-                &mut rng,
-                verified,
-                &bytes,
-                &tenancy,
-                now,
-                app.session_token_lifetime(),
-            )
-        };
+        let lifetime = app.session_token_lifetime();
+        let (reply, issued) = app.with_token_keys(|keys, rng, tenancy| {
+            session::refresh(keys, rng, verified, &bytes, tenancy, now, lifetime)
+        });
         if issued {
             app.counters.token_refreshes.fetch_add(1, Ordering::Relaxed);
         }

@@ -95,6 +95,30 @@ pub(crate) fn issue_resource(
     issue_with_claims(keys, rng, key, claims, now, lifetime)
 }
 
+/// `iat` (`now`, in whole seconds, as in a JWT) and `exp` (`lifetime` later, at least one
+/// second) of a token issued now.
+pub(crate) fn iat_exp(now: SystemTime, lifetime: Duration) -> (u64, u64) {
+    let iat = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    (iat, iat + lifetime.as_secs().max(1))
+}
+
+/// A JWT of `header` and `payload` whose signature is 64 random bytes: the emulator knows the
+/// tokens it issues by their text, so nobody needs to check a signature.
+pub(crate) fn jwt(
+    rng: &mut ChaCha20Rng,
+    header: &serde_json::Value,
+    payload: &serde_json::Value,
+) -> String {
+    let mut signature = [0u8; 64];
+    rng.fill_bytes(&mut signature);
+    format!(
+        "{}.{}.{}",
+        B64URL.encode(header.to_string()),
+        B64URL.encode(payload.to_string()),
+        B64URL.encode(signature)
+    )
+}
+
 /// [`issue`] with the principal's own claims (`ptype`, `tenant`, `res_tenant`, …) beside the
 /// ones every token has (`iss`, `aud`, `jti`, `iat`, `exp`, `sess_exp`).
 pub(crate) fn issue_with_claims(
@@ -105,9 +129,7 @@ pub(crate) fn issue_with_claims(
     now: SystemTime,
     lifetime: Duration,
 ) -> String {
-    let iat = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-    // Whole seconds, as in a JWT; at least one.
-    let exp = iat + lifetime.as_secs().max(1);
+    let (iat, exp) = iat_exp(now, lifetime);
     let header = json!({"alg": "RS256", "kid": "asw", "typ": "JWT"});
     let mut payload = json!({
         "iss": "authService.oracle.com",
@@ -130,14 +152,7 @@ pub(crate) fn issue_with_claims(
     let ptype = payload.get("ptype").and_then(|v| v.as_str());
     let refreshable = ptype == Some("user");
     let instance = ptype == Some("instance");
-    let mut signature = [0u8; 64];
-    rng.fill_bytes(&mut signature);
-    let token = format!(
-        "{}.{}.{}",
-        B64URL.encode(header.to_string()),
-        B64URL.encode(payload.to_string()),
-        B64URL.encode(signature)
-    );
+    let token = jwt(rng, &header, &payload);
     keys.session_tokens.insert(token.clone(), key);
     keys.issued.insert(
         token.clone(),
