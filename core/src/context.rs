@@ -264,6 +264,31 @@ impl PrivateCa {
         })
     }
 
+    /// The CA's certificates (DER, in the PEM's order): what a transport puts in the root
+    /// store it verifies this endpoint with. Anything in the PEM other than certificates (a
+    /// key, say) is not a root and is left out; none at all, or a certificate block that is not
+    /// base64, is a TLS error naming the endpoint.
+    pub fn certificates(&self) -> Result<Vec<Vec<u8>>, Error> {
+        let tls_error = |reason: String| {
+            Error::Transport(TransportError::new(
+                TransportErrorKind::Tls,
+                format!(
+                    "cannot trust the private CA for {}:{}: {reason}",
+                    self.host, self.port
+                ),
+            ))
+        };
+        let certs = crate::auth::x509::certificate_blocks(&self.pem)
+            .iter()
+            .map(|block| crate::auth::x509::pem_to_der(block, "a private CA certificate"))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| tls_error(format!("not PEM certificates ({e})")))?;
+        if certs.is_empty() {
+            return Err(tls_error("no certificate in its PEM".into()));
+        }
+        Ok(certs)
+    }
+
     /// Whether this CA verifies the endpoint `host`:`port`.
     pub fn matches(&self, host: &str, port: u16) -> bool {
         self.port == port

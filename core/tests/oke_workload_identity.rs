@@ -559,6 +559,27 @@ fn an_https_proxymux_is_verified_with_the_cluster_ca_only() {
     );
     assert!(PrivateCa::for_url("http://127.0.0.1:80", "P".into()).is_none());
 
+    // The roots a transport trusts: the certificates, DER, in order; a key is not one.
+    let pem = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n\
+               -----BEGIN CERTIFICATE-----\nAQID\n-----END CERTIFICATE-----\n\
+               -----BEGIN CERTIFICATE-----\nBAUG\n-----END CERTIFICATE-----\n";
+    let ca = PrivateCa::for_url("https://proxymux.test:12250", pem.into()).unwrap();
+    assert_eq!(
+        ca.certificates().unwrap(),
+        vec![vec![1, 2, 3], vec![4, 5, 6]]
+    );
+    for bad in [
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n",
+    ] {
+        let ca = PrivateCa::for_url("https://proxymux.test:12250", bad.into()).unwrap();
+        let err = ca.certificates().unwrap_err();
+        assert!(
+            matches!(&err, Error::Transport(t) if t.kind == ocisdk_core::error::TransportErrorKind::Tls && t.message.contains("proxymux.test:12250")),
+            "{err:?}"
+        );
+    }
+
     let dir = tempfile::tempdir().unwrap();
     let ca_path = dir.path().join("ca.crt");
     let mut config = ClientConfig::oke_workload_identity([3; 32]).unwrap();

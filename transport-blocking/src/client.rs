@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use ocisdk_core::call::{Call, Exchange, Head, ResponseHead, Step};
 use ocisdk_core::clock::{Instant, Now};
 use ocisdk_core::context::{ClientConfig, Context, PrivateCa};
-use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
+use ocisdk_core::error::Error;
 use ocisdk_core::paginate::{ListOperation, Paginator};
 use ocisdk_core::transport::{Streamed, Transport};
 use ocisdk_core::{Operation, Response};
@@ -173,28 +173,13 @@ impl ClientBuilder {
 
 /// The roots of an endpoint's private CA: its certificates only.
 fn private_roots(ca: &PrivateCa) -> Result<ureq::tls::RootCerts, Error> {
-    let tls_error = |reason: String| {
-        Error::Transport(TransportError::new(
-            TransportErrorKind::Tls,
-            format!(
-                "cannot trust the private CA for {}:{}: {reason}",
-                ca.host, ca.port
-            ),
-        ))
-    };
-    let mut certs = Vec::new();
-    for item in ureq::tls::parse_pem(ca.pem.as_bytes()) {
-        // A key in a CA file is not a root: only certificates are kept.
-        if let ureq::tls::PemItem::Certificate(cert) =
-            item.map_err(|e| tls_error(format!("not PEM certificates ({e})")))?
-        {
-            certs.push(cert);
-        }
-    }
-    if certs.is_empty() {
-        return Err(tls_error("no certificate in its PEM".into()));
-    }
-    Ok(ureq::tls::RootCerts::from(certs))
+    let certs = ca.certificates()?;
+    Ok(ureq::tls::RootCerts::from(
+        certs
+            .iter()
+            .map(|der| ureq::tls::Certificate::from_der(der).to_owned())
+            .collect::<Vec<_>>(),
+    ))
 }
 
 impl Client {

@@ -121,7 +121,6 @@ pub fn default_connector() -> Result<DefaultConnector, Error> {
 /// A connector whose TLS trusts only the CA certificates `ca` gives (PEM), for its endpoint.
 fn private_ca_connector(ca: &PrivateCa) -> Result<DefaultConnector, Error> {
     use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
     let tls_error = |reason: String| {
         Error::Transport(TransportError::new(
             TransportErrorKind::Tls,
@@ -132,14 +131,10 @@ fn private_ca_connector(ca: &PrivateCa) -> Result<DefaultConnector, Error> {
         ))
     };
     let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(ca.pem.as_bytes()) {
-        let cert = cert.map_err(|e| tls_error(format!("not PEM certificates ({e})")))?;
+    for cert in ca.certificates()? {
         roots
-            .add(cert)
+            .add(CertificateDer::from(cert))
             .map_err(|e| tls_error(format!("a certificate is unusable ({e})")))?;
-    }
-    if roots.is_empty() {
-        return Err(tls_error("no certificate in its PEM".into()));
     }
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::aws_lc_rs::default_provider(),

@@ -115,7 +115,7 @@ impl InstanceFederation {
         else {
             return Err(Error::Misuse("a federation before the IMDS reads"));
         };
-        let intermediates: Vec<String> = split_pem_blocks(intermediate)
+        let intermediates: Vec<String> = x509::certificate_blocks(intermediate)
             .iter()
             .filter_map(|b| x509::pem_body(b))
             .collect();
@@ -283,13 +283,4 @@ pub(crate) fn imds_request(url: &str) -> Result<http::Request<RequestBody>, Erro
         HeaderValue::from_static("Bearer Oracle"),
     );
     Ok(req)
-}
-
-/// The `-----BEGIN CERTIFICATE-----` blocks of `pem`, each whole.
-fn split_pem_blocks(pem: &str) -> Vec<String> {
-    const END: &str = "-----END CERTIFICATE-----";
-    pem.split_inclusive(END)
-        .filter(|b| b.contains("-----BEGIN CERTIFICATE-----"))
-        .map(str::to_string)
-        .collect()
 }

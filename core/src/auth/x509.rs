@@ -40,6 +40,15 @@ pub fn pem_to_der(pem: &str, what: &'static str) -> Result<Vec<u8>, CertificateE
         .map_err(|_| malformed("its body is not base64"))
 }
 
+/// The `-----BEGIN CERTIFICATE-----` blocks of `pem`, each whole.
+pub fn certificate_blocks(pem: &str) -> Vec<String> {
+    const END: &str = "-----END CERTIFICATE-----";
+    pem.split_inclusive(END)
+        .filter(|b| b.contains("-----BEGIN CERTIFICATE-----"))
+        .map(str::to_string)
+        .collect()
+}
+
 /// The base64 body of the first `CERTIFICATE` block, on one line (the form the federation
 /// request carries certificates in).
 pub fn pem_body(pem: &str) -> Option<String> {
