@@ -4,10 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
 use http::{HeaderMap, StatusCode};
 use ocisdk_core::RequestBody;
 use ocisdk_core::auth::RefreshTicket;
@@ -15,67 +13,16 @@ use ocisdk_core::auth::x509::CertificateError;
 use ocisdk_core::auth::{PrivateKey, SessionTokenPrincipal, TokenError, TokenStep};
 use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
 
-const T0: u64 = 1_700_000_000;
+mod common;
+use common::{at, cert_pem, key_id};
+
 const TENANCY: &str = "ocid1.tenancy.oc1..unittest";
 const IMDS: &str = "http://imds.test/opc/v2";
 const AUTH: &str = "https://auth.test";
 const LEAF_KEY: &str = include_str!("fixtures/keys/pkcs8.pem");
 
-fn at(secs: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(T0 + secs)
-}
-
 fn jwt(iat: u64, exp: u64, marker: &str) -> String {
-    format!(
-        "{}.{}.{}",
-        B64URL.encode(br#"{"alg":"RS256"}"#),
-        B64URL.encode(format!(
-            r#"{{"iat":{},"exp":{},"jti":"{marker}"}}"#,
-            T0 + iat,
-            T0 + exp
-        )),
-        B64URL.encode("sig")
-    )
-}
-
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        out.extend([0x82, (len >> 8) as u8, len as u8]);
-    }
-    out.extend_from_slice(content);
-    out
-}
-
-/// A certificate skeleton whose subject has `OU=<ou>`: all the client reads.
-fn cert_pem(ou: &str) -> String {
-    let ou_attr = tlv(
-        0x31,
-        &tlv(
-            0x30,
-            &[tlv(0x06, &[0x55, 0x04, 0x0b]), tlv(0x0c, ou.as_bytes())].concat(),
-        ),
-    );
-    let tbs = tlv(
-        0x30,
-        &[
-            tlv(0xa0, &tlv(0x02, &[2])),
-            tlv(0x02, &[7]),
-            tlv(0x30, &tlv(0x06, &[0x2a])),
-            tlv(0x30, &[]),
-            tlv(0x30, &[]),
-            tlv(0x30, &ou_attr),
-        ]
-        .concat(),
-    );
-    let der = tlv(0x30, &[tbs, tlv(0x30, &[]), tlv(0x03, &[0])].concat());
-    format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        B64.encode(der)
-    )
+    common::jwt(iat, exp, &format!(r#","jti":"{marker}""#))
 }
 
 fn principal() -> Arc<SessionTokenPrincipal> {
@@ -105,12 +52,6 @@ fn ticket_and_request(
         }
         other => panic!("expected a ticket, got {other:?}"),
     }
-}
-
-fn key_id(req: &http::Request<RequestBody>) -> String {
-    let auth = req.headers()["authorization"].to_str().unwrap();
-    let start = auth.find("keyId=\"").unwrap() + 7;
-    auth[start..].split('"').next().unwrap().to_string()
 }
 
 /// Drives the four IMDS reads, checking each request, answering with `cert`.

@@ -5,10 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
+use base64::engine::general_purpose::STANDARD as B64;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use ocisdk_core::auth::oke::{OkeSettings, PROXYMUX_PATH, ServiceAccountToken};
@@ -24,27 +24,12 @@ use ocisdk_core::error::Error;
 use ocisdk_core::{Context, Endpoints, RequestBody};
 use ocisdk_identity::ListUsers;
 
-const T0: u64 = 1_700_000_000;
+mod common;
+use common::{at, jwt, key_id};
+
 const PROXYMUX: &str = "https://10.96.0.1:12250";
 const TENANCY: &str = "ocid1.tenancy.oc1..oketest";
 const OBO: &str = "obo-token-SECRET-4711";
-
-fn at(secs: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(T0 + secs)
-}
-
-fn jwt(iat: u64, exp: u64, extra: &str) -> String {
-    format!(
-        "{}.{}.{}",
-        B64URL.encode(br#"{"alg":"RS256"}"#),
-        B64URL.encode(format!(
-            r#"{{"iat":{},"exp":{}{extra}}}"#,
-            T0 + iat,
-            T0 + exp
-        )),
-        B64URL.encode("sig")
-    )
-}
 
 /// A service-account token (a JWT living until `exp`), marked so a test can look for it.
 fn sa_token(exp: u64, marker: &str) -> String {
@@ -92,12 +77,6 @@ fn body_json(req: &http::Request<RequestBody>) -> serde_json::Value {
         RequestBody::Bytes(b) => serde_json::from_slice(b).unwrap(),
         other => panic!("a JSON body, not {other:?}"),
     }
-}
-
-fn key_id(req: &http::Request<RequestBody>) -> String {
-    let auth = req.headers()["authorization"].to_str().unwrap();
-    let start = auth.find("keyId=\"").unwrap() + 7;
-    auth[start..].split('"').next().unwrap().to_string()
 }
 
 fn signed_headers<B>(req: &http::Request<B>) -> String {

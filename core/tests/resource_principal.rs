@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
@@ -21,15 +21,13 @@ use ocisdk_core::auth::{
 use ocisdk_core::context::ClientConfig;
 use ocisdk_core::error::Error;
 
-const T0: u64 = 1_700_000_000;
+mod common;
+use common::{T0, at};
+
 const TENANCY: &str = "ocid1.tenancy.oc1..rptest";
 const KEY_A: &str = include_str!("fixtures/keys/pkcs1.pem");
 const KEY_B: &str = include_str!("fixtures/keys/pkcs8.pem");
 const KEY_ENCRYPTED: &str = include_str!("fixtures/keys/pkcs8_encrypted.pem");
-
-fn at(secs: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(T0 + secs)
-}
 
 /// An RPST issued at T0+`iat` living to T0+`exp`.
 fn rpst(iat: u64, exp: u64, marker: &str) -> String {

@@ -6,10 +6,8 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
 use http::{HeaderMap, StatusCode};
 use ocisdk_core::RequestBody;
 use ocisdk_core::auth::resource::{
@@ -22,7 +20,9 @@ use ocisdk_core::auth::{
 };
 use ocisdk_core::error::Error;
 
-const T0: u64 = 1_700_000_000;
+mod common;
+use common::{at, cert_pem, key_id};
+
 const INSTANCE_TENANCY: &str = "ocid1.tenancy.oc1..instance";
 const TENANCY: &str = "ocid1.tenancy.oc1..resource";
 const IMDS: &str = "http://imds.test/opc/v2";
@@ -31,62 +31,8 @@ const RPT: &str = "https://rpt.test";
 const LEAF_KEY: &str = include_str!("fixtures/keys/pkcs8.pem");
 const SESSION_KEY: &str = include_str!("fixtures/keys/doc_1024.pem");
 
-fn at(secs: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(T0 + secs)
-}
-
-/// A JWT issued at T0+`iat` living to T0+`exp`, with `claims` (JSON members) beside them.
 fn jwt(iat: u64, exp: u64, marker: &str, claims: &str) -> String {
-    format!(
-        "{}.{}.{}",
-        B64URL.encode(br#"{"alg":"RS256"}"#),
-        B64URL.encode(format!(
-            r#"{{"iat":{},"exp":{},"jti":"{marker}"{claims}}}"#,
-            T0 + iat,
-            T0 + exp
-        )),
-        B64URL.encode("sig")
-    )
-}
-
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        out.extend([0x82, (len >> 8) as u8, len as u8]);
-    }
-    out.extend_from_slice(content);
-    out
-}
-
-/// A certificate skeleton whose subject has `OU=<ou>`: all the client reads.
-fn cert_pem(ou: &str) -> String {
-    let ou_attr = tlv(
-        0x31,
-        &tlv(
-            0x30,
-            &[tlv(0x06, &[0x55, 0x04, 0x0b]), tlv(0x0c, ou.as_bytes())].concat(),
-        ),
-    );
-    let tbs = tlv(
-        0x30,
-        &[
-            tlv(0xa0, &tlv(0x02, &[2])),
-            tlv(0x02, &[7]),
-            tlv(0x30, &tlv(0x06, &[0x2a])),
-            tlv(0x30, &[]),
-            tlv(0x30, &[]),
-            tlv(0x30, &ou_attr),
-        ]
-        .concat(),
-    );
-    let der = tlv(0x30, &[tbs, tlv(0x30, &[]), tlv(0x03, &[0])].concat());
-    format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        B64.encode(der)
-    )
+    common::jwt(iat, exp, &format!(r#","jti":"{marker}"{claims}"#))
 }
 
 fn vars() -> HashMap<&'static str, String> {
@@ -116,12 +62,6 @@ fn principal(vars: &HashMap<&'static str, String>) -> Arc<SessionTokenPrincipal>
         Some(AUTH.to_string()),
         [5; 32],
     ))
-}
-
-fn key_id(req: &http::Request<RequestBody>) -> String {
-    let auth = req.headers()["authorization"].to_str().unwrap();
-    let start = auth.find("keyId=\"").unwrap() + 7;
-    auth[start..].split('"').next().unwrap().to_string()
 }
 
 /// One exchange of the round: its request (checked by the caller), answered with

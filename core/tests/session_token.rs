@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
@@ -21,12 +21,8 @@ use ocisdk_core::error::{Error, TransportError, TransportErrorKind};
 use ocisdk_core::{Context, Endpoints, RequestBody, RetryPolicy};
 use ocisdk_identity::ListUsers;
 
-/// The virtual clock's start: 2023-11-14T22:13:20Z.
-const T0: u64 = 1_700_000_000;
-
-fn at(secs: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(T0 + secs)
-}
+mod common;
+use common::{T0, at, key_id};
 
 fn jwt(iat: Option<u64>, exp: u64, marker: &str) -> String {
     let payload = match iat {
@@ -330,12 +326,6 @@ fn users_reply() -> http::Response<Bytes> {
         .status(200)
         .body(Bytes::from_static(b"[]"))
         .unwrap()
-}
-
-fn key_id(req: &http::Request<RequestBody>) -> String {
-    let auth = req.headers()["authorization"].to_str().unwrap();
-    let start = auth.find("keyId=\"").unwrap() + 7;
-    auth[start..].split('"').next().unwrap().to_string()
 }
 
 #[test]
