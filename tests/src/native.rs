@@ -199,6 +199,22 @@ impl<T: Transport> Env<T> {
         })
     }
 
+    /// The client's token principal, which must be of `kind` (`"session token"`,
+    /// `"instance principal"`, …).
+    pub fn principal(
+        &self,
+        kind: &str,
+    ) -> std::sync::Arc<ocisdk_core::auth::SessionTokenPrincipal> {
+        let p = self
+            .client
+            .context()
+            .session()
+            .unwrap_or_else(|| panic!("a {kind} client has a token principal"))
+            .clone();
+        assert_eq!(p.kind(), kind);
+        p
+    }
+
     /// Where an OKE client of [`Env::start_oke`] reads its service-account token.
     pub fn service_account_token_path(&self) -> PathBuf {
         self.dir.path().join("sa-token")

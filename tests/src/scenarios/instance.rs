@@ -20,14 +20,7 @@ use crate::transport::{ClientOptions, Transport};
 
 /// The client's shared token principal.
 fn principal<T: Transport>(env: &Env<T>) -> std::sync::Arc<SessionTokenPrincipal> {
-    let p = env
-        .client
-        .context()
-        .session()
-        .expect("an instance-principal client has a token principal")
-        .clone();
-    assert_eq!(p.kind(), "instance principal");
-    p
+    env.principal("instance principal")
 }
 
 /// The first call federates (4 IMDS reads, one `POST /v1/x509`); the emulator's tokens live

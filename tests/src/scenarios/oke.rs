@@ -22,14 +22,7 @@ use crate::transport::{ClientOptions, Transport};
 
 /// The client's shared token principal.
 fn principal<T: Transport>(env: &Env<T>) -> std::sync::Arc<SessionTokenPrincipal> {
-    let p = env
-        .client
-        .context()
-        .session()
-        .expect("an OKE client has a token principal")
-        .clone();
-    assert_eq!(p.kind(), "OKE workload identity");
-    p
+    env.principal("OKE workload identity")
 }
 
 /// The first call asks the proxymux once; the emulator's tokens live 6 s (later ones an hour)

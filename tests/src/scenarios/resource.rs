@@ -28,14 +28,7 @@ const ROTATED_KEY: &str = include_str!("../../../core/tests/fixtures/keys/pkcs8.
 
 /// The client's shared token principal.
 fn principal<T: Transport>(env: &Env<T>) -> std::sync::Arc<SessionTokenPrincipal> {
-    let p = env
-        .client
-        .context()
-        .session()
-        .expect("a resource-principal client has a token principal")
-        .clone();
-    assert_eq!(p.kind(), "resource principal");
-    p
+    env.principal("resource principal")
 }
 
 /// Writes `text` to `path` as a platform renewing a file does: whole, by a rename, so a

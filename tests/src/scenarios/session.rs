@@ -16,13 +16,9 @@ use crate::native::{Env, portable_config};
 use crate::scenarios::walkthrough_without_faults;
 use crate::transport::{ClientOptions, Credentials, TestBody, Transport};
 
-/// The client's shared session principal.
+/// The client's shared token principal.
 fn principal<T: Transport>(env: &Env<T>) -> std::sync::Arc<SessionTokenPrincipal> {
-    env.client
-        .context()
-        .session()
-        .expect("a session-token profile gives the client a session principal")
-        .clone()
+    env.principal("session token")
 }
 
 /// Sleeps (the calling thread: both native runners drive scenarios on a thread of their own)
